@@ -1,0 +1,60 @@
+"""User-facing analysis and export settings (presets, sensitivity, redaction style)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Preset(str, Enum):
+    # Standard: redact faces (blur), PHI-like text, codes, wristbands, documents, screens.
+    STANDARD = "standard"
+    # Strict: everything Standard does, faces solid-filled, and all other text redacted too.
+    STRICT = "strict"
+
+
+class Sensitivity(str, Enum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"  # default: a missed face is the worst failure
+
+
+class Style(str, Enum):
+    BLUR = "blur"          # strong blur (kernel >= half the region) plus noise
+    PIXELATE = "pixelate"  # blocks >= 1/8 of the region, then blur and noise
+    FILL = "fill"          # solid fill
+
+
+@dataclass
+class Settings:
+    preset: Preset = Preset.STANDARD
+    sensitivity: Sensitivity = Sensitivity.HIGH
+    # None means "the preset's choice": blur for faces under Standard, fill otherwise.
+    face_style: Style | None = None
+    text_style: Style = Style.FILL
+    faces: bool = True
+    text: bool = True      # OCR + PHI classifier, wristbands, documents
+    barcodes: bool = True
+    screens: bool = True
+    # Words (case-insensitive) that are never PHI: the hospital's name, department signage.
+    allowlist: list[str] = field(default_factory=list)
+    ocr_engine: str = "rapidocr"
+    jpeg_quality: int = 92
+
+    def style_for(self, kind: str) -> Style:
+        if kind == "face":
+            if self.face_style is not None:
+                return self.face_style
+            return Style.FILL if self.preset is Preset.STRICT else Style.BLUR
+        return self.text_style
+
+    def describe(self) -> dict:
+        """Settings as recorded in the audit report."""
+        return {
+            "preset": self.preset.value,
+            "sensitivity": self.sensitivity.value,
+            "face_style": self.style_for("face").value,
+            "text_style": self.text_style.value,
+            "detectors": [n for n in ("faces", "text", "barcodes", "screens") if getattr(self, n)],
+            "ocr_engine": self.ocr_engine,
+            "allowlist_entries": len(self.allowlist),
+        }

@@ -1,0 +1,77 @@
+"""Temporary files: written beside the final output, renamed atomically, never left behind.
+
+Every partial output is named with TEMP_PREFIX so that a crash leaves something that
+`sweep_stale` recognises and removes on the next start.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+TEMP_PREFIX = ".sanitize-partial-"
+
+
+@contextlib.contextmanager
+def atomic_output(dest: Path) -> Iterator[Path]:
+    """Yield a temporary path in dest's folder; on success rename it to dest.
+
+    The caller writes and verifies the temporary file inside the block. Any exception
+    deletes it, so a half-written or unverified file never appears under dest's name.
+    An existing dest is never overwritten.
+    """
+    dest = Path(dest)
+    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=dest.suffix, dir=dest.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        # os.link fails if dest exists, so a concurrent writer can never be overwritten.
+        os.link(tmp, dest)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def sweep_stale(folder: Path) -> int:
+    """Remove partial outputs left in `folder` by a crash; returns how many."""
+    removed = 0
+    with contextlib.suppress(OSError):
+        for p in Path(folder).glob(TEMP_PREFIX + "*"):
+            with contextlib.suppress(OSError):
+                p.unlink()
+                removed += 1
+    return removed
+
+
+def private_temp_dir() -> Path:
+    """A per-process scratch folder (for video intermediates), removed by `cleanup_private`."""
+    global _private
+    if _private is None:
+        _private = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX))
+    return _private
+
+
+_private: Path | None = None
+
+
+def cleanup_private() -> None:
+    import shutil
+    global _private
+    if _private is not None:
+        shutil.rmtree(_private, ignore_errors=True)
+        _private = None
+
+
+def sweep_system_temp() -> int:
+    """Remove scratch folders of earlier crashed runs from the system temp folder."""
+    removed = 0
+    for p in Path(tempfile.gettempdir()).glob(TEMP_PREFIX + "*"):
+        if _private is not None and p == _private:
+            continue
+        import shutil
+        shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+        removed += 1
+    return removed
