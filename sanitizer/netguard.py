@@ -11,14 +11,24 @@ from __future__ import annotations
 import socket
 
 _installed = False
+# Every refused attempt, by API name, so a test run can fail even when a library
+# swallowed the exception and carried on.
+blocked_attempts: list[str] = []
 
 
 class NetworkBlocked(RuntimeError):
     pass
 
 
-def _refuse(*_args, **_kwargs):
+def _refuse(api: str = "socket"):
+    blocked_attempts.append(api)
     raise NetworkBlocked("network access is disabled in this application")
+
+
+def _refuser(api: str):
+    def refuse(*_args, **_kwargs):
+        _refuse(api)
+    return refuse
 
 
 _INET = {socket.AF_INET, socket.AF_INET6}
@@ -33,21 +43,18 @@ def install() -> None:
 
     def guarded_connect(self, address):
         if self.family in _INET:
-            _refuse()
+            _refuse("connect")
         return original_connect(self, address)
 
     def guarded_connect_ex(self, address):
         if self.family in _INET:
-            _refuse()
+            _refuse("connect_ex")
         return original_connect_ex(self, address)
 
     socket.socket.connect = guarded_connect  # type: ignore[method-assign]
     socket.socket.connect_ex = guarded_connect_ex  # type: ignore[method-assign]
-    socket.create_connection = _refuse  # type: ignore[assignment]
-    socket.getaddrinfo = _refuse  # type: ignore[assignment]
-    socket.gethostbyname = _refuse  # type: ignore[assignment]
-    socket.gethostbyname_ex = _refuse  # type: ignore[assignment]
-    socket.gethostbyaddr = _refuse  # type: ignore[assignment]
+    for name in ("create_connection", "getaddrinfo", "gethostbyname", "gethostbyname_ex", "gethostbyaddr"):
+        setattr(socket, name, _refuser(name))
     _installed = True
 
 

@@ -1,0 +1,44 @@
+# Two commands on a fresh machine: `make run` (the app) and `make test` (the suite).
+# Each creates .venv/ if missing, installs the project with its test extras and the
+# model files (setup-time only: nothing is downloaded when the app runs).
+VENV    := .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+MODELS  := models/.ready
+PYTHON  ?= python3
+
+.PHONY: setup run demo test bench bundle screenshot clean-venv
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+$(MODELS): $(STAMP) models/manifest.json models/fetch_models.py
+	$(PY) models/fetch_models.py
+	touch $(MODELS)
+
+setup: $(STAMP) $(MODELS)
+
+run: setup
+	$(VENV)/bin/sanitize-gui
+
+demo: setup
+	$(VENV)/bin/sanitize demo demo
+
+test: setup
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+
+bench: setup
+	for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+bundle: setup
+	$(PY) -m pip install -q -e '.[bundle]'
+	$(PY) -m PyInstaller --noconfirm --clean build.spec
+
+screenshot: setup
+	$(PY) tools/screenshots.py
+
+clean-venv:
+	rm -rf $(VENV) $(MODELS)

@@ -1,0 +1,230 @@
+"""`sanitize`: the command-line face of the engine (inspect, scan, clean, demo, self-test).
+
+Exit codes: 0 every file done, 1 any file failed (each named on stderr), 2 usage errors.
+Nothing printed here contains OCR'd text or metadata values unless --values is asked for.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from . import __version__, netguard
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr, only when stderr is a terminal."""
+
+    def __init__(self, total: int, enabled: bool):
+        self.total, self.done = total, 0
+        self.enabled = enabled and sys.stderr.isatty() and total > 0
+
+    def step(self, label: str = "") -> None:
+        self.done += 1
+        if self.enabled:
+            width = 30
+            filled = int(width * self.done / self.total)
+            sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} {label[:40]:<40}")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+def _add_detection_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--preset", choices=["standard", "strict"], default="standard",
+                   help="standard: hide faces and PHI; strict: also hide all other text, fill faces")
+    p.add_argument("--sensitivity", choices=["low", "medium", "high"], default="high",
+                   help="face detection sensitivity (default high: a missed face is the worst failure)")
+    for name in ("faces", "text", "barcodes", "screens"):
+        p.add_argument(f"--no-{name}", action="store_true", help=f"do not look for {name}")
+    p.add_argument("--allow", action="append", default=[], metavar="WORDS",
+                   help="text that is never PHI (hospital name, signage); repeatable")
+    p.add_argument("--allowlist-file", type=Path, help="file with one allowed phrase per line")
+    p.add_argument("--ocr-engine", choices=["rapidocr", "easyocr"], default="rapidocr")
+
+
+def _settings_from(args: argparse.Namespace):
+    from .settings import Preset, Sensitivity, Settings, Style
+    allow = list(args.allow)
+    if args.allowlist_file:
+        try:
+            allow += [ln.strip() for ln in args.allowlist_file.read_text(encoding="utf-8").splitlines() if ln.strip()]
+        except OSError:
+            raise SystemExit(_usage_error("the allowlist file cannot be read"))
+    s = Settings(preset=Preset(args.preset), sensitivity=Sensitivity(args.sensitivity),
+                 faces=not args.no_faces, text=not args.no_text, barcodes=not args.no_barcodes,
+                 screens=not args.no_screens, allowlist=allow, ocr_engine=args.ocr_engine)
+    if getattr(args, "style", None):
+        s.face_style = Style(args.style)
+    if getattr(args, "text_style", None):
+        s.text_style = Style(args.text_style)
+    return s
+
+
+def _usage_error(message: str) -> int:
+    print(f"sanitize: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _collect(paths: list[str]) -> list[Path]:
+    from .pipeline import collect_inputs
+    return collect_inputs([Path(p) for p in paths])
+
+
+def cmd_inspect(args) -> int:
+    from .errors import SanitizerError
+    from .metadata import GROUP_LABELS, inspect_metadata
+    path = Path(args.file)
+    if not path.is_file():
+        return _usage_error(f"{path}: not a file")
+    try:
+        findings = inspect_metadata(path, show_values=args.values)
+    except SanitizerError as exc:
+        print(f"{path}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.json:
+        print(json.dumps({"path": str(path), "metadata": [
+            {"group": f.group, "tag": f.tag, "detail": f.detail} for f in findings]}))
+        return EXIT_OK
+    if not findings:
+        print(f"{path}: no metadata found")
+    by_group: dict[str, list] = {}
+    for f in findings:
+        by_group.setdefault(f.group, []).append(f)
+    for group, items in by_group.items():
+        print(f"{GROUP_LABELS.get(group, group)}:")
+        for f in items:
+            print(f"  {f.tag}" + (f": {f.detail}" if f.detail else ""))
+    return EXIT_OK
+
+
+def cmd_scan(args) -> int:
+    from .pipeline import analyse
+    settings = _settings_from(args)
+    inputs = _collect(args.paths)
+    if not inputs:
+        return _usage_error("no photos or videos found in the given paths")
+    failed = 0
+    bar = ProgressBar(len(inputs), enabled=not args.json)
+    for path in inputs:
+        plan = analyse(path, settings)
+        bar.step(path.name)
+        if plan.error:
+            failed += 1
+            print(f"{path}: {plan.error}", file=sys.stderr)
+        if args.json:
+            print(json.dumps(plan.to_json()), flush=True)
+        else:
+            kinds: dict[str, int] = {}
+            for r in plan.regions:
+                kinds[r.kind.value] = kinds.get(r.kind.value, 0) + 1
+            found = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) or "nothing to hide"
+            groups = sorted({m.group for m in plan.metadata})
+            print(f"{path}: {found}; metadata: {', '.join(groups) or 'none'}" if not plan.error else "")
+    bar.close()
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def cmd_clean(args) -> int:
+    from .audit import AuditReport
+    from .errors import OutputError
+    from .pipeline import analyse_and_clean, check_output_dir
+    from .tempfiles import sweep_stale
+    settings = _settings_from(args)
+    inputs = _collect(args.paths)
+    if not inputs:
+        return _usage_error("no photos or videos found in the given paths")
+    out_dir = Path(args.output)
+    try:
+        check_output_dir(out_dir, inputs)
+    except OutputError as exc:
+        return _usage_error(str(exc))
+    sweep_stale(out_dir)
+    report = AuditReport(out_dir, settings)
+    reserved: set[str] = set()
+    bar = ProgressBar(len(inputs), enabled=not args.quiet)
+    for path in inputs:
+        _plan, result = analyse_and_clean(path, out_dir, settings, reserved, keep_audio=args.keep_audio)
+        report.add(result)
+        bar.step(path.name)
+        if not result.ok:
+            if bar.enabled:
+                sys.stderr.write("\n")
+            print(f"{path}: {result.error}", file=sys.stderr)
+    bar.close()
+    json_path, _csv = report.write()
+    s = report.summary()
+    if not args.quiet:
+        print(f"{s['cleaned']} of {s['files']} files cleaned and verified into {out_dir}; report: {json_path.name}")
+    return EXIT_FAILED if s["failed"] else EXIT_OK
+
+
+def cmd_demo(args) -> int:
+    from .demo import run_demo
+    return run_demo(Path(args.folder))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sanitize", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--self-test", action="store_true",
+                        help="analyse and clean a built-in sample offline and print one line per check")
+    sub = parser.add_subparsers(dest="command")
+
+    p = sub.add_parser("inspect", help="list the metadata a file carries")
+    p.add_argument("file")
+    p.add_argument("--values", action="store_true", help="also print free-text values (may contain names)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_inspect)
+
+    p = sub.add_parser("scan", help="find faces, PHI and metadata without writing anything")
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--json", action="store_true", help="one JSON object per file (JSON Lines)")
+    _add_detection_options(p)
+    p.set_defaults(func=cmd_scan)
+
+    p = sub.add_parser("clean", help="write clean, verified copies and an audit report")
+    p.add_argument("paths", nargs="+")
+    p.add_argument("-o", "--output", required=True, help="output folder (never the originals' folder)")
+    p.add_argument("--style", choices=["blur", "pixelate", "fill"], help="how faces are hidden")
+    p.add_argument("--text-style", choices=["blur", "pixelate", "fill"], help="how text and codes are hidden")
+    p.add_argument("--keep-audio", action="store_true", help="keep the sound track of videos")
+    p.add_argument("-q", "--quiet", action="store_true")
+    _add_detection_options(p)
+    p.set_defaults(func=cmd_clean)
+
+    p = sub.add_parser("demo", help="build a folder of dirty demo photos, clean it and show what was removed")
+    p.add_argument("folder", nargs="?", default="demo")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    netguard.install()
+    logging.basicConfig(level=logging.WARNING, format="sanitize: %(levelname)s: %(message)s")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.self_test:
+        from .selftest import run_self_test
+        return run_self_test()
+    if not args.command:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("sanitize: cancelled", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        from .tempfiles import cleanup_private
+        cleanup_private()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""Image loading: a factory picks the parser by sniffed content type (never the extension).
+
+    load_image(path) -> LoadedImage   display-oriented sRGB pixels, or a SanitizerError
+    sniff(path) -> MIME type | None   cheap content check
+    is_supported_image(path) -> bool  cheap check for folder walking
+"""
+from __future__ import annotations
+
+import os
+import struct
+import warnings
+import zlib
+from pathlib import Path
+
+from PIL import Image
+
+from sanitizer import errors
+from sanitizer.formats.base import MAX_PIXELS, ImageParser, LoadedImage
+from sanitizer.formats.bmp import BmpParser
+from sanitizer.formats.gif import GifParser
+from sanitizer.formats.heif import AvifParser, HeifParser
+from sanitizer.formats.jpeg import JpegParser
+from sanitizer.formats.png import PngParser
+from sanitizer.formats.refused import refusal_reason
+from sanitizer.formats.sniff import sniff
+from sanitizer.formats.tiff import TiffParser
+from sanitizer.formats.webp import WebpParser
+
+__all__ = ["LoadedImage", "MAX_PIXELS", "load_image", "sniff", "is_supported_image", "parser_for",
+           "SUPPORTED_FORMATS", "IMAGE_EXTENSIONS"]
+
+_PARSERS: dict[str, type[ImageParser]] = {
+    mime: cls
+    for cls in (JpegParser, PngParser, TiffParser, WebpParser, HeifParser, AvifParser, BmpParser, GifParser)
+    for mime in cls.mimetypes
+}
+SUPPORTED_FORMATS = tuple(cls.name for cls in dict.fromkeys(_PARSERS.values()))
+
+# Names a user would expect to be photos: a file named like this that does not sniff as an
+# image is "damaged" (DecodeError), anything else unknown is "unsupported".
+IMAGE_EXTENSIONS = {".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".tif", ".tiff", ".webp", ".heic",
+                    ".heif", ".hif", ".avif", ".bmp", ".dib", ".gif"}
+
+
+def parser_for(path: Path) -> ImageParser:
+    """The parser for this file's content; raises UnsupportedFormat / DecodeError."""
+    path = Path(path)
+    _check_readable(path)
+    try:
+        mime = sniff(path)
+    except OSError as exc:
+        raise errors.DecodeError(_os_reason(exc)) from None
+    cls = _PARSERS.get(mime) if mime else None
+    if cls is None:
+        suffix = path.suffix.lower()
+        if mime is None and suffix in IMAGE_EXTENSIONS:
+            raise errors.DecodeError(
+                f"the file is named {suffix} but does not contain image data (damaged or not a photo)")
+        raise errors.UnsupportedFormat(refusal_reason(mime, suffix))
+    return cls(path)
+
+
+def load_image(path: Path) -> LoadedImage:
+    """Decode a photo to display-oriented sRGB pixels. Raises a SanitizerError subclass."""
+    parser = parser_for(path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # Pillow warnings are about the file, not for users
+            return parser.load()
+    except errors.SanitizerError:
+        raise
+    except Image.DecompressionBombError:
+        raise errors.TooLarge(f"the image is above the {MAX_PIXELS // 1_000_000} MP limit") from None
+    except MemoryError:
+        raise errors.TooLarge("the image is too large to decode in the memory available") from None
+    except OSError as exc:
+        if isinstance(exc, (PermissionError, IsADirectoryError, FileNotFoundError)):
+            raise errors.DecodeError(_os_reason(exc)) from None
+        raise errors.DecodeError(_decode_reason(parser, exc)) from None
+    except (SyntaxError, ValueError, TypeError, IndexError, KeyError, EOFError,
+            struct.error, zlib.error, RuntimeError, AttributeError) as exc:
+        raise errors.DecodeError(_decode_reason(parser, exc)) from None
+
+
+def is_supported_image(path: Path) -> bool:
+    """Cheap check (first bytes only) that a file is an image type we load."""
+    try:
+        return Path(path).is_file() and sniff(path) in _PARSERS
+    except OSError:
+        return False
+
+
+def _check_readable(path: Path) -> None:
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise errors.DecodeError(_os_reason(exc)) from None
+    if path.is_dir():
+        raise errors.DecodeError("this is a folder, not a file")
+    if st.st_size == 0:
+        raise errors.DecodeError("the file is empty (0 bytes)")
+    if not os.access(path, os.R_OK):
+        raise errors.DecodeError("the file cannot be read (permission denied)")
+
+
+def _os_reason(exc: OSError) -> str:
+    if isinstance(exc, PermissionError):
+        return "the file cannot be read (permission denied)"
+    if isinstance(exc, FileNotFoundError):
+        return "the file does not exist (moved or deleted?)"
+    if isinstance(exc, IsADirectoryError):
+        return "this is a folder, not a file"
+    return "the file cannot be read (input/output error)"
+
+
+def _decode_reason(parser: ImageParser, exc: BaseException) -> str:
+    # Library messages can quote the file name; only a category is shown to users.
+    text = str(exc).lower()
+    if "truncated" in text or isinstance(exc, EOFError) or "not enough" in text or "premature" in text:
+        what = "is truncated (incomplete)"
+    else:
+        what = "is damaged and cannot be decoded"
+    return f"the {parser.label} file {what}"

@@ -1,0 +1,30 @@
+"""TIFF (single image; reduced-resolution preview pages after the first are ignored)."""
+from __future__ import annotations
+
+from PIL import Image
+
+from sanitizer import errors
+from sanitizer.formats.base import ImageParser
+from sanitizer.formats.sniff import TIFF
+
+_REDUCED_IMAGE = 1  # NewSubfileType bit 0: a reduced-resolution copy of another page
+
+
+class TiffParser(ImageParser):
+    mimetypes = (TIFF,)
+    name = "tiff"
+    label = "TIFF"
+    pillow_formats = ("TIFF",)
+
+    def check(self, im: Image.Image) -> None:
+        frames = getattr(im, "n_frames", 1)
+        if frames <= 1:
+            return
+        try:
+            for index in range(1, min(frames, 16)):
+                im.seek(index)
+                if not int(im.tag_v2.get(254, 0)) & _REDUCED_IMAGE:
+                    raise errors.UnsupportedFormat(
+                        "multi-page TIFF files are not supported: save each page as its own image first")
+        finally:
+            im.seek(0)

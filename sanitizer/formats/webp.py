@@ -1,0 +1,12 @@
+"""WebP (still images only)."""
+from __future__ import annotations
+
+from sanitizer.formats.base import ImageParser
+from sanitizer.formats.sniff import WEBP
+
+
+class WebpParser(ImageParser):
+    mimetypes = (WEBP,)
+    name = "webp"
+    label = "WebP"
+    pillow_formats = ("WEBP",)

@@ -1,0 +1,232 @@
+"""The flow of one file: analyse -> Plan -> (review) -> clean -> CleanResult.
+
+This is the engine's public entry point for the CLI and the GUI. Per-file problems never
+raise out of `analyse` or `clean`: they come back as Plan.error / CleanResult.error in plain
+words, so a batch always goes on.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from . import formats
+from .detectors import run_detectors
+from .errors import OutputError, SanitizerError
+from .metadata import inspect_metadata
+from .redact import apply_redactions
+from .regions import MetadataFinding, Plan
+from .settings import Settings
+from .tempfiles import TEMP_PREFIX
+from .writer import output_spec, write_clean_image
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+Cancel = Callable[[], bool]
+
+# Extensions worth picking up when walking a folder; anything else in a folder is skipped
+# silently (READMEs, sidecars), while a file named explicitly is always attempted.
+MEDIA_EXTENSIONS = {
+    ".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".tif", ".tiff", ".webp", ".heic", ".heif",
+    ".avif", ".hif", ".bmp", ".gif", ".jxl",
+    ".dng", ".cr2", ".cr3", ".crw", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".orf", ".rw2",
+    ".raf", ".pef", ".srw", ".x3f", ".raw", ".3fr", ".erf", ".kdc", ".mrw",
+    ".mp4", ".mov", ".m4v", ".3gp", ".3g2", ".avi", ".mkv", ".wmv", ".webm", ".mts", ".m2ts",
+}
+
+
+class Cancelled(SanitizerError):
+    """The user cancelled the batch."""
+
+
+@dataclass
+class CleanResult:
+    source: Path
+    output: Path | None = None
+    ok: bool = False
+    error: str | None = None
+    media: str = "image"
+    removed: list[MetadataFinding] = field(default_factory=list)
+    sha256_in: str = ""
+    sha256_out: str = ""
+    redacted: dict[str, int] = field(default_factory=dict)   # kind -> count
+    kept: dict[str, int] = field(default_factory=dict)       # decided_by -> count
+
+
+def _video():
+    """The video module, imported lazily (PyAV is only needed for videos)."""
+    from . import video
+    return video
+
+
+def is_video(path: Path) -> bool:
+    try:
+        return _video().is_video(path)
+    except ImportError:
+        return False
+
+
+def collect_inputs(paths: Iterable[Path | str]) -> list[Path]:
+    """Files named explicitly, plus media files found recursively in named folders."""
+    found: list[Path] = []
+    seen: set[Path] = set()
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            candidates = sorted(
+                f for f in p.rglob("*")
+                if f.is_file() and not f.name.startswith(".")
+                and f.suffix.lower() in MEDIA_EXTENSIONS
+            )
+        else:
+            candidates = [p]
+        for f in candidates:
+            key = f.resolve() if f.exists() else f
+            if key not in seen and not f.name.startswith(TEMP_PREFIX):
+                seen.add(key)
+                found.append(f)
+    return found
+
+
+def _user_message(exc: BaseException) -> str:
+    """A message safe to show: our own errors carry plain words; anything else is named by type."""
+    if isinstance(exc, SanitizerError):
+        return str(exc)
+    if isinstance(exc, MemoryError):
+        return "not enough memory to process this file"
+    if isinstance(exc, PermissionError):
+        return "the file could not be read (permission denied)"
+    if isinstance(exc, OSError):
+        return "the file could not be read"
+    return f"unexpected problem while processing this file ({type(exc).__name__})"
+
+
+def load_display(path: Path) -> np.ndarray:
+    """The photo as the reviewer sees it: display orientation, sRGB, uint8 RGB(A)."""
+    return formats.load_image(Path(path)).pixels
+
+
+def analyse(path: Path | str, settings: Settings, progress: Progress | None = None,
+            cancel: Cancel | None = None) -> Plan:
+    path = Path(path)
+    plan = Plan(source=path)
+    try:
+        if not path.exists():
+            raise SanitizerError("the file does not exist")
+        if path.is_dir():
+            raise SanitizerError("this is a folder, not a photo or video")
+        if is_video(path):
+            return _video().analyse_video(path, settings, progress=progress, cancel=cancel)
+        loaded = formats.load_image(path)
+        plan.format = loaded.format
+        plan.height, plan.width = loaded.pixels.shape[:2]
+        plan.metadata = inspect_metadata(path)
+        plan.regions = run_detectors(np.ascontiguousarray(loaded.pixels[..., :3]), settings)
+        if progress:
+            progress(1, 1)
+    except Exception as exc:  # noqa: BLE001 - a per-file problem must never stop the batch
+        plan.error = _user_message(exc)
+        log.warning("analysis failed for one file: %s", type(exc).__name__)
+    return plan
+
+
+def render_preview(plan: Plan, settings: Settings, pixels: np.ndarray | None = None) -> np.ndarray:
+    """Exactly what the export will render, for the before/after view."""
+    if pixels is None:
+        pixels = load_display(plan.source)
+    return apply_redactions(pixels, plan.regions, settings, seed=0)
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def check_output_dir(out_dir: Path, sources: Iterable[Path] = ()) -> None:
+    """Refuse an output folder that is missing and cannot be made, not writable, or an input's folder."""
+    out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"the output folder cannot be created ({exc.strerror})") from None
+    if not out_dir.is_dir():
+        raise OutputError("the output path is not a folder")
+    if not os.access(out_dir, os.W_OK | os.X_OK):
+        raise OutputError("the output folder is not writable")
+    resolved = out_dir.resolve()
+    for src in sources:
+        if Path(src).resolve().parent == resolved:
+            raise OutputError("the output folder must not be the folder of the originals")
+
+
+def unique_output_path(out_dir: Path, stem: str, ext: str, reserved: set[str]) -> Path:
+    """`<stem>_clean.<ext>`, or `<stem>_clean-2.<ext>` ... when that name is taken."""
+    n = 1
+    while True:
+        name = f"{stem}_clean{'' if n == 1 else f'-{n}'}.{ext}"
+        candidate = out_dir / name
+        if name.lower() not in reserved and not candidate.exists():
+            reserved.add(name.lower())
+            return candidate
+        n += 1
+
+
+def _tally(plan: Plan, result: CleanResult) -> None:
+    result.redacted = dict(Counter(r.kind.value for r in plan.regions if r.redacted))
+    result.kept = dict(Counter(r.decided_by.value for r in plan.regions if not r.redacted))
+
+
+def clean(plan: Plan, out_dir: Path | str, settings: Settings, reserved_names: set[str] | None = None,
+          progress: Progress | None = None, cancel: Cancel | None = None,
+          keep_audio: bool = False) -> CleanResult:
+    """Write a verified clean copy of plan.source into out_dir following the plan's decisions."""
+    out_dir = Path(out_dir)
+    reserved = reserved_names if reserved_names is not None else set()
+    result = CleanResult(source=plan.source, media=plan.media)
+    if plan.error:
+        result.error = plan.error
+        return result
+    try:
+        check_output_dir(out_dir, [plan.source])
+        result.sha256_in = sha256_of(plan.source)
+        if plan.media == "video":
+            dest = unique_output_path(out_dir, plan.source.stem, "mp4", reserved)
+            _video().clean_video(plan, dest, settings, progress=progress, cancel=cancel,
+                                 keep_audio=keep_audio)
+        else:
+            loaded = formats.load_image(plan.source)
+            if loaded.pixels.shape[:2] != (plan.height, plan.width):
+                raise SanitizerError("the file changed since it was analysed; analyse it again")
+            ext, fmt = output_spec(loaded)
+            dest = unique_output_path(out_dir, plan.source.stem, ext, reserved)
+            pixels = apply_redactions(loaded.pixels, plan.regions, settings)
+            write_clean_image(pixels, dest, fmt, quality=settings.jpeg_quality)
+            if progress:
+                progress(1, 1)
+        result.output = dest
+        result.sha256_out = sha256_of(dest)
+        result.removed = list(plan.metadata)
+        _tally(plan, result)
+        result.ok = True
+    except Exception as exc:  # noqa: BLE001 - fail closed for this file, go on with the batch
+        result.error = _user_message(exc)
+        log.warning("clean failed for one file: %s", type(exc).__name__)
+    return result
+
+
+def analyse_and_clean(path: Path, out_dir: Path, settings: Settings, reserved_names: set[str],
+                      progress: Progress | None = None, cancel: Cancel | None = None,
+                      keep_audio: bool = False) -> tuple[Plan, CleanResult]:
+    plan = analyse(path, settings, progress=progress, cancel=cancel)
+    return plan, clean(plan, out_dir, settings, reserved_names, progress=progress, cancel=cancel,
+                       keep_audio=keep_audio)

@@ -1,0 +1,98 @@
+"""Irreversible redaction of regions in a pixel array.
+
+Three styles, all meant to leave nothing recoverable:
+- fill: solid colour.
+- blur: box blur with a kernel of at least half the region, applied twice, then noise.
+  The noise matters: a known blur kernel can be partly inverted, a blur plus noise cannot.
+- pixelate: blocks no smaller than 1/8 of the region (at most 8 blocks across), then the
+  same strong blur and noise, so block means do not survive as a coarse portrait either.
+Masks have hard edges so every pixel of the region is covered.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from .regions import Region, Shape
+from .settings import Settings, Style
+
+FILL_COLOUR = (0, 0, 0)
+NOISE_SIGMA = 6.0
+MIN_BLOCKS = 8  # pixelation: block >= region/8
+
+
+def region_mask(region: Region, width: int, height: int) -> tuple[np.ndarray, tuple[int, int, int, int]] | None:
+    """A boolean mask of the region over its clipped bounding box, and that box (x0, y0, x1, y1)."""
+    x, y, w, h = region.box
+    x0, y0 = max(0, int(np.floor(x))), max(0, int(np.floor(y)))
+    x1, y1 = min(width, int(np.ceil(x + w))), min(height, int(np.ceil(y + h)))
+    if x1 <= x0 or y1 <= y0:
+        return None
+    mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    if region.shape is Shape.ELLIPSE:
+        centre = (int(round(x + w / 2 - x0)), int(round(y + h / 2 - y0)))
+        axes = (max(1, int(np.ceil(w / 2))), max(1, int(np.ceil(h / 2))))
+        cv2.ellipse(mask, centre, axes, 0, 0, 360, 1, thickness=-1)
+    elif region.shape is Shape.POLYGON and region.polygon and len(region.polygon) >= 3:
+        pts = np.array([[px - x0, py - y0] for px, py in region.polygon], np.float32)
+        cv2.fillPoly(mask, [np.round(pts).astype(np.int32)], 1)
+    else:
+        mask[:] = 1
+    return mask.astype(bool), (x0, y0, x1, y1)
+
+
+def _strong_blur(patch: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    h, w = patch.shape[:2]
+    k = max(3, (max(h, w) + 1) // 2)
+    out = cv2.blur(patch, (k, k), borderType=cv2.BORDER_REFLECT)
+    out = cv2.blur(out, (k, k), borderType=cv2.BORDER_REFLECT)
+    noise = rng.normal(0.0, NOISE_SIGMA, out.shape)
+    return np.clip(out.astype(np.float32) + noise, 0, 255).astype(np.uint8)
+
+
+def pixel_blocks(patch: np.ndarray) -> np.ndarray:
+    """The patch as at most MIN_BLOCKS x MIN_BLOCKS flat blocks."""
+    h, w = patch.shape[:2]
+    bw, bh = max(1, min(MIN_BLOCKS, w)), max(1, min(MIN_BLOCKS, h))
+    small = cv2.resize(patch, (bw, bh), interpolation=cv2.INTER_AREA)
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_NEAREST)
+
+
+def _pixelate(patch: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    return _strong_blur(pixel_blocks(patch), rng)
+
+
+def _fill(patch: np.ndarray, _rng: np.random.Generator) -> np.ndarray:
+    out = np.empty_like(patch)
+    out[...] = np.array(FILL_COLOUR + (255,), np.uint8)[: patch.shape[2]]
+    return out
+
+
+_RENDERERS = {Style.FILL: _fill, Style.BLUR: _strong_blur, Style.PIXELATE: _pixelate}
+
+
+def redact_region(pixels: np.ndarray, region: Region, style: Style, rng: np.random.Generator) -> None:
+    """Redact one region in place."""
+    height, width = pixels.shape[:2]
+    found = region_mask(region, width, height)
+    if found is None:
+        return
+    mask, (x0, y0, x1, y1) = found
+    patch = pixels[y0:y1, x0:x1]
+    rendered = _RENDERERS[style](np.ascontiguousarray(patch), rng)
+    if pixels.shape[2] == 4:
+        rendered[..., 3] = patch[..., 3]  # keep transparency, destroy colour
+    patch[mask] = rendered[mask]
+
+
+def apply_redactions(pixels: np.ndarray, regions: list[Region], settings: Settings,
+                     seed: int | None = None) -> np.ndarray:
+    """A new array with every region whose decision is REDACT rendered in its kind's style."""
+    out = np.array(pixels, copy=True)
+    if out.ndim == 2:
+        out = np.stack([out] * 3, axis=-1)
+    rng = np.random.default_rng(seed)
+    for region in regions:
+        if region.redacted:
+            redact_region(out, region, settings.style_for(region.kind.value), rng)
+    return out

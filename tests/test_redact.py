@@ -1,0 +1,117 @@
+import numpy as np
+import pytest
+
+from sanitizer.redact import MIN_BLOCKS, apply_redactions, pixel_blocks, region_mask
+from sanitizer.regions import Decision, Kind, Region, Shape
+from sanitizer.settings import Preset, Settings, Style
+
+
+def textured(h=200, w=300, seed=0):
+    """A photo-like test image: smooth gradients plus fine detail."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:h, 0:w]
+    base = np.stack([xx * 255 / w, yy * 255 / h, (xx + yy) * 127 / (w + h)], -1)
+    detail = rng.integers(0, 90, (h, w, 1))
+    return np.clip(base + detail, 0, 255).astype(np.uint8)
+
+
+def laplacian_var(a):
+    import cv2
+    g = cv2.cvtColor(a, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    return float(cv2.Laplacian(g, cv2.CV_32F)[1:-1, 1:-1].var())
+
+
+def laplacian_corr(a, b):
+    import cv2
+    la = cv2.Laplacian(cv2.cvtColor(a, cv2.COLOR_RGB2GRAY).astype(np.float32), cv2.CV_32F)[1:-1, 1:-1]
+    lb = cv2.Laplacian(cv2.cvtColor(b, cv2.COLOR_RGB2GRAY).astype(np.float32), cv2.CV_32F)[1:-1, 1:-1]
+    return float(np.corrcoef(la.ravel(), lb.ravel())[0, 1])
+
+
+@pytest.mark.parametrize("style", [Style.BLUR, Style.PIXELATE])
+def test_blur_and_pixelate_destroy_detail(style):
+    img = textured()
+    region = Region(Kind.TEXT, (40, 30, 120, 90))
+    settings = Settings(text_style=style)
+    out = apply_redactions(img, [region], settings, seed=1)
+    before, after = img[30:120, 40:160], out[30:120, 40:160]
+    # The original's fine detail is gone: what remains of the Laplacian is the added noise,
+    # which is uncorrelated with the original detail.
+    assert abs(laplacian_corr(before, after)) < 0.1
+    # Coarse structure is gone too: a 4x downscale of the result does not track the original.
+    import cv2
+    small_b = cv2.resize(before, (30, 22), interpolation=cv2.INTER_AREA).astype(float)
+    small_a = cv2.resize(after, (30, 22), interpolation=cv2.INTER_AREA).astype(float)
+    resid_b = small_b - cv2.blur(small_b, (9, 9))
+    resid_a = small_a - cv2.blur(small_a, (9, 9))
+    assert abs(np.corrcoef(resid_b.ravel(), resid_a.ravel())[0, 1]) < 0.3
+    # Outside the region nothing changed.
+    mask = np.ones(img.shape[:2], bool)
+    mask[30:120, 40:160] = False
+    assert np.array_equal(img[mask], out[mask])
+
+
+def test_fill_is_solid():
+    img = textured()
+    out = apply_redactions(img, [Region(Kind.BARCODE, (10, 10, 50, 40))], Settings(), seed=0)
+    patch = out[10:50, 10:60]
+    assert patch.std() == 0
+
+
+def test_strict_fills_faces_standard_blurs_them():
+    img = textured()
+    face = Region(Kind.FACE, (50, 50, 80, 80), shape=Shape.ELLIPSE)
+    strict = apply_redactions(img, [face], Settings(preset=Preset.STRICT), seed=0)
+    standard = apply_redactions(img, [face], Settings(preset=Preset.STANDARD), seed=0)
+    centre = (slice(80, 100), slice(80, 100))
+    assert strict[centre].std() == 0
+    assert standard[centre].std() > 0  # blurred + noise, not filled
+
+
+def test_ellipse_leaves_corners_and_covers_centre():
+    img = textured()
+    face = Region(Kind.FACE, (50, 50, 100, 100), shape=Shape.ELLIPSE)
+    out = apply_redactions(img, [face], Settings(preset=Preset.STRICT))
+    assert np.array_equal(out[51, 51], img[51, 51])        # corner of the box, outside the ellipse
+    assert (out[100, 100] == 0).all()                      # centre filled
+
+
+def test_polygon_mask():
+    poly = ((10, 10), (60, 10), (10, 60))
+    r = Region(Kind.MANUAL, (10, 10, 50, 50), shape=Shape.POLYGON, polygon=poly)
+    mask, box = region_mask(r, 100, 100)
+    assert box == (10, 10, 60, 60)
+    assert mask[2, 2] and not mask[45, 45]
+
+
+def test_kept_regions_are_not_rendered():
+    img = textured()
+    r = Region(Kind.FACE, (10, 10, 50, 50))
+    r.set_decision(Decision.KEEP)
+    out = apply_redactions(img, [r], Settings())
+    assert np.array_equal(out, img)
+
+
+def test_region_outside_image_is_ignored_and_border_region_clipped():
+    img = textured(100, 100)
+    out = apply_redactions(img, [Region(Kind.TEXT, (200, 200, 10, 10)),
+                                 Region(Kind.TEXT, (-20, -20, 40, 40))], Settings())
+    assert (out[:20, :20] == 0).all()
+    assert np.array_equal(out[30:, 30:], img[30:, 30:])
+
+
+def test_pixel_blocks_are_at_least_an_eighth_of_the_region():
+    patch = textured(90, 120)
+    blocks = pixel_blocks(patch)
+    # At most 8 distinct block rows and columns: each block is >= 1/8 of the region.
+    distinct_cols = {tuple(map(tuple, blocks[:, x])) for x in range(blocks.shape[1])}
+    distinct_rows = {tuple(map(tuple, blocks[y])) for y in range(blocks.shape[0])}
+    assert len(distinct_cols) <= MIN_BLOCKS and len(distinct_rows) <= MIN_BLOCKS
+    assert len(distinct_cols) > 1
+
+
+def test_alpha_is_kept_colour_destroyed():
+    img = np.dstack([textured(), np.full((200, 300), 128, np.uint8)])
+    out = apply_redactions(img, [Region(Kind.TEXT, (0, 0, 50, 50))], Settings())
+    assert (out[:50, :50, 3] == 128).all()
+    assert (out[:50, :50, :3] == 0).all()

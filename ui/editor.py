@@ -1,0 +1,507 @@
+"""The review editor: one file, its regions, and every change the reviewer makes (undoable).
+
+The canvas reports gestures; this module turns them into QUndoCommands that edit the
+engine's Plan (Region objects), so undo/redo and the export see exactly the same model.
+"""
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QImage, QKeySequence, QPainter, QPixmap, QUndoCommand, QUndoGroup, QUndoStack
+from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QMenu, QSplitter, QToolBar,
+                               QToolButton, QVBoxLayout, QWidget)
+
+from sanitizer.regions import DecidedBy, Decision, Kind, Plan, Region, Shape
+from sanitizer.settings import Settings
+
+from .canvas import KEEP_COLOUR, KIND_COLOURS, KIND_LABELS, Canvas, Mode, moved_polygon
+from .metadata_panel import MetadataPanel
+from .worker import ImageLoader
+
+
+# ----- undoable edits of the Plan -------------------------------------------------------------
+class _EditCommand(QUndoCommand):
+    def __init__(self, editor: "EditorWidget", text: str) -> None:
+        super().__init__(text)
+        self.editor = editor
+
+    def _changed(self) -> None:
+        self.editor.plan_changed()
+
+
+class ToggleCommand(_EditCommand):
+    """Hide <-> keep, recorded as the reviewer's decision."""
+
+    def __init__(self, editor, region: Region) -> None:
+        super().__init__(editor, "keep area" if region.redacted else "hide area")
+        self.region = region
+        self.before = (region.decision, region.decided_by)
+
+    def redo(self) -> None:
+        new = Decision.KEEP if self.before[0] is Decision.REDACT else Decision.REDACT
+        self.region.set_decision(new, DecidedBy.REVIEWER)
+        self._changed()
+
+    def undo(self) -> None:
+        self.region.decision, self.region.decided_by = self.before
+        self._changed()
+
+
+class ConsentCommand(_EditCommand):
+    def __init__(self, editor, region: Region) -> None:
+        super().__init__(editor, "consent on file")
+        self.region = region
+        self.before = (region.decision, region.decided_by)
+
+    def redo(self) -> None:
+        self.region.mark_consent()
+        self._changed()
+
+    def undo(self) -> None:
+        self.region.decision, self.region.decided_by = self.before
+        self._changed()
+
+
+class GeometryCommand(_EditCommand):
+    """Move or resize (a polygon's points follow its box)."""
+
+    def __init__(self, editor, region: Region, new_box) -> None:
+        super().__init__(editor, "move area")
+        self.region = region
+        self.before = (region.box, region.polygon)
+        self.after = (tuple(float(v) for v in new_box), moved_polygon(region, new_box))
+
+    def redo(self) -> None:
+        self.region.box, self.region.polygon = self.after
+        self._changed()
+
+    def undo(self) -> None:
+        self.region.box, self.region.polygon = self.before
+        self._changed()
+
+
+class AddCommand(_EditCommand):
+    def __init__(self, editor, plan: Plan, region: Region) -> None:
+        super().__init__(editor, "add area")
+        self.plan, self.region = plan, region
+
+    def redo(self) -> None:
+        self.plan.regions.append(self.region)
+        self.editor.canvas.select(self.region)
+        self._changed()
+
+    def undo(self) -> None:
+        self.plan.regions.remove(self.region)
+        self.editor.canvas.select(None)
+        self._changed()
+
+
+class DeleteCommand(_EditCommand):
+    def __init__(self, editor, plan: Plan, region: Region) -> None:
+        super().__init__(editor, "delete area")
+        self.plan, self.region = plan, region
+        self.index = plan.regions.index(region)
+
+    def redo(self) -> None:
+        self.plan.regions.remove(self.region)
+        self.editor.canvas.select(None)
+        self._changed()
+
+    def undo(self) -> None:
+        self.plan.regions.insert(self.index, self.region)
+        self._changed()
+
+
+# ----- side panels ----------------------------------------------------------------------------
+def swatch(colour: QColor, size: int = 14) -> QIcon:
+    pix = QPixmap(size, size)
+    pix.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pix)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setBrush(colour)
+    painter.setPen(colour.darker(130))
+    painter.drawRoundedRect(1, 1, size - 2, size - 2, 3, 3)
+    painter.end()
+    return QIcon(pix)
+
+
+class Legend(QWidget):
+    """Colour of each kind and how many areas of it the file has (hidden / kept)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setVerticalSpacing(3)
+        self._counts: dict[Kind, QLabel] = {}
+        for row, kind in enumerate(Kind):
+            icon = QLabel()
+            icon.setPixmap(swatch(KIND_COLOURS[kind]).pixmap(14, 14))
+            grid.addWidget(icon, row, 0)
+            grid.addWidget(QLabel(KIND_LABELS[kind]), row, 1)
+            count = QLabel("")
+            count.setStyleSheet("color: #5f6368;")
+            grid.addWidget(count, row, 2, Qt.AlignmentFlag.AlignRight)
+            self._counts[kind] = count
+        keep = QLabel()
+        keep.setPixmap(swatch(KEEP_COLOUR).pixmap(14, 14))
+        grid.addWidget(keep, len(Kind), 0)
+        grid.addWidget(QLabel("Kept (shown in the export)"), len(Kind), 1, 1, 2)
+
+    def set_regions(self, regions: list[Region]) -> None:
+        hidden = Counter(r.kind for r in regions if r.redacted)
+        kept = Counter(r.kind for r in regions if not r.redacted)
+        for kind, label in self._counts.items():
+            parts = []
+            if hidden[kind]:
+                parts.append(f"{hidden[kind]} hidden")
+            if kept[kind]:
+                parts.append(f"{kept[kind]} kept")
+            label.setText(", ".join(parts))
+
+
+def describe_region(region: Region | None) -> str:
+    if region is None:
+        return "Click an area to hide or keep it. Drag to move it, drag a corner to resize."
+    what = KIND_LABELS.get(region.kind, region.kind.value)
+    if region.redacted:
+        state = "will be hidden"
+    elif region.decided_by is DecidedBy.CONSENT:
+        state = "kept: consent on file"
+    else:
+        state = "kept (you chose to show it)"
+    why = f"<br>Found because: {region.reason}" if region.reason else ""
+    return f"<b>{what}</b> — {state}{why}"
+
+
+# ----- the editor -----------------------------------------------------------------------------
+class EditorWidget(QWidget):
+    """Shows one file for review. The main window feeds it (key, plan) and listens for edits."""
+
+    nextRequested = Signal()
+    previousRequested = Signal()
+    backRequested = Signal()
+    exportRequested = Signal()
+    planEdited = Signal(int)
+
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.key: int | None = None
+        self.plan: Plan | None = None
+        self._pixels: np.ndarray | None = None
+        self._original: QImage | None = None
+        self._revision = 0
+        self._preview_revision = -1
+        self._undo_group = QUndoGroup(self)
+        self._stacks: dict[int, QUndoStack] = {}
+        self._loader = ImageLoader(self)
+        self._loader.loaded.connect(self._on_loaded)
+        self._loader.preview.connect(self._on_preview)
+        self._loader.failed.connect(self._on_load_failed)
+
+        self.canvas = Canvas()
+        self.canvas.regionClicked.connect(self.toggle_region)
+        self.canvas.regionChanged.connect(self._on_region_changed)
+        self.canvas.rectDrawn.connect(self._on_rect_drawn)
+        self.canvas.polygonDrawn.connect(self._on_polygon_drawn)
+        self.canvas.selectionChanged.connect(self._on_selection)
+        self.canvas.contextRequested.connect(self._on_context)
+
+        self.title = QLabel("")
+        self.title.setStyleSheet("font-size: 15px; font-weight: 600;")
+        self.status = QLabel("")
+        self.status.setStyleSheet("color: #5f6368;")
+        self.legend = Legend()
+        self.selection_info = QLabel(describe_region(None))
+        self.selection_info.setWordWrap(True)
+        self.selection_info.setTextFormat(Qt.TextFormat.RichText)
+        self.selection_info.setMinimumHeight(48)
+        self.metadata = MetadataPanel()
+        self._build_actions()
+        self._build_layout()
+        self._update_actions()
+
+    # ----- layout ------------------------------------------------------------------------
+    def _action(self, text: str, shortcut, slot, tip: str, checkable: bool = False) -> QAction:
+        action = QAction(text, self)
+        shortcuts = shortcut if isinstance(shortcut, list) else [shortcut]
+        action.setShortcuts([QKeySequence(s) for s in shortcuts if s])
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        keys = ", ".join(QKeySequence(s).toString(QKeySequence.SequenceFormat.NativeText) for s in shortcuts if s)
+        action.setToolTip(f"{tip} ({keys})" if keys else tip)
+        action.setCheckable(checkable)
+        if checkable:
+            action.toggled.connect(slot)
+        else:
+            action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self.act_back = self._action("◀ All files", "Esc", self.backRequested.emit, "Back to the list of files")
+        self.act_prev = self._action("Previous", ["PgUp", "Alt+Left"], self.previousRequested.emit, "Previous file")
+        self.act_next = self._action("Next", ["PgDown", "Alt+Right"], self.nextRequested.emit, "Next file")
+        self.mode_group = QActionGroup(self)
+        self.act_select = self._action("Select", "V", lambda on: on and self.canvas.set_mode(Mode.SELECT),
+                                       "Select, move and resize areas", checkable=True)
+        self.act_rect = self._action("Draw box", "R", lambda on: on and self.canvas.set_mode(Mode.RECT),
+                                     "Draw a new box to hide", checkable=True)
+        self.act_free = self._action("Draw freehand", "D", lambda on: on and self.canvas.set_mode(Mode.FREEHAND),
+                                     "Draw a freehand area to hide", checkable=True)
+        for act in (self.act_select, self.act_rect, self.act_free):
+            self.mode_group.addAction(act)
+        self.act_select.setChecked(True)
+        self.act_toggle = self._action("Hide / keep", ["T", "Space"], self.toggle_selected,
+                                       "Switch the selected area between hidden and kept")
+        self.act_consent = self._action("Consent on file", "C", self.consent_selected,
+                                        "Keep this face: the person's consent is on file")
+        self.act_delete = self._action("Delete", ["Del", "Backspace"], self.delete_selected,
+                                       "Remove the selected area")
+        self.act_undo = self._undo_group.createUndoAction(self, "Undo")
+        self.act_undo.setShortcuts(QKeySequence.StandardKey.Undo)
+        self.act_redo = self._undo_group.createRedoAction(self, "Redo")
+        self.act_redo.setShortcuts([QKeySequence(QKeySequence.StandardKey.Redo), QKeySequence("Ctrl+Y")])
+        for act in (self.act_undo, self.act_redo):
+            act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.addAction(act)
+        self.act_after = self._action("Show result", "B", self._on_after_toggled,
+                                      "Show the photo exactly as it will be exported", checkable=True)
+        self.act_fit = self._action("Fit", "0", self.canvas.fit_to_window, "Fit the photo to the window")
+        self.act_zoom_in = self._action("Zoom in", ["+", "="], lambda: self.canvas.set_zoom(self.canvas.zoom * 1.25),
+                                        "Zoom in (or use the mouse wheel)")
+        self.act_zoom_out = self._action("Zoom out", "-", lambda: self.canvas.set_zoom(self.canvas.zoom / 1.25),
+                                         "Zoom out")
+        self.act_export = self._action("Export…", "Ctrl+E", self.exportRequested.emit, "Export clean copies")
+
+    def _build_layout(self) -> None:
+        top = QToolBar()
+        top.setIconSize(QSize(16, 16))
+        top.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        top.addAction(self.act_back)
+        top.addSeparator()
+        top.addAction(self.act_prev)
+        top.addAction(self.act_next)
+        top.addSeparator()
+        for act in (self.act_select, self.act_rect, self.act_free):
+            top.addAction(act)
+        top.addSeparator()
+        for act in (self.act_toggle, self.act_consent, self.act_delete, self.act_undo, self.act_redo):
+            top.addAction(act)
+        top.addSeparator()
+        top.addAction(self.act_after)
+        for act in (self.act_zoom_out, self.act_fit, self.act_zoom_in):
+            top.addAction(act)
+        spacer = QWidget()
+        spacer.setSizePolicy(spacer.sizePolicy().Policy.Expanding, spacer.sizePolicy().Policy.Preferred)
+        top.addWidget(spacer)
+        top.addAction(self.act_export)
+        export_button = top.widgetForAction(self.act_export)
+        if isinstance(export_button, QToolButton):
+            export_button.setObjectName("primaryButton")
+
+        header = QVBoxLayout()
+        header.setSpacing(0)
+        header.addWidget(self.title)
+        header.addWidget(self.status)
+
+        side = QFrame()
+        side.setObjectName("sidePanel")
+        side_layout = QVBoxLayout(side)
+        side_layout.addWidget(QLabel("<b>What the colours mean</b>"))
+        side_layout.addWidget(self.legend)
+        line = QFrame()
+        line.setFrameShape(QFrame.Shape.HLine)
+        side_layout.addWidget(line)
+        side_layout.addWidget(QLabel("<b>Selected area</b>"))
+        side_layout.addWidget(self.selection_info)
+        line2 = QFrame()
+        line2.setFrameShape(QFrame.Shape.HLine)
+        side_layout.addWidget(line2)
+        side_layout.addWidget(self.metadata, 1)
+        side.setMinimumWidth(260)
+
+        splitter = QSplitter()
+        splitter.addWidget(self.canvas)
+        splitter.addWidget(side)
+        splitter.setStretchFactor(0, 1)
+        splitter.setSizes([900, 300])
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 8)
+        layout.addWidget(top)
+        layout.addLayout(header)
+        layout.addWidget(splitter, 1)
+
+    # ----- file in, edits out ------------------------------------------------------------
+    def set_item(self, key: int | None, plan: Plan | None, title: str = "", status: str = "") -> None:
+        """Show a file: its regions at once, its pixels when the loader delivers them."""
+        same = key is not None and key == self.key
+        self.key, self.plan = key, plan
+        self.title.setText(title)
+        self.status.setText(status)
+        self.metadata.set_plan(plan)
+        if not same:
+            self._pixels, self._original = None, None
+            self._preview_revision = -1
+            self.canvas.select(None)
+            self.canvas.set_image(None)
+            self.act_after.setChecked(False)
+            if key is not None and plan is not None and not plan.error:
+                self.canvas.set_placeholder("Loading…")
+                self._loader.load(key, plan.source)
+            elif plan is not None and plan.error:
+                self.canvas.set_placeholder(f"This file could not be read:\n{plan.error}")
+            else:
+                self.canvas.set_placeholder("Select a file to review")
+        if key is not None:
+            stack = self._stacks.get(key)
+            if stack is None:
+                stack = self._stacks[key] = QUndoStack(self._undo_group)
+            self._undo_group.setActiveStack(stack)
+        else:
+            self._undo_group.setActiveStack(None)
+        self.canvas.set_regions(plan.regions if plan is not None else [])
+        self.legend.set_regions(plan.regions if plan is not None else [])
+        self._update_actions()
+
+    def set_status(self, text: str) -> None:
+        self.status.setText(text)
+
+    def forget(self, key: int) -> None:
+        stack = self._stacks.pop(key, None)
+        if stack is not None:
+            self._undo_group.removeStack(stack)
+            stack.deleteLater()
+
+    @property
+    def undo_stack(self) -> QUndoStack | None:
+        return self._undo_group.activeStack()
+
+    def push(self, command: QUndoCommand) -> None:
+        stack = self.undo_stack
+        if stack is None:
+            command.redo()
+        else:
+            stack.push(command)  # push() calls redo()
+
+    def plan_changed(self) -> None:
+        """Called by every command: redraw, recount, refresh the result view."""
+        self._revision += 1
+        regions = self.plan.regions if self.plan is not None else []
+        self.canvas.set_regions(regions)
+        self.legend.set_regions(regions)
+        self.selection_info.setText(describe_region(self.canvas.selected))
+        self._update_actions()
+        if self.act_after.isChecked():
+            self._request_preview()
+        if self.key is not None:
+            self.planEdited.emit(self.key)
+
+    # ----- gestures ----------------------------------------------------------------------
+    def toggle_region(self, region: Region) -> None:
+        if self.plan is not None and region in self.plan.regions:
+            self.push(ToggleCommand(self, region))
+
+    def toggle_selected(self) -> None:
+        if self.canvas.selected is not None:
+            self.toggle_region(self.canvas.selected)
+
+    def consent_selected(self) -> None:
+        region = self.canvas.selected
+        if region is not None and region.decided_by is not DecidedBy.CONSENT:
+            self.push(ConsentCommand(self, region))
+
+    def delete_selected(self) -> None:
+        region = self.canvas.selected
+        if region is not None and self.plan is not None and region in self.plan.regions:
+            self.push(DeleteCommand(self, self.plan, region))
+
+    def _on_region_changed(self, region: Region, box) -> None:
+        self.push(GeometryCommand(self, region, box))
+
+    def _on_rect_drawn(self, box) -> None:
+        if self.plan is None:
+            return
+        region = Region(kind=Kind.MANUAL, box=tuple(box), reason="drawn by reviewer",
+                        decided_by=DecidedBy.REVIEWER)
+        self.push(AddCommand(self, self.plan, region))
+        self.act_select.setChecked(True)
+
+    def _on_polygon_drawn(self, points) -> None:
+        if self.plan is None:
+            return
+        xs, ys = [p[0] for p in points], [p[1] for p in points]
+        box = (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
+        region = Region(kind=Kind.MANUAL, box=box, shape=Shape.POLYGON, polygon=tuple(points),
+                        reason="drawn by reviewer", decided_by=DecidedBy.REVIEWER)
+        self.push(AddCommand(self, self.plan, region))
+        self.act_select.setChecked(True)
+
+    def _on_selection(self, region: Region | None) -> None:
+        self.selection_info.setText(describe_region(region))
+        self._update_actions()
+
+    def _on_context(self, region: Region, global_pos) -> None:
+        menu = QMenu(self)
+        menu.addAction("Keep (show in export)" if region.redacted else "Hide", lambda: self.toggle_region(region))
+        if region.kind is Kind.FACE:
+            menu.addAction("Keep: consent on file", self.consent_selected)
+        menu.addSeparator()
+        menu.addAction("Delete area", self.delete_selected)
+        menu.popup(global_pos)
+
+    def _update_actions(self) -> None:
+        has_plan = self.plan is not None and not self.plan.error
+        selected = self.canvas.selected
+        for act in (self.act_select, self.act_rect, self.act_free, self.act_after, self.act_fit,
+                    self.act_zoom_in, self.act_zoom_out):
+            act.setEnabled(has_plan)
+        self.act_toggle.setEnabled(selected is not None)
+        self.act_delete.setEnabled(selected is not None)
+        self.act_consent.setEnabled(selected is not None and selected.kind is Kind.FACE
+                                    and selected.decided_by is not DecidedBy.CONSENT)
+
+    # ----- pixels and the result view ----------------------------------------------------
+    def _on_loaded(self, key: int, pixels, image: QImage) -> None:
+        if key != self.key:
+            return  # the reviewer already moved on
+        self._pixels, self._original = pixels, image
+        if self.act_after.isChecked():
+            self._request_preview()
+        else:
+            self.canvas.set_image(image)
+
+    def _on_load_failed(self, key: int, reason: str) -> None:
+        if key == self.key:
+            self.canvas.set_image(None)
+            self.canvas.set_placeholder(f"This file could not be shown:\n{reason}")
+
+    def _on_after_toggled(self, on: bool) -> None:
+        self.canvas.show_regions = not on
+        self.act_after.setText("Show original" if on else "Show result")
+        if on:
+            self._request_preview()
+        elif self._original is not None:
+            self.canvas.set_image(self._original, keep_view=True)
+        self.canvas.update()
+
+    def _request_preview(self) -> None:
+        if self.plan is None or self.key is None or self._pixels is None or self.plan.media == "video":
+            return
+        self._loader.render_preview(self.key, self._revision, self.plan, self.settings, self._pixels)
+
+    def _on_preview(self, key: int, revision: int, image: QImage) -> None:
+        if key != self.key or revision != self._revision or not self.act_after.isChecked():
+            return  # stale: an edit happened after this render started
+        self._preview_revision = revision
+        self.canvas.set_image(image, keep_view=True)
+
+    @property
+    def showing_result(self) -> bool:
+        return self.act_after.isChecked() and self._preview_revision == self._revision
+
+    def wait_for_background(self, msecs: int = 5000) -> bool:
+        return self._loader.wait(msecs)

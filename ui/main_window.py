@@ -1,0 +1,628 @@
+"""The main window: drop zone and queue of files, the review editor, export.
+
+Each file is a QueueItem; its Plan (the engine's model) is filled by the background
+analysis and edited by the review editor. Statuses are shown in plain words and colours.
+"""
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+from PySide6.QtCore import QMimeData, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QColor, QDragEnterEvent, QDropEvent, QIcon, QImage, QKeySequence, QPainter, QPixmap
+from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QFrame, QHBoxLayout, QHeaderView, QLabel,
+                               QMainWindow, QMessageBox, QProgressBar, QPushButton, QStackedLayout,
+                               QStackedWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+
+from sanitizer import pipeline
+from sanitizer.regions import Kind, Plan
+
+from .canvas import KIND_LABELS
+from .editor import EditorWidget
+from .settings_store import SettingsStore
+from .worker import THUMB_SIZE, AnalysisQueue
+
+APP_TITLE = "PHI Sanitizer"
+EMPTY_HINT = "Drop photos, videos or folders here"
+
+
+class Status(str, Enum):
+    WAITING = "Waiting"
+    ANALYSING = "Analysing…"
+    NEEDS_REVIEW = "Needs review"
+    REVIEWED = "Reviewed"
+    NOTHING_FOUND = "Nothing found"
+    EXPORTING = "Exporting…"
+    EXPORTED = "Exported and verified"
+    ERROR = "Error"
+    CANCELLED = "Not analysed (cancelled)"
+
+
+STATUS_COLOURS: dict[Status, str] = {
+    Status.WAITING: "#80868b",
+    Status.ANALYSING: "#1a73e8",
+    Status.NEEDS_REVIEW: "#e37400",
+    Status.REVIEWED: "#0b8043",
+    Status.NOTHING_FOUND: "#0b8043",
+    Status.EXPORTING: "#1a73e8",
+    Status.EXPORTED: "#137333",
+    Status.ERROR: "#d93025",
+    Status.CANCELLED: "#80868b",
+}
+
+PLURALS = {Kind.FACE: "faces", Kind.TEXT: "PHI texts", Kind.WRISTBAND: "wristbands",
+           Kind.BARCODE: "barcodes", Kind.SCREEN: "screens", Kind.DOCUMENT: "documents",
+           Kind.MANUAL: "areas added by you"}
+
+
+@dataclass
+class QueueItem:
+    key: int
+    path: Path
+    status: Status = Status.WAITING
+    plan: Plan | None = None
+    thumbnail: QImage | None = None
+    reviewed: bool = False
+    error: str | None = None
+    output: Path | None = None
+    progress: float = 0.0
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def is_video(self) -> bool:
+        return self.plan is not None and self.plan.media == "video"
+
+
+def summarise_regions(plan: Plan | None) -> str:
+    """'2 faces hidden, 1 PHI text hidden, 1 kept' in plain words."""
+    if plan is None or plan.error:
+        return ""
+    hidden = Counter(r.kind for r in plan.regions if r.redacted)
+    kept = sum(1 for r in plan.regions if not r.redacted)
+    parts = []
+    for kind in Kind:
+        n = hidden[kind]
+        if n:
+            parts.append(f"{n} {KIND_LABELS[kind].lower() if n == 1 else PLURALS[kind]}")
+    text = ", ".join(parts) + (" to hide" if parts else "")
+    if kept:
+        text += ("; " if text else "") + f"{kept} kept"
+    groups = len({m.group for m in plan.metadata})
+    if groups:
+        text += ("; " if text else "") + f"hidden info: {groups} kind{'s' if groups > 1 else ''}"
+    return text or "—"
+
+
+def padded_icon(image: QImage | None, size: QSize = THUMB_SIZE) -> QIcon:
+    """A thumbnail centred on a fixed-size tile so every row lines up."""
+    tile = QPixmap(size)
+    tile.fill(QColor("#eceff1"))
+    painter = QPainter(tile)
+    if image is not None and not image.isNull():
+        scaled = image.scaled(size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+        painter.drawImage((size.width() - scaled.width()) // 2, (size.height() - scaled.height()) // 2, scaled)
+    else:
+        painter.setPen(QColor("#9aa0a6"))
+        painter.drawText(tile.rect(), Qt.AlignmentFlag.AlignCenter, "…")
+    painter.end()
+    return QIcon(tile)
+
+
+def urls_to_paths(mime: QMimeData) -> list[Path]:
+    return [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
+
+
+class DropZone(QFrame):
+    """Accepts files and folders dropped from the desktop; shows a hint while the queue is empty."""
+
+    pathsDropped = Signal(list)
+
+    def __init__(self, content: QWidget, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("dropZone")
+        self.setAcceptDrops(True)
+        self.hint = QLabel(f"<div style='font-size:20px; font-weight:600'>{EMPTY_HINT}</div>"
+                           "<div style='margin-top:10px'>or use <b>Add files</b> / <b>Add folder</b> above.<br>"
+                           "Nothing leaves this computer: the app works offline.</div>")
+        self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.hint.setObjectName("emptyHint")
+        self._stack = QStackedLayout(self)
+        self._stack.addWidget(self.hint)
+        self._stack.addWidget(content)
+        self.set_empty(True)
+
+    def set_empty(self, empty: bool) -> None:
+        self._stack.setCurrentIndex(0 if empty else 1)
+        self.setProperty("dragging", False)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if event.mimeData().hasUrls() and urls_to_paths(event.mimeData()):
+            event.acceptProposedAction()
+            self._set_dragging(True)
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:  # noqa: N802
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dragLeaveEvent(self, event) -> None:  # noqa: N802
+        self._set_dragging(False)
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        self._set_dragging(False)
+        paths = urls_to_paths(event.mimeData())
+        if not paths:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.pathsDropped.emit(paths)
+
+    def _set_dragging(self, on: bool) -> None:
+        self.setProperty("dragging", on)
+        self.style().unpolish(self)
+        self.style().polish(self)
+
+
+class QueueView(QTreeWidget):
+    COL_FILE, COL_STATUS, COL_FOUND = range(3)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setHeaderLabels(["File", "Status", "What was found"])
+        self.setIconSize(THUMB_SIZE)
+        self.setRootIsDecorated(False)
+        self.setUniformRowHeights(True)
+        self.setAlternatingRowColors(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setAcceptDrops(False)  # drops go to the surrounding DropZone
+        header = self.header()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(self.COL_FILE, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(self.COL_FILE, 360)
+        header.resizeSection(self.COL_STATUS, 260)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, store: SettingsStore | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(APP_TITLE)
+        self.resize(1280, 820)
+        self.store = store if store is not None else SettingsStore()
+        self.settings = self.store.load()
+        self.items: dict[int, QueueItem] = {}
+        self._rows: dict[int, QTreeWidgetItem] = {}
+        self._keys = itertools.count(1)
+        self._batch_total = 0
+        self._batch_done = 0
+        self.export_dialog = None
+
+        self.analysis = AnalysisQueue(self)
+        self.analysis.started.connect(self._on_started)
+        self.analysis.thumbnail.connect(self._on_thumbnail)
+        self.analysis.analysed.connect(self._on_analysed)
+        self.analysis.cancelled.connect(self._on_cancelled)
+        self.analysis.idle.connect(self._on_idle)
+
+        self.queue = QueueView()
+        self.queue.itemActivated.connect(lambda row, _col: self.open_review(row.data(0, Qt.ItemDataRole.UserRole)))
+        self.queue.itemSelectionChanged.connect(self._update_actions)
+        self.drop_zone = DropZone(self.queue)
+        self.drop_zone.pathsDropped.connect(self.add_paths)
+
+        self.editor = EditorWidget(self.settings)
+        self.editor.backRequested.connect(self.show_queue)
+        self.editor.nextRequested.connect(lambda: self._step(+1))
+        self.editor.previousRequested.connect(lambda: self._step(-1))
+        self.editor.planEdited.connect(self._on_plan_edited)
+        self.editor.exportRequested.connect(self.open_export)
+
+        self._build_actions()
+        self._build_pages()
+        self._build_status_bar()
+        self._update_actions()
+
+    # ----- construction ------------------------------------------------------------------
+    def _build_actions(self) -> None:
+        self.act_add_files = QAction("Add files…", self, shortcut=QKeySequence.StandardKey.Open,
+                                     triggered=self.choose_files)
+        self.act_add_folder = QAction("Add folder…", self, shortcut=QKeySequence("Ctrl+Shift+O"),
+                                      triggered=self.choose_folder)
+        self.act_review = QAction("Review", self, shortcut=QKeySequence("Return"), triggered=self.review_selected)
+        self.act_review.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.queue.addAction(self.act_review)
+        self.act_export = QAction("Export clean copies…", self, shortcut=QKeySequence("Ctrl+E"),
+                                  triggered=self.open_export)
+        self.act_cancel = QAction("Cancel analysis", self, triggered=self.cancel_analysis)
+        self.act_remove = QAction("Remove from list", self, shortcut=QKeySequence.StandardKey.Delete,
+                                  triggered=self.remove_selected)
+        self.act_remove.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.queue.addAction(self.act_remove)
+        self.act_clear = QAction("Clear list", self, triggered=self.clear_all)
+        self.act_settings = QAction("Settings…", self, triggered=self.open_settings)
+        self.act_quit = QAction("Quit", self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close)
+        self.act_shortcuts = QAction("Keyboard shortcuts", self, triggered=self.show_shortcuts)
+        self.act_about = QAction("About", self, triggered=self.show_about)
+
+        file_menu = self.menuBar().addMenu("&File")
+        for act in (self.act_add_files, self.act_add_folder, None, self.act_export, None,
+                    self.act_remove, self.act_clear, None, self.act_settings, None, self.act_quit):
+            file_menu.addSeparator() if act is None else file_menu.addAction(act)
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self.act_shortcuts)
+        help_menu.addAction(self.act_about)
+
+    def _build_pages(self) -> None:
+        queue_page = QWidget()
+        bar = QHBoxLayout()
+        title = QLabel("Files to sanitize")
+        title.setStyleSheet("font-size: 18px; font-weight: 600;")
+        bar.addWidget(title)
+        bar.addStretch(1)
+        self.btn_add_files = QPushButton("Add files…")
+        self.btn_add_files.clicked.connect(self.choose_files)
+        self.btn_add_folder = QPushButton("Add folder…")
+        self.btn_add_folder.clicked.connect(self.choose_folder)
+        self.btn_review = QPushButton("Review")
+        self.btn_review.setToolTip("Open the selected file (or the next one that needs review) in the editor")
+        self.btn_review.clicked.connect(self.review_selected)
+        self.btn_export = QPushButton("Export clean copies…")
+        self.btn_export.setObjectName("primaryButton")
+        self.btn_export.clicked.connect(self.open_export)
+        for b in (self.btn_add_files, self.btn_add_folder, self.btn_review, self.btn_export):
+            b.setMinimumHeight(34)
+            bar.addWidget(b)
+        layout = QVBoxLayout(queue_page)
+        layout.setContentsMargins(16, 12, 16, 8)
+        layout.addLayout(bar)
+        layout.addWidget(self.drop_zone, 1)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(queue_page)
+        self.pages.addWidget(self.editor)
+        self.setCentralWidget(self.pages)
+
+    def _build_status_bar(self) -> None:
+        self.progress_label = QLabel("Ready")
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(320)
+        self.progress.setTextVisible(True)
+        self.progress.hide()
+        self.btn_cancel = QPushButton("Cancel")
+        self.btn_cancel.clicked.connect(self.cancel_analysis)
+        self.btn_cancel.hide()
+        self.statusBar().addWidget(self.progress_label, 1)
+        self.statusBar().addPermanentWidget(self.progress)
+        self.statusBar().addPermanentWidget(self.btn_cancel)
+
+    # ----- adding files ------------------------------------------------------------------
+    def choose_files(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, "Add photos or videos")
+        if files:
+            self.add_paths([Path(f) for f in files])
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Add a folder (its subfolders are included)")
+        if folder:
+            self.add_paths([Path(folder)])
+
+    def add_paths(self, paths: list[Path]) -> list[int]:
+        """Queue every media file in `paths` (folders searched recursively); returns the new keys."""
+        known = {item.path.resolve() for item in self.items.values()}
+        added: list[int] = []
+        for path in pipeline.collect_inputs(paths):
+            resolved = path.resolve()
+            if resolved in known:
+                continue
+            known.add(resolved)
+            key = next(self._keys)
+            item = QueueItem(key=key, path=path)
+            self.items[key] = item
+            self._rows[key] = self._make_row(item)
+            added.append(key)
+        if not added:
+            if paths:
+                self.progress_label.setText("No photos or videos found in what was dropped.")
+            return added
+        if not self.analysis.busy:
+            self._batch_total, self._batch_done = 0, 0
+        self._batch_total += len(added)
+        for key in added:
+            self.analysis.enqueue(key, self.items[key].path, self.settings)
+        self.drop_zone.set_empty(False)
+        self._update_progress()
+        self._update_actions()
+        return added
+
+    def _make_row(self, item: QueueItem) -> QTreeWidgetItem:
+        row = QTreeWidgetItem([item.path.name, "", ""])
+        row.setData(0, Qt.ItemDataRole.UserRole, item.key)
+        row.setToolTip(0, item.path.name)
+        row.setIcon(0, padded_icon(None))
+        row.setSizeHint(0, QSize(THUMB_SIZE.width(), THUMB_SIZE.height() + 8))
+        self.queue.addTopLevelItem(row)
+        self._refresh_row(item)
+        return row
+
+    def _refresh_row(self, item: QueueItem) -> None:
+        row = self._rows.get(item.key) if item.key in self._rows else None
+        if row is None:
+            row = self.queue.topLevelItem(self.queue.topLevelItemCount() - 1)
+        text = item.status.value
+        if item.status is Status.ERROR and item.error:
+            text = f"Error: {item.error}"
+        elif item.status is Status.ANALYSING and item.progress > 0:
+            text = f"Analysing… {int(item.progress * 100)}%"
+        elif item.status is Status.EXPORTED and item.output is not None:
+            text = f"Exported and verified → {item.output.name}"
+        row.setText(QueueView.COL_STATUS, text)
+        row.setToolTip(QueueView.COL_STATUS, text)
+        colour = QColor(STATUS_COLOURS[item.status])
+        row.setForeground(QueueView.COL_STATUS, colour)
+        font = row.font(QueueView.COL_STATUS)
+        font.setBold(item.status in (Status.NEEDS_REVIEW, Status.ERROR, Status.EXPORTED))
+        row.setFont(QueueView.COL_STATUS, font)
+        row.setText(QueueView.COL_FOUND, summarise_regions(item.plan))
+
+    def status_text(self, key: int) -> str:
+        return self._rows[key].text(QueueView.COL_STATUS)
+
+    # ----- analysis results --------------------------------------------------------------
+    def _on_started(self, key: int) -> None:
+        item = self.items.get(key)
+        if item is not None:
+            item.status = Status.ANALYSING
+            self._refresh_row(item)
+            self._update_progress()
+
+    def _on_thumbnail(self, key: int, image: QImage) -> None:
+        item = self.items.get(key)
+        if item is not None and not image.isNull():
+            item.thumbnail = image
+            self._rows[key].setIcon(0, padded_icon(image))
+
+    def _on_analysed(self, key: int, plan: Plan) -> None:
+        self._batch_done += 1
+        item = self.items.get(key)
+        if item is None:
+            self._update_progress()
+            return
+        item.plan = plan
+        if plan.error:
+            item.status, item.error = Status.ERROR, plan.error
+        elif plan.regions:
+            item.status = Status.NEEDS_REVIEW
+        else:
+            item.status = Status.NOTHING_FOUND
+        self._refresh_row(item)
+        self._update_progress()
+        self._update_actions()
+        if self.pages.currentWidget() is self.editor and self.editor.key == key:
+            self._show_in_editor(key)
+
+    def _on_cancelled(self, key: int) -> None:
+        self._batch_done += 1
+        item = self.items.get(key)
+        if item is not None:
+            item.status = Status.CANCELLED
+            self._refresh_row(item)
+        self._update_progress()
+
+    def _on_idle(self) -> None:
+        self._update_progress()
+        self._update_actions()
+
+    def cancel_analysis(self) -> None:
+        self.analysis.cancel()
+        self.progress_label.setText("Cancelling… the file being analysed stops after its current step.")
+
+    def _update_progress(self) -> None:
+        busy = self.analysis.busy
+        self.progress.setVisible(busy)
+        self.btn_cancel.setVisible(busy)
+        self.act_cancel.setEnabled(busy)
+        if busy:
+            self.progress.setMaximum(max(1, self._batch_total))
+            self.progress.setValue(self._batch_done)
+            self.progress.setFormat(f"{self._batch_done} of {self._batch_total}")
+            self.progress_label.setText(f"Analysing {min(self._batch_done + 1, self._batch_total)} of "
+                                        f"{self._batch_total} files… you can start reviewing meanwhile.")
+            return
+        counts = Counter(item.status for item in self.items.values())
+        parts = [f"{len(self.items)} files"]
+        for status in (Status.NEEDS_REVIEW, Status.NOTHING_FOUND, Status.REVIEWED, Status.EXPORTED,
+                       Status.ERROR, Status.CANCELLED):
+            if counts[status]:
+                parts.append(f"{counts[status]} {status.value.lower()}")
+        self.progress_label.setText(" · ".join(parts) if self.items else "Ready")
+
+    # ----- review ------------------------------------------------------------------------
+    def ordered_keys(self) -> list[int]:
+        return [self.queue.topLevelItem(i).data(0, Qt.ItemDataRole.UserRole)
+                for i in range(self.queue.topLevelItemCount())]
+
+    def review_selected(self) -> None:
+        selected = self.queue.selectedItems()
+        if selected:
+            self.open_review(selected[0].data(0, Qt.ItemDataRole.UserRole))
+            return
+        for key in self.ordered_keys():
+            if self.items[key].status is Status.NEEDS_REVIEW:
+                self.open_review(key)
+                return
+        keys = self.ordered_keys()
+        if keys:
+            self.open_review(keys[0])
+
+    def open_review(self, key: int) -> None:
+        if key not in self.items:
+            return
+        self.pages.setCurrentWidget(self.editor)
+        self._show_in_editor(key)
+        self.queue.setCurrentItem(self._rows[key])
+        self.editor.canvas.setFocus()
+
+    def _show_in_editor(self, key: int) -> None:
+        item = self.items[key]
+        keys = self.ordered_keys()
+        position = f"File {keys.index(key) + 1} of {len(keys)}"
+        if item.plan is None:
+            self.editor.set_item(key, None, item.path.name, f"{position} · still being analysed…")
+            self.editor.canvas.set_placeholder("Still being analysed… it appears here when done.")
+            return
+        if not item.plan.error and item.status is Status.NEEDS_REVIEW:
+            item.status = Status.REVIEWED
+            self._refresh_row(item)
+        if not item.plan.error:
+            item.reviewed = True
+        self.editor.set_item(key, item.plan, item.path.name, f"{position} · {self._editor_status(item)}")
+
+    def _editor_status(self, item: QueueItem) -> str:
+        if item.plan is not None and item.plan.error:
+            return f"Error: {item.plan.error}"
+        return summarise_regions(item.plan)
+
+    def _step(self, delta: int) -> None:
+        keys = self.ordered_keys()
+        if not keys or self.editor.key not in keys:
+            return
+        index = keys.index(self.editor.key) + delta
+        if 0 <= index < len(keys):
+            self.open_review(keys[index])
+
+    def show_queue(self) -> None:
+        self.pages.setCurrentIndex(0)
+        self.queue.setFocus()
+
+    def _on_plan_edited(self, key: int) -> None:
+        item = self.items.get(key)
+        if item is None:
+            return
+        if item.status is Status.EXPORTED:
+            item.status, item.output = Status.REVIEWED, None  # changed after export: export again
+        self._refresh_row(item)
+        self.editor.set_status(self.editor.status.text().split(" · ")[0] + " · " + self._editor_status(item))
+
+    # ----- removing ----------------------------------------------------------------------
+    def remove_selected(self) -> None:
+        for row in self.queue.selectedItems():
+            key = row.data(0, Qt.ItemDataRole.UserRole)
+            if self.items[key].status is Status.ANALYSING:
+                continue  # it finishes first; then it can be removed
+            self._forget(key)
+        self._after_removal()
+
+    def clear_all(self) -> None:
+        self.analysis.cancel()
+        for key in list(self.items):
+            if self.items[key].status is not Status.ANALYSING:
+                self._forget(key)
+        self._after_removal()
+
+    def _forget(self, key: int) -> None:
+        row = self._rows.pop(key)
+        self.queue.takeTopLevelItem(self.queue.indexOfTopLevelItem(row))
+        self.items.pop(key)
+        self.editor.forget(key)
+        if self.editor.key == key:
+            self.editor.set_item(None, None)
+
+    def _after_removal(self) -> None:
+        self.drop_zone.set_empty(not self.items)
+        self._update_progress()
+        self._update_actions()
+
+    # ----- export ------------------------------------------------------------------------
+    def exportable_keys(self) -> list[int]:
+        return [k for k in self.ordered_keys()
+                if self.items[k].plan is not None and self.items[k].status is not Status.ANALYSING]
+
+    def open_export(self) -> None:
+        from .export_dialog import ExportDialog
+        keys = self.exportable_keys()
+        if not keys:
+            QMessageBox.information(self, APP_TITLE, "There is nothing to export yet: add files and wait "
+                                    "for the analysis to finish.")
+            return
+        dialog = ExportDialog(self, [self.items[k] for k in keys], self.store, self.settings)
+        dialog.fileExported.connect(self._on_file_exported)
+        dialog.fileStarted.connect(self._on_export_started)
+        self.export_dialog = dialog
+        dialog.open()
+
+    def _on_export_started(self, key: int) -> None:
+        item = self.items.get(key)
+        if item is not None and item.status is not Status.ERROR:
+            item.extra["before_export"] = item.status
+            item.status = Status.EXPORTING
+            self._refresh_row(item)
+
+    def _on_file_exported(self, key: int, result) -> None:
+        item = self.items.get(key)
+        if item is None:
+            return
+        if result.ok:
+            item.status, item.output, item.error = Status.EXPORTED, result.output, None
+        elif result.error == "export cancelled":
+            item.status = item.extra.get("before_export", Status.REVIEWED)
+        else:
+            item.status, item.error = Status.ERROR, result.error
+        self._refresh_row(item)
+        self._update_progress()
+
+    # ----- settings and help -------------------------------------------------------------
+    def open_settings(self) -> None:
+        from .settings_dialog import SettingsDialog
+        dialog = SettingsDialog(self.settings, self)
+        if dialog.exec():
+            self.settings = dialog.result_settings()
+            self.store.save(self.settings)
+            self.editor.settings = self.settings
+            self.progress_label.setText("Settings saved. They apply to files added from now on.")
+
+    def show_shortcuts(self) -> None:
+        lines = []
+        for act in self.editor.actions():
+            keys = act.shortcuts()
+            if keys:
+                names = ", ".join(k.toString(k.SequenceFormat.NativeText) for k in keys)
+                lines.append(f"<tr><td>{act.text().replace('&', '')}</td><td><b>{names}</b></td></tr>")
+        QMessageBox.information(self, "Keyboard shortcuts in the review",
+                                "<table cellspacing=4>" + "".join(lines) + "</table>")
+
+    def show_about(self) -> None:
+        from sanitizer import __version__
+        QMessageBox.about(self, f"About {APP_TITLE}",
+                          f"<b>{APP_TITLE}</b> {__version__}<br>Hides faces and patient information in photos "
+                          "and videos and removes hidden metadata. Works entirely offline.")
+
+    def _update_actions(self) -> None:
+        has_items = bool(self.items)
+        self.btn_review.setEnabled(has_items)
+        self.act_review.setEnabled(has_items)
+        can_export = bool(self.exportable_keys()) if has_items else False
+        self.btn_export.setEnabled(can_export)
+        self.act_export.setEnabled(can_export)
+        self.act_clear.setEnabled(has_items)
+        self.act_remove.setEnabled(bool(self.queue.selectedItems()))
+
+    # ----- closing -----------------------------------------------------------------------
+    def shutdown(self, msecs: int = 10000) -> None:
+        """Stop background work before the process ends (so no thread writes after exit)."""
+        self.analysis.cancel()
+        if self.export_dialog is not None:
+            self.export_dialog.cancel()
+            self.export_dialog.wait(msecs)
+        self.analysis.wait(msecs)
+        self.editor.wait_for_background(msecs)
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        if self.export_dialog is not None and self.export_dialog.running:
+            answer = QMessageBox.question(self, APP_TITLE, "An export is running. Stop it and quit?")
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+        self.shutdown()
+        super().closeEvent(event)
