@@ -7,7 +7,7 @@ STAMP   := $(VENV)/.installed
 MODELS  := models/.ready
 PYTHON  ?= python3
 
-.PHONY: setup run demo test bench bundle screenshot clean-venv
+.PHONY: setup setup-models run demo test bench bundle screenshot clean-venv
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ $(MODELS): $(STAMP) models/manifest.json models/fetch_models.py
 	touch $(MODELS)
 
 setup: $(STAMP) $(MODELS)
+
+setup-models: $(STAMP)
+	$(PY) models/fetch_models.py
+	touch $(MODELS)
 
 run: setup
 	$(VENV)/bin/sanitize-gui

@@ -158,9 +158,9 @@ def test_console_script_runs_as_a_process(samples, tmp_path):
 def test_redaction_reaches_the_pixels(samples, tmp_path):
     """With barcodes on, the sample's QR code is found and the clean copy no longer decodes it."""
     zxingcpp = pytest.importorskip("zxingcpp")
-    from sanitizer.detectors import base
-    if "sanitizer.detectors.barcodes" not in {m for _, m, _ in base._REGISTRY}:
-        pytest.skip("barcode detector not registered")
+    import importlib.util
+    if importlib.util.find_spec("sanitizer.detectors.barcodes") is None:
+        pytest.skip("barcode detector not built yet")
     out = tmp_path / "out"
     assert main(["clean", str(samples[2]), "-o", str(out), "--no-faces", "--no-text", "--no-screens"]) == 0
     assert zxingcpp.read_barcodes(Image.open(samples[2]).convert("RGB"))

@@ -263,7 +263,8 @@ class EditorWidget(QWidget):
         self.act_undo = self._undo_group.createUndoAction(self, "Undo")
         self.act_undo.setShortcuts(QKeySequence.StandardKey.Undo)
         self.act_redo = self._undo_group.createRedoAction(self, "Redo")
-        self.act_redo.setShortcuts([QKeySequence(QKeySequence.StandardKey.Redo), QKeySequence("Ctrl+Y")])
+        # Both common spellings, whatever the platform's own standard is.
+        self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         for act in (self.act_undo, self.act_redo):
             act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             self.addAction(act)

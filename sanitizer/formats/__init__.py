@@ -22,7 +22,7 @@ from sanitizer.formats.heif import AvifParser, HeifParser
 from sanitizer.formats.jpeg import JpegParser
 from sanitizer.formats.png import PngParser
 from sanitizer.formats.refused import refusal_reason
-from sanitizer.formats.sniff import sniff
+from sanitizer.formats.content import sniff
 from sanitizer.formats.tiff import TiffParser
 from sanitizer.formats.webp import WebpParser
 

@@ -15,7 +15,7 @@ import pillow_heif
 
 from sanitizer import colour
 from sanitizer.formats.base import ImageParser
-from sanitizer.formats.sniff import AVIF, HEIF
+from sanitizer.formats.content import AVIF, HEIF
 
 # Thumbnails, depth and auxiliary images are never decoded: only the primary image is used.
 pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from PIL import Image
 
 from sanitizer.formats.base import ImageParser
-from sanitizer.formats.sniff import JPEG
+from sanitizer.formats.content import JPEG
 
 
 class JpegParser(ImageParser):

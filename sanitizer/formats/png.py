@@ -16,7 +16,7 @@ import zlib
 from PIL import Image
 
 from sanitizer.formats.base import ImageParser
-from sanitizer.formats.sniff import PNG
+from sanitizer.formats.content import PNG
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 TEXT_CHUNKS = {b"tEXt", b"zTXt", b"iTXt"}

@@ -1,7 +1,7 @@
 """Types refused on purpose, each with the reason a user reads."""
 from __future__ import annotations
 
-from sanitizer.formats.sniff import RAW_EXTENSIONS
+from sanitizer.formats.content import RAW_EXTENSIONS
 
 
 def refusal_reason(mime: str | None, suffix: str) -> str:

@@ -5,7 +5,7 @@ from PIL import Image
 
 from sanitizer import errors
 from sanitizer.formats.base import ImageParser
-from sanitizer.formats.sniff import TIFF
+from sanitizer.formats.content import TIFF
 
 _REDUCED_IMAGE = 1  # NewSubfileType bit 0: a reduced-resolution copy of another page
 

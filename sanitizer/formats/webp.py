@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sanitizer.formats.base import ImageParser
-from sanitizer.formats.sniff import WEBP
+from sanitizer.formats.content import WEBP
 
 
 class WebpParser(ImageParser):

@@ -148,7 +148,8 @@ class VideoInfo:
     coded_height: int
     orientation: Orientation
     fps: Fraction              # average rate; the output keeps the source timestamps
-    frame_count_hint: int      # from the container index; 0 when unknown
+    frame_count_hint: int      # for progress: declared, else duration x rate; 0 when unknown
+    declared_frames: int       # the container index's frame count; 0 when it has none
     duration: float
     codec: str
     container: str
@@ -158,7 +159,7 @@ class VideoInfo:
     metadata: list[MetadataFinding] = field(default_factory=list)
 
 
-def _video_stream(container: av.container.InputContainer) -> av.video.stream.VideoStream:
+def video_stream(container: av.container.InputContainer) -> av.video.stream.VideoStream:
     pictures = [s for s in container.streams.video
                 if not (s.disposition & av.stream.Disposition.attached_pic)]
     if not pictures:
@@ -192,7 +193,7 @@ def probe(path: Path) -> VideoInfo:
     """What the video is, checked by decoding its first frame; raises SanitizerError subclasses."""
     container = open_input(path)
     try:
-        stream = _video_stream(container)
+        stream = video_stream(container)
         codec = stream.codec_context.name
         frame = first_frame(container, stream)
         orientation = frame_orientation(frame, stream)
@@ -212,6 +213,7 @@ def probe(path: Path) -> VideoInfo:
         return VideoInfo(
             width=width, height=height, coded_width=coded_w, coded_height=coded_h,
             orientation=orientation, fps=_rate(stream), frame_count_hint=int(hint),
+            declared_frames=int(stream.frames or 0),
             duration=duration, codec=codec, container=container.format.name,
             has_audio=audio is not None,
             audio_codec=audio.codec_context.name if audio is not None and audio.codec_context else None,

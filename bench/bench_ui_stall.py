@@ -1,0 +1,115 @@
+"""Longest stall of the UI event loop while the app analyses a batch of photos.
+
+A QTimer ticks every 5 ms on the UI thread and records the gap between ticks; any gap far
+above 5 ms means the window could not repaint or react for that long. The batch (50 photos
+by default, generated on the fly) is added to the real MainWindow exactly as a drop would;
+half-way through, the first photo is opened in the review editor, as a reviewer would do.
+Target: longest stall < 100 ms.
+
+    .venv/bin/python bench/bench_ui_stall.py [--count 50] [--size 1600x1200]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sanitizer import netguard  # noqa: E402
+
+netguard.install()
+
+import numpy as np  # noqa: E402
+from PySide6.QtCore import QElapsedTimer, QSettings, QTimer  # noqa: E402
+
+from sanitizer import sample_photos  # noqa: E402
+
+TICK_MS = 5
+TARGET_MS = 100.0
+
+
+def make_batch(folder: Path, count: int, width: int, height: int) -> list[Path]:
+    paths = []
+    for i in range(count):
+        pixels = sample_photos.scene(width, height, seed=i)
+        if i % 2:  # vary the layout so every photo differs
+            pixels = np.ascontiguousarray(pixels[:, ::-1])
+        paths.append(sample_photos.dirty_jpeg(folder / f"photo_{i:03d}.jpg", pixels,
+                                              orientation=6 if i % 5 == 0 else 1))
+    return paths
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=50)
+    parser.add_argument("--size", default="1600x1200", help="photo size WxH")
+    parser.add_argument("--no-review", action="store_true", help="do not open the editor half-way")
+    args = parser.parse_args()
+    width, height = (int(v) for v in args.size.lower().split("x"))
+
+    from ui.app import create_application
+    from ui.main_window import MainWindow
+    from ui.settings_store import SettingsStore
+
+    app = create_application()
+    with tempfile.TemporaryDirectory(prefix="ui-stall-") as tmp:
+        tmp_path = Path(tmp)
+        t0 = time.perf_counter()
+        paths = make_batch(tmp_path / "batch", args.count, width, height)
+        print(f"generated {len(paths)} photos {width}x{height} in {time.perf_counter() - t0:.1f} s")
+        store = SettingsStore(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+        window = MainWindow(store=store)
+        window.show()
+
+        gaps: list[float] = []
+        clock = QElapsedTimer()
+        clock.start()
+        last = [clock.nsecsElapsed()]
+
+        def tick() -> None:
+            now = clock.nsecsElapsed()
+            gaps.append((now - last[0]) / 1e6)
+            last[0] = now
+
+        timer = QTimer()
+        timer.setInterval(TICK_MS)
+        timer.timeout.connect(tick)
+        opened = [False]
+
+        def maybe_review() -> None:
+            if not args.no_review and not opened[0] and window._batch_done >= args.count // 2:
+                opened[0] = True
+                window.open_review(window.ordered_keys()[0])
+
+        window.analysis.analysed.connect(lambda *_: maybe_review())
+        window.analysis.idle.connect(app.quit)
+        timer.start()
+        started = time.perf_counter()
+        QTimer.singleShot(0, lambda: window.add_paths([tmp_path / "batch"]))
+        app.exec()
+        elapsed = time.perf_counter() - started
+        timer.stop()
+        window.shutdown()
+
+        gaps_arr = np.array(gaps[1:]) if len(gaps) > 1 else np.array([0.0])
+        stall = float(gaps_arr.max())
+        errors = sum(1 for item in window.items.values() if item.error)
+        found = sum(len(item.plan.regions) for item in window.items.values() if item.plan)
+        print(f"analysed {len(window.items)} photos in {elapsed:.1f} s "
+              f"({elapsed / max(1, len(window.items)):.2f} s/photo), {found} regions, {errors} errors")
+        print(f"event-loop ticks: {len(gaps_arr)}, median gap {np.median(gaps_arr):.1f} ms, "
+              f"p99 {np.percentile(gaps_arr, 99):.1f} ms, gaps > 50 ms: {(gaps_arr > 50).sum()}, "
+              f"> 100 ms: {(gaps_arr > 100).sum()}")
+        verdict = "meets" if stall < TARGET_MS else "MISSES"
+        print(f"longest UI stall: {stall:.1f} ms ({verdict} the < {TARGET_MS:.0f} ms target)")
+        window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,252 @@
+"""Face detection with CenterFace (ONNX, onnxruntime on CPU), multi-scale and tiled.
+
+Why several scales: CenterFace finds faces from about 20 px high in its own input up to
+faces filling it. Event and crowd photos hold faces from ~10 px (a crowd at the back of
+a hall) to the whole frame (a close-up), so the picture is analysed at a "detail" scale
+(upscaled when the photo is small, so 10 px faces become ~20 px) and at coarser scales
+for big faces. Large inputs are cut into overlapping tiles so memory stays bounded and
+faces cut by a tile edge are seen whole in a neighbour; all detections are merged with
+NMS. A missed face is the worst failure, so the default (HIGH) threshold is low: extra
+boxes cost the reviewer a click.
+"""
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import cv2
+import numpy as np
+
+from ..model_store import load_model_bytes
+from ..regions import Kind, Region, Shape, grow_box
+from ..settings import Sensitivity, Settings
+
+MODEL_NAME = "centerface"
+INPUT_NAME = "input.1"
+OUTPUT_NAMES = ["537", "538", "539"]  # heatmap, log-scale, offset (landmarks unused)
+STRIDE = 4          # heatmap cell size in input pixels
+INPUT_MULTIPLE = 32  # network input sides must be multiples of this
+
+# Smallest face height (input pixels) the network finds reliably; sets the detail scale.
+MODEL_MIN_FACE = 20.0
+# Never upscale beyond this: past it the network sees only interpolation, not detail.
+MAX_UPSCALE = 2.0
+# The coarsest pass looks at the whole photo at this long side, for faces filling it.
+OVERVIEW_LONG_SIDE = 640
+# Consecutive scales differ by at most this factor (CenterFace copes with ~4x per pass).
+MAX_SCALE_RATIO = 3.5
+# Tiles: side in network pixels, and overlap so a face on a tile edge is whole in a neighbour.
+TILE_SIDE = 1024
+TILE_OVERLAP = 128
+# Merging: boxes overlapping this much (IoU), or this share of the smaller one, are one face.
+NMS_IOU = 0.3
+NMS_CONTAINED = 0.7
+# Boxes are grown by this share of their size on each side; the ellipse drawn inside the
+# grown box then covers the whole face box plus hair line and chin.
+BOX_MARGIN = 0.22
+MIN_FACE_PX = 4.0  # detections smaller than this (display pixels) are heatmap noise
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """What one sensitivity level means."""
+    threshold: float        # heatmap score a face must reach
+    min_face_px: float      # smallest face (display px) the detail scale is chosen for
+    # Inference budget in network megapixels: base + per_mp x photo megapixels. Bounds
+    # the detail scale on large photos (time grows with network pixels).
+    budget_base_mp: float
+    budget_per_mp: float
+
+
+TUNINGS: dict[Sensitivity, Tuning] = {
+    Sensitivity.HIGH: Tuning(threshold=0.10, min_face_px=10.0, budget_base_mp=1.3, budget_per_mp=0.55),
+    Sensitivity.MEDIUM: Tuning(threshold=0.25, min_face_px=12.0, budget_base_mp=1.0, budget_per_mp=0.4),
+    Sensitivity.LOW: Tuning(threshold=0.45, min_face_px=16.0, budget_base_mp=0.8, budget_per_mp=0.25),
+}
+
+
+@dataclass
+class Timings:
+    """Where the time went in the last detect() (seconds), for bench/bench_faces.py."""
+    passes: list[dict] = field(default_factory=list)  # per scale: scale, size, tiles, prep, infer, decode
+    merge: float = 0.0
+    total: float = 0.0
+
+
+# ---------------------------------------------------------------- model session
+
+@lru_cache(maxsize=1)
+def _session():
+    """One onnxruntime session per process, built from verified model bytes."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 2  # the target machines have few cores; leave one for the UI
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    return ort.InferenceSession(load_model_bytes(MODEL_NAME), options, providers=["CPUExecutionProvider"])
+
+
+# ---------------------------------------------------------------- scale plan
+
+def plan_scales(width: int, height: int, tuning: Tuning) -> list[float]:
+    """Scales (network px per display px) to analyse a width x height photo at, finest first."""
+    pixels = float(width * height)
+    budget = (tuning.budget_base_mp + tuning.budget_per_mp * pixels / 1e6) * 1e6
+    detail = min(MODEL_MIN_FACE / tuning.min_face_px, MAX_UPSCALE, math.sqrt(budget / pixels))
+    overview = min(1.0, OVERVIEW_LONG_SIDE / max(width, height))
+    scales = [detail]
+    # Coarser passes down to the overview, no two further apart than MAX_SCALE_RATIO.
+    while scales[-1] / overview > 1.05:
+        steps = math.ceil(math.log(scales[-1] / overview) / math.log(MAX_SCALE_RATIO))
+        scales.append(scales[-1] / (scales[-1] / overview) ** (1.0 / steps))
+    return scales
+
+
+def _tile_starts(length: int) -> list[int]:
+    if length <= TILE_SIDE:
+        return [0]
+    step = TILE_SIDE - TILE_OVERLAP
+    count = math.ceil((length - TILE_OVERLAP) / step)
+    # Spread the tiles evenly so the last one ends exactly at the edge.
+    return [round(i * (length - TILE_SIDE) / (count - 1)) for i in range(count)]
+
+
+def _pad_to_multiple(tile: np.ndarray) -> np.ndarray:
+    h, w = tile.shape[:2]
+    ph, pw = (-h) % INPUT_MULTIPLE, (-w) % INPUT_MULTIPLE
+    if ph or pw:
+        tile = cv2.copyMakeBorder(tile, 0, ph, 0, pw, cv2.BORDER_CONSTANT, value=0)
+    return tile
+
+
+# ---------------------------------------------------------------- decoding
+
+def _decode(outputs: list[np.ndarray], threshold: float) -> np.ndarray:
+    """Heatmap peaks above threshold as rows (x0, y0, x1, y1, score) in network pixels."""
+    heatmap, log_scale, offset = outputs[0][0, 0], outputs[1][0], outputs[2][0]
+    ys, xs = np.nonzero(heatmap > threshold)
+    if len(ys) == 0:
+        return np.empty((0, 5), np.float32)
+    box_h = np.exp(log_scale[0, ys, xs]) * STRIDE
+    box_w = np.exp(log_scale[1, ys, xs]) * STRIDE
+    cy = (ys + offset[0, ys, xs] + 0.5) * STRIDE
+    cx = (xs + offset[1, ys, xs] + 0.5) * STRIDE
+    return np.stack([cx - box_w / 2, cy - box_h / 2, cx + box_w / 2, cy + box_h / 2,
+                     heatmap[ys, xs]], axis=1).astype(np.float32)
+
+
+def merge_boxes(boxes: np.ndarray) -> np.ndarray:
+    """Greedy NMS over (x0, y0, x1, y1, score) rows, highest score first.
+
+    A box is dropped when it overlaps a kept one by NMS_IOU, or when most of it lies
+    inside a kept one (the half of a face a tile edge cut, a nose found as a small face).
+    """
+    if len(boxes) == 0:
+        return boxes
+    order = np.argsort(-boxes[:, 4])
+    boxes = boxes[order]
+    x0, y0, x1, y1 = boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]
+    areas = np.maximum(x1 - x0, 0) * np.maximum(y1 - y0, 0)
+    alive = np.ones(len(boxes), bool)
+    keep: list[int] = []
+    for i in range(len(boxes)):
+        if not alive[i]:
+            continue
+        keep.append(i)
+        rest = np.nonzero(alive[i + 1:])[0] + i + 1
+        if len(rest) == 0:
+            break
+        iw = np.clip(np.minimum(x1[i], x1[rest]) - np.maximum(x0[i], x0[rest]), 0, None)
+        ih = np.clip(np.minimum(y1[i], y1[rest]) - np.maximum(y0[i], y0[rest]), 0, None)
+        inter = iw * ih
+        iou = inter / np.maximum(areas[i] + areas[rest] - inter, 1e-6)
+        contained = inter / np.maximum(np.minimum(areas[i], areas[rest]), 1e-6)
+        alive[rest[(iou >= NMS_IOU) | (contained >= NMS_CONTAINED)]] = False
+    return boxes[keep]
+
+
+# ---------------------------------------------------------------- detector
+
+def _as_rgb(pixels: np.ndarray) -> np.ndarray:
+    if pixels.ndim == 2:
+        return cv2.cvtColor(pixels, cv2.COLOR_GRAY2RGB)
+    if pixels.shape[2] == 4:
+        return cv2.cvtColor(pixels, cv2.COLOR_RGBA2RGB)
+    return pixels
+
+
+class FaceDetector:
+    """CenterFace at several scales and tiles; Regions of kind FACE drawn as ellipses."""
+
+    name = "faces"
+
+    def __init__(self) -> None:
+        self.last_timings = Timings()
+        self._lock = threading.Lock()  # last_timings only; the session itself is thread-safe
+
+    def detect(self, rgb: np.ndarray, settings: Settings) -> list[Region]:
+        started = time.perf_counter()
+        rgb = _as_rgb(rgb)
+        height, width = rgb.shape[:2]
+        tuning = TUNINGS[settings.sensitivity]
+        timings = Timings()
+        session = _session()
+        found = [self._detect_at(session, rgb, scale, tuning.threshold, timings)
+                 for scale in plan_scales(width, height, tuning)]
+        t_merge = time.perf_counter()
+        merged = merge_boxes(np.concatenate(found)) if found else np.empty((0, 5), np.float32)
+        regions = []
+        for x0, y0, x1, y1, score in merged:
+            x0, y0 = max(0.0, float(x0)), max(0.0, float(y0))
+            x1, y1 = min(float(width), float(x1)), min(float(height), float(y1))
+            if min(x1 - x0, y1 - y0) < MIN_FACE_PX:
+                continue
+            box = grow_box((x0, y0, x1 - x0, y1 - y0), BOX_MARGIN)
+            region = Region(kind=Kind.FACE, box=box, score=float(score), reason="face", shape=Shape.ELLIPSE)
+            clipped = region.clipped(width, height)
+            if clipped is not None:
+                regions.append(clipped)
+        timings.merge = time.perf_counter() - t_merge
+        timings.total = time.perf_counter() - started
+        with self._lock:
+            self.last_timings = timings
+        return regions
+
+    @staticmethod
+    def _detect_at(session, rgb: np.ndarray, scale: float, threshold: float, timings: Timings) -> np.ndarray:
+        """Detections at one scale, in display pixels (x0, y0, x1, y1, score)."""
+        height, width = rgb.shape[:2]
+        t0 = time.perf_counter()
+        net_w, net_h = max(1, round(width * scale)), max(1, round(height * scale))
+        interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+        scaled = rgb if (net_w, net_h) == (width, height) else cv2.resize(rgb, (net_w, net_h), interpolation=interpolation)
+        prep = time.perf_counter() - t0
+        infer = decode = 0.0
+        found = []
+        tiles = 0
+        for ty in _tile_starts(net_h):
+            for tx in _tile_starts(net_w):
+                t1 = time.perf_counter()
+                tile = _pad_to_multiple(scaled[ty:ty + TILE_SIDE, tx:tx + TILE_SIDE])
+                blob = np.ascontiguousarray(tile.transpose(2, 0, 1)[None], dtype=np.float32)
+                t2 = time.perf_counter()
+                outputs = session.run(OUTPUT_NAMES, {INPUT_NAME: blob})
+                t3 = time.perf_counter()
+                boxes = _decode(outputs, threshold)
+                boxes[:, [0, 2]] += tx
+                boxes[:, [1, 3]] += ty
+                found.append(boxes)
+                t4 = time.perf_counter()
+                prep += t2 - t1
+                infer += t3 - t2
+                decode += t4 - t3
+                tiles += 1
+        boxes = np.concatenate(found)
+        boxes[:, :4] /= np.float32(scale)
+        timings.passes.append({"scale": round(scale, 3), "size": (net_w, net_h), "tiles": tiles,
+                               "prep": prep, "infer": infer, "decode": decode})
+        return boxes

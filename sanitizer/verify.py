@@ -1,0 +1,219 @@
+"""Verification of a written file: its container holds only pixel-storage structure.
+
+Allowlists, not denylists (libmat2's rule): every JPEG segment, PNG chunk and RIFF chunk
+must be one of a few structural kinds, nothing may follow the end of the image, the
+header size must be the expected one, and the file must decode. Any problem is returned
+as a short plain-words string (no file content is ever quoted).
+"""
+from __future__ import annotations
+
+import io
+import re
+import struct
+import warnings
+import zlib
+from pathlib import Path
+
+from PIL import Image
+
+# JPEG markers a clean file may contain (APP0 only as a plain JFIF header).
+_JPEG_ALLOWED = {
+    0xDB: "DQT", 0xC0: "SOF0", 0xC1: "SOF1", 0xC2: "SOF2", 0xC4: "DHT", 0xDD: "DRI", 0xDA: "SOS", 0xE0: "APP0",
+}
+_SOF = {0xC0, 0xC1, 0xC2}
+# Inside entropy-coded data, 0xFF is followed by 0x00 (stuffing) or RST0-7; any other byte
+# (after optional 0xFF fill) is the next marker.
+_NEXT_MARKER = re.compile(rb"\xff(?=[^\x00\xd0-\xd7\xff])")
+
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_ALLOWED = {b"IHDR", b"PLTE", b"tRNS", b"IDAT", b"IEND"}
+
+_WEBP_ALLOWED = {b"VP8 ", b"VP8L", b"VP8X", b"ALPH"}
+_VP8X_ALPHA = 0x10
+
+# Pillow `info` keys a clean decode may show: storage facts only.
+_INFO_ALLOWED = {"jfif", "jfif_version", "jfif_unit", "jfif_density", "dpi", "progressive", "progression",
+                 "transparency", "loop", "background", "duration", "timestamp", "compression"}
+
+# Decoding the whole JPEG back costs about as much as decoding the input. A DCT-scaled
+# decode (1/8) still walks every entropy-coded block, so truncation and corrupt data
+# are caught, at a fraction of the cost. Set False to decode at full size.
+FAST_JPEG_DECODE = True
+
+
+def normalise_format(fmt: str) -> str:
+    f = fmt.lower().lstrip(".")
+    return {"jpg": "jpeg", "jpe": "jpeg"}.get(f, f)
+
+
+def verify_clean_file(path: Path, fmt: str, expected_size: tuple[int, int]) -> list[str]:
+    """Problems found in `path` (an empty list means clean). fmt: jpeg, png or webp."""
+    fmt = normalise_format(fmt)
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return ["the written file cannot be read back"]
+    walkers = {"jpeg": jpeg_structure, "png": png_structure, "webp": webp_structure}
+    if fmt not in walkers:
+        return [f"no verifier for output format {fmt!r}"]
+    problems, header_size = walkers[fmt](data)
+    if header_size is not None and tuple(header_size) != tuple(expected_size):
+        problems.append(f"header size {header_size[0]}x{header_size[1]} is not the expected "
+                        f"{expected_size[0]}x{expected_size[1]}")
+    problems += decode_check(data, fmt, expected_size)
+    return problems
+
+
+# ---- JPEG --------------------------------------------------------------------
+def jpeg_structure(data: bytes) -> tuple[list[str], tuple[int, int] | None]:
+    problems: list[str] = []
+    size = None
+    if not data.startswith(b"\xff\xd8"):
+        return ["not a JPEG (no start-of-image marker)"], None
+    pos, end, eoi = 2, len(data), False
+    while pos < end:
+        if data[pos] != 0xFF:
+            problems.append("unexpected bytes between JPEG segments")
+            break
+        while pos < end and data[pos] == 0xFF:
+            pos += 1
+        if pos >= end:
+            break
+        marker = data[pos]
+        pos += 1
+        if marker == 0xD9:
+            eoi = True
+            break
+        if 0xD0 <= marker <= 0xD7:
+            continue
+        if pos + 2 > end:
+            break
+        length = int.from_bytes(data[pos:pos + 2], "big")
+        segment = data[pos + 2:pos + length]
+        if length < 2 or pos + length > end:
+            problems.append("a JPEG segment runs past the end of the file")
+            break
+        if marker not in _JPEG_ALLOWED:
+            problems.append(f"JPEG segment {_marker_name(marker)} is not allowed")
+        elif marker == 0xE0 and not _plain_jfif(segment):
+            problems.append("APP0 segment is not a plain JFIF header")
+        elif marker in _SOF and len(segment) >= 5:
+            height, width = struct.unpack(">HH", segment[1:5])
+            if size is not None:
+                problems.append("more than one JPEG frame header")
+            size = (width, height)
+        pos += length
+        if marker == 0xDA:
+            found = _NEXT_MARKER.search(data, pos)
+            if found is None:
+                break
+            pos = found.start()
+    if not eoi:
+        problems.append("the JPEG has no end-of-image marker (truncated)")
+    elif pos < end:
+        problems.append(f"{end - pos} bytes follow the end of the JPEG image")
+    if size is None:
+        problems.append("the JPEG has no frame header")
+    return problems, size
+
+
+def _plain_jfif(segment: bytes) -> bool:
+    # "JFIF\0", version (2), units (1), density (4), thumbnail w, h = 0, 0: no thumbnail.
+    return len(segment) == 14 and segment.startswith(b"JFIF\x00") and segment[12:14] == b"\x00\x00"
+
+
+def _marker_name(marker: int) -> str:
+    if 0xE0 <= marker <= 0xEF:
+        return f"APP{marker - 0xE0}"
+    return {0xFE: "COM (comment)", 0xC8: "JPG", 0xDC: "DNL"}.get(marker, f"0xFF{marker:02X}")
+
+
+# ---- PNG ---------------------------------------------------------------------
+def png_structure(data: bytes) -> tuple[list[str], tuple[int, int] | None]:
+    if not data.startswith(_PNG_SIGNATURE):
+        return ["not a PNG (bad signature)"], None
+    problems: list[str] = []
+    size = None
+    pos, end, first, iend = 8, len(data), True, False
+    while pos + 8 <= end:
+        length, ctype = struct.unpack(">I4s", data[pos:pos + 8])
+        body_end = pos + 8 + length
+        if body_end + 4 > end:
+            problems.append("a PNG chunk runs past the end of the file")
+            pos = end
+            break
+        body = data[pos + 8:body_end]
+        crc = struct.unpack(">I", data[body_end:body_end + 4])[0]
+        if zlib.crc32(ctype + body) != crc:
+            problems.append("a PNG chunk has a bad checksum")
+        if ctype not in _PNG_ALLOWED:
+            problems.append(f"PNG chunk {ctype.decode('latin-1')!r} is not allowed")
+        if first:
+            if ctype != b"IHDR" or length != 13:
+                problems.append("the PNG does not start with a header chunk")
+            else:
+                size = struct.unpack(">II", body[:8])
+            first = False
+        pos = body_end + 4
+        if ctype == b"IEND":
+            iend = True
+            break
+    if not iend:
+        problems.append("the PNG has no end chunk (truncated)")
+    elif pos < end:
+        problems.append(f"{end - pos} bytes follow the end of the PNG image")
+    return problems, size
+
+
+# ---- WebP --------------------------------------------------------------------
+def webp_structure(data: bytes) -> tuple[list[str], tuple[int, int] | None]:
+    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WEBP":
+        return ["not a WebP (bad RIFF header)"], None
+    problems: list[str] = []
+    riff_size = struct.unpack("<I", data[4:8])[0]
+    if riff_size + 8 != len(data):
+        problems.append("the RIFF size does not match the file size (trailing or missing data)")
+    size = None
+    pos, end = 12, min(len(data), riff_size + 8)
+    while pos + 8 <= end:
+        fourcc = data[pos:pos + 4]
+        length = struct.unpack("<I", data[pos + 4:pos + 8])[0]
+        body = data[pos + 8:pos + 8 + length]
+        if pos + 8 + length > end:
+            problems.append("a WebP chunk runs past the end of the file")
+            break
+        if fourcc not in _WEBP_ALLOWED:
+            problems.append(f"WebP chunk {fourcc.decode('latin-1')!r} is not allowed")
+        elif fourcc == b"VP8X" and len(body) >= 10:
+            if body[0] & ~_VP8X_ALPHA:
+                problems.append("the WebP extended header declares metadata or animation")
+            size = (int.from_bytes(body[4:7], "little") + 1, int.from_bytes(body[7:10], "little") + 1)
+        elif fourcc == b"VP8 " and size is None and len(body) >= 10:
+            size = (struct.unpack("<H", body[6:8])[0] & 0x3FFF, struct.unpack("<H", body[8:10])[0] & 0x3FFF)
+        elif fourcc == b"VP8L" and size is None and len(body) >= 5:
+            bits = int.from_bytes(body[1:5], "little")
+            size = ((bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1)
+        pos += 8 + length + (length & 1)
+    return problems, size
+
+
+# ---- decode back ---------------------------------------------------------------
+def decode_check(data: bytes, fmt: str, expected_size: tuple[int, int]) -> list[str]:
+    pillow_format = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP"}[fmt]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(io.BytesIO(data), formats=[pillow_format]) as im:
+                problems = []
+                if im.size != tuple(expected_size):
+                    problems.append(f"decoded size {im.size[0]}x{im.size[1]} is not the expected "
+                                    f"{expected_size[0]}x{expected_size[1]}")
+                if fmt == "jpeg" and FAST_JPEG_DECODE:
+                    im.draft(im.mode, (max(1, im.size[0] // 8), max(1, im.size[1] // 8)))
+                im.load()
+                extra = sorted(k for k in im.info if k not in _INFO_ALLOWED)
+                if extra:
+                    problems.append("the decoder reports metadata: " + ", ".join(map(str, extra)))
+                return problems
+    except Exception:  # noqa: BLE001 - any failure to decode means the file is not good
+        return ["the written file does not decode"]

@@ -1,0 +1,134 @@
+"""The review editor driven with the mouse and keyboard, as a reviewer would."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+
+from sanitizer.regions import DecidedBy, Decision, Kind, Plan, Region, Shape
+from sanitizer.settings import Settings
+from ui.canvas import Mode
+from ui.editor import EditorWidget
+
+from ui_support import plain_photo, widget_point
+
+W, H = 400, 300
+
+
+@pytest.fixture
+def editor(qtbot, tmp_path):
+    photo = plain_photo(tmp_path / "photo.png", (W, H))
+    plan = Plan(source=photo, width=W, height=H, regions=[
+        Region(Kind.FACE, (40.0, 40.0, 80.0, 80.0), score=0.9, reason="face"),
+        Region(Kind.TEXT, (200.0, 180.0, 140.0, 50.0), score=0.8, reason="MRN pattern"),
+    ])
+    widget = EditorWidget(Settings())
+    qtbot.addWidget(widget)
+    widget.resize(1100, 760)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.set_item(1, plan, "photo.png")
+    qtbot.waitUntil(lambda: widget.canvas.image_size == (W, H), timeout=10_000)
+    widget.plan_for_test = plan
+    return widget
+
+
+def drag(qtbot, canvas, points):
+    """Press at the first image point, move through the others, release at the last."""
+    first = widget_point(canvas, *points[0])
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=first)
+    for p in points[1:]:
+        qtbot.mouseMove(canvas, widget_point(canvas, *p))
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=widget_point(canvas, *points[-1]))
+
+
+def test_click_toggles_and_undo_redo_restore(qtbot, editor):
+    face = editor.plan_for_test.regions[0]
+    qtbot.mouseClick(editor.canvas, Qt.MouseButton.LeftButton, pos=widget_point(editor.canvas, 80, 80))
+    assert face.decision is Decision.KEEP and face.decided_by is DecidedBy.REVIEWER
+    assert editor.plan_for_test.regions[1].decision is Decision.REDACT  # the other one untouched
+    qtbot.keyClick(editor.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert face.decision is Decision.REDACT and face.decided_by is DecidedBy.DETECTOR
+    qtbot.keyClick(editor.canvas, Qt.Key.Key_Z,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert face.decision is Decision.KEEP
+    qtbot.keyClick(editor.canvas, Qt.Key.Key_T)  # keyboard toggle of the selected area
+    assert face.decision is Decision.REDACT
+
+
+def test_draw_rectangle_adds_manual_region(qtbot, editor):
+    editor.act_rect.trigger()
+    assert editor.canvas.mode is Mode.RECT
+    drag(qtbot, editor.canvas, [(250, 20), (300, 60), (350, 100)])
+    added = editor.plan_for_test.regions[-1]
+    assert len(editor.plan_for_test.regions) == 3
+    assert added.kind is Kind.MANUAL and added.redacted
+    assert added.box == pytest.approx((250, 20, 100, 80), abs=2.5)
+    assert editor.canvas.mode is Mode.SELECT  # back to selecting after one shape
+    editor.undo_stack.undo()
+    assert len(editor.plan_for_test.regions) == 2
+
+
+def test_freehand_area_is_a_polygon_region(qtbot, editor):
+    editor.act_free.trigger()
+    drag(qtbot, editor.canvas, [(20, 200), (60, 180), (100, 210), (90, 260), (40, 270), (20, 230)])
+    added = editor.plan_for_test.regions[-1]
+    assert added.kind is Kind.MANUAL and added.shape is Shape.POLYGON
+    assert len(added.polygon) >= 3
+    x, y, w, h = added.box
+    assert x == pytest.approx(20, abs=2.5) and x + w == pytest.approx(100, abs=2.5)
+
+
+def test_drag_moves_and_corner_resizes_without_toggling(qtbot, editor):
+    face = editor.plan_for_test.regions[0]
+    drag(qtbot, editor.canvas, [(80, 80), (100, 90), (120, 100)])
+    assert face.box == pytest.approx((80, 60, 80, 80), abs=2.5)
+    assert face.decision is Decision.REDACT
+    drag(qtbot, editor.canvas, [(160, 140), (180, 160), (200, 170)])  # bottom-right handle
+    assert face.box == pytest.approx((80, 60, 120, 110), abs=2.5)
+    editor.undo_stack.undo()
+    editor.undo_stack.undo()
+    assert face.box == pytest.approx((40, 40, 80, 80))
+
+
+def test_delete_and_consent_from_the_keyboard(qtbot, editor):
+    plan = editor.plan_for_test
+    face, text = plan.regions
+    editor.canvas.select(face)
+    qtbot.keyClick(editor.canvas, Qt.Key.Key_C)
+    assert face.decision is Decision.KEEP and face.decided_by is DecidedBy.CONSENT
+    editor.canvas.select(text)
+    qtbot.keyClick(editor.canvas, Qt.Key.Key_Delete)
+    assert text not in plan.regions
+    qtbot.keyClick(editor.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert text in plan.regions
+
+
+def test_result_view_shows_the_real_redaction(qtbot, editor):
+    face, text = editor.plan_for_test.regions
+    face.set_decision(Decision.KEEP)
+    original = editor.canvas._pixmap.toImage()
+    editor.act_after.setChecked(True)
+    qtbot.waitUntil(lambda: editor.showing_result, timeout=10_000)
+    shown = editor.canvas._pixmap.toImage()
+
+    def crop(image, box):
+        x, y, w, h = (int(v) for v in box)
+        img = image.convertToFormat(image.Format.Format_RGB888)
+        arr = np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine())
+        return arr[y:y + h, x * 3:(x + w) * 3].astype(int)
+
+    assert np.abs(crop(shown, text.box) - crop(original, text.box)).mean() > 20  # hidden
+    assert np.array_equal(crop(shown, face.box), crop(original, face.box))     # kept: untouched
+    assert not editor.canvas.show_regions
+
+
+def test_zoom_keeps_the_point_under_the_cursor(qtbot, editor):
+    canvas = editor.canvas
+    anchor = widget_point(canvas, 100, 100)
+    before = canvas.to_image(QPointF(anchor))
+    canvas.set_zoom(canvas.zoom * 3, QPointF(anchor))
+    after = canvas.to_image(QPointF(anchor))
+    assert (after - before).manhattanLength() < 0.5
+    editor.act_fit.trigger()
+    assert canvas.zoom < 3

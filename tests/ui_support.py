@@ -1,0 +1,76 @@
+"""Helpers shared by the tests of the desktop app: a generated batch, a window, a drop."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QWidget
+
+from sanitizer import sample_photos
+from ui.main_window import MainWindow
+from ui.settings_store import SettingsStore
+
+ANALYSIS_TIMEOUT_MS = 120_000
+
+
+def make_batch(folder: Path, corrupt: bool = True) -> list[Path]:
+    """Three small dirty photos (one in a subfolder), a non-media file, and maybe a corrupt JPEG."""
+    (folder / "day2").mkdir(parents=True, exist_ok=True)
+    files = [
+        sample_photos.dirty_jpeg(folder / "ward_visit.jpg", sample_photos.scene(480, 320, seed=1)),
+        sample_photos.dirty_png(folder / "poster.png", sample_photos.scene(400, 300, seed=2)),
+        sample_photos.dirty_jpeg(folder / "day2" / "gala.jpg", sample_photos.scene(480, 320, seed=3),
+                                 orientation=6),
+    ]
+    (folder / "notes.txt").write_text("not a photo")
+    if corrupt:
+        broken = folder / "day2" / "broken.jpg"
+        good = (folder / "ward_visit.jpg").read_bytes()
+        broken.write_bytes(good[:600])  # the header survives, the picture does not
+        files.append(broken)
+    return files
+
+
+def plain_photo(path: Path, size=(320, 240)) -> Path:
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 255, (size[1], size[0], 3), dtype=np.uint8)).save(path, "PNG")
+    return path
+
+
+def make_store(tmp_path: Path) -> SettingsStore:
+    return SettingsStore(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+
+
+def make_window(qtbot, tmp_path: Path) -> MainWindow:
+    window = MainWindow(store=make_store(tmp_path))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+def drop_paths(target: QWidget, paths: list[Path]) -> QDropEvent:
+    """What the OS does when files are dragged from the desktop onto `target`."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    centre = target.rect().center()
+    enter = QDragEnterEvent(QPointF(centre), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(target, enter)
+    assert enter.isAccepted(), "the drop zone refused the drag"
+    drop = QDropEvent(QPointF(centre), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(target, drop)
+    return drop
+
+
+def wait_for_analysis(qtbot, window: MainWindow) -> None:
+    qtbot.waitUntil(lambda: not window.analysis.busy, timeout=ANALYSIS_TIMEOUT_MS)
+
+
+def widget_point(canvas, x: float, y: float) -> QPoint:
+    """An image coordinate as a point on the canvas widget."""
+    return canvas.to_widget(QPointF(x, y)).toPoint()

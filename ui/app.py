@@ -1,0 +1,129 @@
+"""Entry point of the desktop app (`sanitize-gui`).
+
+Order matters: the network guard goes in before anything else is imported, leftovers of a
+crashed run are swept, and an exception hook makes sure no error ever closes the window
+(it is logged by type and location only: messages can carry file names or text).
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import traceback
+from pathlib import Path
+
+from sanitizer import netguard
+
+netguard.install()  # first: nothing below may open a connection
+
+from sanitizer import tempfiles  # noqa: E402
+
+log = logging.getLogger("ui")
+
+STYLE_SHEET = """
+QMainWindow, QDialog { background: #f6f7f9; }
+QLabel { color: #202124; }
+QPushButton { padding: 6px 14px; border: 1px solid #c4c7c5; border-radius: 6px; background: #ffffff; }
+QPushButton:hover { background: #eef3fd; }
+QPushButton:disabled { color: #9aa0a6; background: #f1f3f4; }
+QPushButton#primaryButton, QToolButton#primaryButton {
+    background: #1a73e8; color: white; border: 1px solid #1765cc; font-weight: 600; }
+QPushButton#primaryButton:hover, QToolButton#primaryButton:hover { background: #1765cc; }
+QPushButton#primaryButton:disabled { background: #a8c7fa; border-color: #a8c7fa; }
+QToolButton#primaryButton { padding: 4px 14px; border-radius: 6px; }
+QFrame#dropZone { border: 2px dashed #b0b7bf; border-radius: 12px; background: #ffffff; }
+QFrame#dropZone[dragging="true"] { border-color: #1a73e8; background: #eef3fd; }
+QLabel#emptyHint { color: #5f6368; }
+QTreeWidget { border: none; font-size: 13px; }
+QTreeWidget::item { padding: 4px; }
+QHeaderView::section { background: #f1f3f4; padding: 6px; border: none; font-weight: 600; }
+QFrame#sidePanel { background: #ffffff; border-left: 1px solid #dadce0; }
+QToolBar { border: none; spacing: 4px; }
+QToolBar QToolButton { padding: 4px 8px; border-radius: 4px; }
+QToolBar QToolButton:checked { background: #d2e3fc; }
+QToolBar QToolButton:hover { background: #e8eaed; }
+QProgressBar { border: 1px solid #dadce0; border-radius: 4px; text-align: center; height: 16px; }
+QProgressBar::chunk { background: #1a73e8; border-radius: 3px; }
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Command-line options; packaging adds its own (for example --self-test) here."""
+    parser = argparse.ArgumentParser(prog="sanitize-gui", description="Hide faces and patient information "
+                                     "in photos and videos, and remove hidden metadata.")
+    parser.add_argument("paths", nargs="*", type=Path, help="files or folders to add at start")
+    return parser
+
+
+def phi_free_trace(exc_type, exc, tb) -> str:
+    """The exception's type and where it happened; never its message (it may hold names or text)."""
+    frames = traceback.extract_tb(tb)
+    where = " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(frames[-8:]))
+    return f"{exc_type.__name__} at {where}" if where else exc_type.__name__
+
+
+def install_excepthook() -> None:
+    """Uncaught exceptions are logged without PHI and shown in a message box; the app stays open."""
+    showing = False
+
+    def hook(exc_type, exc, tb) -> None:
+        nonlocal showing
+        if issubclass(exc_type, KeyboardInterrupt):
+            sys.__excepthook__(exc_type, exc, tb)
+            return
+        log.error("unexpected error: %s", phi_free_trace(exc_type, exc, tb))
+        from PySide6.QtWidgets import QApplication, QMessageBox
+        if showing or QApplication.instance() is None:
+            return
+        showing = True
+        try:
+            QMessageBox.warning(
+                None, "Something went wrong",
+                "Something unexpected happened, but your original files are safe: they are never changed.\n\n"
+                f"The problem was noted ({exc_type.__name__}). You can carry on; if it happens again, "
+                "restart the app.")
+        finally:
+            showing = False
+
+    sys.excepthook = hook
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    swept = tempfiles.sweep_system_temp()  # leftovers of a run that crashed
+    if swept:
+        log.warning("removed %d temporary item(s) left by an earlier run", swept)
+
+    from .main_window import MainWindow
+
+    install_excepthook()
+    app = create_application()
+    window = MainWindow()
+    window.show()
+    if args.paths:
+        window.add_paths(args.paths)
+    try:
+        return app.exec()
+    finally:
+        window.shutdown()
+        window.close()
+        tempfiles.cleanup_private()
+
+
+def create_application():
+    """The QApplication with the app's names, style and colours (shared with tools/screenshots.py)."""
+    from PySide6.QtWidgets import QApplication
+
+    from .main_window import APP_TITLE
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName(APP_TITLE)
+    app.setOrganizationName(APP_TITLE)
+    app.setStyle("Fusion")
+    app.setStyleSheet(STYLE_SHEET)
+    return app
+
+
+if __name__ == "__main__":
+    sys.exit(main())

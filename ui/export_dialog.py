@@ -1,0 +1,302 @@
+"""Export: choose where the clean copies go and how areas are hidden, write them, report.
+
+Clean copies are written by the engine (sanitizer.pipeline.clean), which writes a new file
+from the pixels, reads it back to verify it and only then renames it into place. The
+dialog refuses the originals' folder so an original can never be overwritten or mixed up.
+"""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout,
+                               QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QRadioButton,
+                               QVBoxLayout, QWidget)
+
+from sanitizer.audit import AuditReport
+from sanitizer.settings import Preset, Settings, Style
+
+from .worker import EXPORT_CANCELLED, ExportJob, Exporter
+
+STYLE_LABELS = {Style.BLUR: "Strong blur", Style.PIXELATE: "Pixelate", Style.FILL: "Solid black box"}
+
+
+def check_output_folder(folder: Path, sources: list[Path]) -> str | None:
+    """A plain reason why `folder` cannot receive the clean copies, or None when it can."""
+    if not str(folder).strip():
+        return "Choose a folder for the clean copies."
+    try:
+        resolved = folder.expanduser().resolve()
+    except OSError:
+        return "That folder cannot be used."
+    source_folders = {s.resolve().parent for s in sources}
+    if resolved in source_folders:
+        return ("That is the folder of the original photos. Choose another folder so the "
+                "originals are never touched.")
+    if resolved.exists() and not resolved.is_dir():
+        return "That is a file, not a folder."
+    return None
+
+
+def default_output_folder(last: Path | None, sources: list[Path]) -> Path:
+    if last is not None and check_output_folder(last, sources) is None:
+        return last
+    first_parent = sources[0].resolve().parent if sources else Path.home()
+    return first_parent.parent / f"{first_parent.name} - clean copies"
+
+
+class ExportDialog(QDialog):
+    """Runs one export; stays open to show progress and then a summary."""
+
+    fileStarted = Signal(int)
+    fileExported = Signal(int, object)    # key, CleanResult
+    exportFinished = Signal(object)       # summary dict
+
+    def __init__(self, parent: QWidget | None, items: list, store, settings: Settings) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export clean copies")
+        self.setMinimumWidth(560)
+        self.items = items
+        self.store = store
+        self.base_settings = settings
+        self.report_paths: tuple[Path, Path] | None = None
+        self.summary: dict | None = None
+        self.results: list = []
+        self._exporter = Exporter(self)
+        self._exporter.started.connect(self.fileStarted)
+        self._exporter.exported.connect(self._on_exported)
+        self._exporter.progress.connect(self._on_progress)
+        self._exporter.finished.connect(self._on_finished)
+        self._out_dir: Path | None = None
+        self._report: AuditReport | None = None
+        self._build(settings)
+
+    # ----- layout ------------------------------------------------------------------------
+    def _build(self, settings: Settings) -> None:
+        sources = [item.path for item in self.items]
+        self.folder_edit = QLineEdit(str(default_output_folder(self.store.last_output_folder, sources)))
+        browse = QPushButton("Choose…")
+        browse.clicked.connect(self._choose_folder)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.folder_edit, 1)
+        folder_row.addWidget(browse)
+
+        self.standard = QRadioButton("Standard — faces blurred, patient information blacked out")
+        self.strict = QRadioButton("Strict — faces blacked out too")
+        group = QButtonGroup(self)
+        group.addButton(self.standard)
+        group.addButton(self.strict)
+        (self.strict if settings.preset is Preset.STRICT else self.standard).setChecked(True)
+        self.standard.toggled.connect(self._sync_face_style)
+
+        self.face_style = QComboBox()
+        self.face_style.addItem("As the preset says", None)
+        for style, label in STYLE_LABELS.items():
+            self.face_style.addItem(label, style)
+        self.face_style.setCurrentIndex(max(0, self.face_style.findData(settings.face_style)))
+        self.text_style = QComboBox()
+        for style, label in STYLE_LABELS.items():
+            self.text_style.addItem(label, style)
+        self.text_style.setCurrentIndex(max(0, self.text_style.findData(settings.text_style)))
+
+        unreviewed = [i for i in self.items if self._needs_eyes(i)]
+        self.include_unreviewed = QCheckBox(
+            f"Also export {len(unreviewed)} file{'s' if len(unreviewed) != 1 else ''} "
+            "with proposed areas that you have not opened in the review")
+        self.include_unreviewed.setVisible(bool(unreviewed))
+        self.include_unreviewed.toggled.connect(self._update_count)
+
+        form = QFormLayout()
+        form.addRow("Save clean copies to:", folder_row)
+        form.addRow("Preset:", self.standard)
+        form.addRow("", self.strict)
+        form.addRow("Faces:", self.face_style)
+        form.addRow("Patient information:", self.text_style)
+
+        self.count_label = QLabel()
+        self.count_label.setWordWrap(True)
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #d93025; font-weight: 600;")
+        self.error_label.hide()
+        self.progress = QProgressBar()
+        self.progress.hide()
+        self.summary_label = QLabel()
+        self.summary_label.setWordWrap(True)
+        self.summary_label.hide()
+
+        self.export_button = QPushButton("Export")
+        self.export_button.setObjectName("primaryButton")
+        self.export_button.setDefault(True)
+        self.export_button.clicked.connect(self.start)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.clicked.connect(self._cancel_or_close)
+        self.open_button = QPushButton("Open folder")
+        self.open_button.clicked.connect(self._open_folder)
+        self.open_button.hide()
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.open_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addWidget(self.export_button)
+
+        self.options = QWidget()
+        options_layout = QVBoxLayout(self.options)
+        options_layout.setContentsMargins(0, 0, 0, 0)
+        options_layout.addLayout(form)
+        options_layout.addWidget(self.include_unreviewed)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.options)
+        layout.addWidget(self.count_label)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.summary_label)
+        layout.addLayout(buttons)
+        self._update_count()
+
+    @staticmethod
+    def _needs_eyes(item) -> bool:
+        plan = item.plan
+        return plan is not None and not plan.error and bool(plan.regions) and not item.reviewed
+
+    def selected_items(self) -> list:
+        include = self.include_unreviewed.isChecked()
+        return [i for i in self.items if include or not self._needs_eyes(i)]
+
+    def _update_count(self) -> None:
+        chosen = self.selected_items()
+        errors = sum(1 for i in chosen if i.plan is not None and i.plan.error)
+        ok = len(chosen) - errors
+        text = f"{ok} file{'s' if ok != 1 else ''} will be exported."
+        if errors:
+            text += f" {errors} file{'s' if errors != 1 else ''} could not be read and will be listed in the report."
+        skipped = len(self.items) - len(chosen)
+        if skipped:
+            text += f" {skipped} not yet reviewed will wait."
+        self.count_label.setText(text)
+        self.export_button.setEnabled(ok > 0 or errors > 0)
+
+    def _sync_face_style(self) -> None:
+        pass  # "As the preset says" follows the radio buttons; nothing to mirror
+
+    def chosen_settings(self) -> Settings:
+        settings = copy.deepcopy(self.base_settings)
+        settings.preset = Preset.STRICT if self.strict.isChecked() else Preset.STANDARD
+        settings.face_style = self.face_style.currentData()
+        settings.text_style = self.text_style.currentData()
+        return settings
+
+    def set_output_folder(self, folder: Path) -> None:
+        self.folder_edit.setText(str(folder))
+
+    def _choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder for the clean copies", self.folder_edit.text())
+        if folder:
+            self.folder_edit.setText(folder)
+
+    # ----- running -----------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self._exporter.running
+
+    def start(self) -> bool:
+        """Validate the choices and start writing; False (with a message shown) when refused."""
+        folder = Path(self.folder_edit.text().strip()).expanduser()
+        chosen = self.selected_items()
+        problem = check_output_folder(folder, [i.path for i in self.items])
+        if problem is None:
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError:
+                problem = "That folder cannot be created. Choose another one."
+        if problem is None and not chosen:
+            problem = "There is nothing to export."
+        if problem:
+            self.error_label.setText(problem)
+            self.error_label.show()
+            return False
+        self.error_label.hide()
+        settings = self.chosen_settings()
+        self.store.last_output_folder = folder
+        self._out_dir = folder
+        self._report = AuditReport(out_dir=folder, settings=settings)
+        self.results = []
+        self.options.setEnabled(False)
+        self.export_button.setEnabled(False)
+        self.cancel_button.setText("Stop")
+        self.progress.setMaximum(len(chosen))
+        self.progress.setValue(0)
+        self.progress.show()
+        self._exporter.start([ExportJob(i.key, i.plan) for i in chosen], folder, settings)
+        return True
+
+    def cancel(self) -> None:
+        self._exporter.cancel()
+
+    def wait(self, msecs: int = -1) -> bool:
+        return self._exporter.wait(msecs)
+
+    def _cancel_or_close(self) -> None:
+        if self.running:
+            self._exporter.cancel()
+            self.cancel_button.setEnabled(False)
+            self.count_label.setText("Stopping after the current file…")
+        else:
+            self.reject()
+
+    def _on_exported(self, key: int, result) -> None:
+        if result.error != EXPORT_CANCELLED and self._report is not None:
+            self._report.add(result)
+        self.results.append((key, result))
+        self.fileExported.emit(key, result)
+
+    def _on_progress(self, done: int, total: int) -> None:
+        self.progress.setValue(done)
+        self.count_label.setText(f"Exported {done} of {total}…")
+
+    def _on_finished(self, _results) -> None:
+        results = [r for _, r in self.results if r.error != EXPORT_CANCELLED]
+        cancelled = len(self.results) - len(results)
+        ok = [r for r in results if r.ok]
+        failed = [r for r in results if not r.ok]
+        report_error = None
+        if self._report is not None and results:
+            try:
+                self.report_paths = self._report.write()
+            except OSError:
+                report_error = "The report could not be written to that folder."
+        self.summary = {"exported": len(ok), "failed": len(failed), "cancelled": cancelled,
+                        "report": self.report_paths}
+        lines = [f"<b>{len(ok)} file{'s' if len(ok) != 1 else ''} exported and verified</b> "
+                 f"to {self._out_dir}."]
+        if failed:
+            lines.append(f"<span style='color:#d93025'><b>{len(failed)} could not be exported:</b></span>")
+            lines.extend(f"&nbsp;&nbsp;• {r.source.name}: {r.error}" for r in failed[:8])
+            if len(failed) > 8:
+                lines.append(f"&nbsp;&nbsp;… and {len(failed) - 8} more (see the report)")
+        if cancelled:
+            lines.append(f"{cancelled} not exported because you stopped the export.")
+        if self.report_paths:
+            lines.append(f"Report: {self.report_paths[0].name} (and .csv) in the same folder.")
+        if report_error:
+            lines.append(f"<span style='color:#d93025'>{report_error}</span>")
+        self.summary_label.setText("<br>".join(lines))
+        self.summary_label.show()
+        self.progress.hide()
+        self.count_label.hide()
+        self.cancel_button.setText("Close")
+        self.cancel_button.setEnabled(True)
+        self.open_button.setVisible(bool(ok))
+        self.exportFinished.emit(self.summary)
+
+    def _open_folder(self) -> None:
+        if self._out_dir is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._out_dir)))
+
+    def reject(self) -> None:
+        if self.running:
+            self._cancel_or_close()
+            return
+        super().reject()
