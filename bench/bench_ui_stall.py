@@ -34,6 +34,7 @@ TARGET_MS = 100.0
 
 
 def make_batch(folder: Path, count: int, width: int, height: int) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for i in range(count):
         pixels = sample_photos.scene(width, height, seed=i)
@@ -44,11 +45,35 @@ def make_batch(folder: Path, count: int, width: int, height: int) -> list[Path]:
     return paths
 
 
+def start_watchdog(clock, last, events) -> None:
+    """Where the UI thread is when a tick is late (to find what blocks it)."""
+    import threading
+    import traceback
+    main_id = threading.main_thread().ident
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.01)
+            late = (clock.nsecsElapsed() - last[0]) / 1e6
+            if late > 40:
+                frame = sys._current_frames().get(main_id)
+                stack = traceback.extract_stack(frame)[-3:] if frame else []
+                where = " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(stack))
+                events.append((clock.nsecsElapsed() / 1e6, f"[ui late {late:.0f} ms at {where}]"))
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=50)
     parser.add_argument("--size", default="1600x1200", help="photo size WxH")
     parser.add_argument("--no-review", action="store_true", help="do not open the editor half-way")
+    parser.add_argument("--verbose", action="store_true", help="list every stall over 50 ms")
+    parser.add_argument("--threads", action="store_true",
+                        help="analyse on a thread of the window's process instead of the worker process")
+    parser.add_argument("--baseline", type=float, default=20.0,
+                        help="seconds of ticking with the window idle first: the machine's own noise")
     args = parser.parse_args()
     width, height = (int(v) for v in args.size.lower().split("x"))
 
@@ -57,6 +82,11 @@ def main() -> int:
     from ui.settings_store import SettingsStore
 
     app = create_application()
+    clock = QElapsedTimer()
+    clock.start()
+
+    def clock_ms() -> float:
+        return clock.nsecsElapsed() / 1e6
     with tempfile.TemporaryDirectory(prefix="ui-stall-") as tmp:
         tmp_path = Path(tmp)
         t0 = time.perf_counter()
@@ -64,16 +94,23 @@ def main() -> int:
         print(f"generated {len(paths)} photos {width}x{height} in {time.perf_counter() - t0:.1f} s")
         store = SettingsStore(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
         window = MainWindow(store=store)
+        window.analysis._use_processes = not args.threads
         window.show()
+        events: list[tuple[float, str]] = []
+        window.analysis.thumbnail.connect(lambda *_: events.append((clock_ms(), "thumbnail")))
+        window.analysis.analysed.connect(lambda *_: events.append((clock_ms(), "analysed")))
+        window.editor._loader.loaded.connect(lambda *_: events.append((clock_ms(), "editor image")))
 
         gaps: list[float] = []
-        clock = QElapsedTimer()
-        clock.start()
         last = [clock.nsecsElapsed()]
+        stalls: list[tuple[float, float]] = []
 
         def tick() -> None:
             now = clock.nsecsElapsed()
-            gaps.append((now - last[0]) / 1e6)
+            gap = (now - last[0]) / 1e6
+            gaps.append(gap)
+            if gap > 50:
+                stalls.append((now / 1e6, gap))
             last[0] = now
 
         timer = QTimer()
@@ -89,12 +126,28 @@ def main() -> int:
         window.analysis.analysed.connect(lambda *_: maybe_review())
         window.analysis.idle.connect(app.quit)
         timer.start()
-        started = time.perf_counter()
-        QTimer.singleShot(0, lambda: window.add_paths([tmp_path / "batch"]))
+        if args.verbose:
+            start_watchdog(clock, last, events)
+        baseline: list[float] = []
+
+        def start_batch() -> None:
+            baseline.extend(gaps[1:])
+            gaps.clear()
+            window.add_paths([tmp_path / "batch"])
+            started[0] = time.perf_counter()
+
+        started = [time.perf_counter()]
+        QTimer.singleShot(int(args.baseline * 1000), start_batch)
         app.exec()
-        elapsed = time.perf_counter() - started
+        elapsed = time.perf_counter() - started[0]
         timer.stop()
         window.shutdown()
+        if baseline:
+            base = np.array(baseline)
+            print(f"idle window for {args.baseline:.0f} s (machine noise): longest gap {base.max():.1f} ms, "
+                  f"p99 {np.percentile(base, 99):.1f} ms, gaps > 100 ms: {(base > 100).sum()}")
+        print(f"load average at the end: {', '.join(f'{v:.1f}' for v in os.getloadavg())} "
+              f"on {os.cpu_count()} cores")
 
         gaps_arr = np.array(gaps[1:]) if len(gaps) > 1 else np.array([0.0])
         stall = float(gaps_arr.max())
@@ -105,6 +158,10 @@ def main() -> int:
         print(f"event-loop ticks: {len(gaps_arr)}, median gap {np.median(gaps_arr):.1f} ms, "
               f"p99 {np.percentile(gaps_arr, 99):.1f} ms, gaps > 50 ms: {(gaps_arr > 50).sum()}, "
               f"> 100 ms: {(gaps_arr > 100).sum()}")
+        if args.verbose:
+            for end, gap in stalls:
+                near = [f"{name}@{t - end:+.0f}ms" for t, name in events if abs(t - end) < 300]
+                print(f"  stall {gap:.0f} ms ending at {end / 1000:.1f} s; near: {', '.join(near) or '-'}")
         verdict = "meets" if stall < TARGET_MS else "MISSES"
         print(f"longest UI stall: {stall:.1f} ms ({verdict} the < {TARGET_MS:.0f} ms target)")
         window.close()

@@ -40,6 +40,8 @@ def main() -> int:
             loaded = load_image(src)
             ext, fmt = output_spec(loaded)
             dest = args.out / f"{src.stem}_clean.{ext}"
+            if dest.exists():  # two inputs with the same stem (x.heic, x.jpg)
+                dest = args.out / f"{src.stem}_{src.suffix.lstrip('.').lower()}_clean.{ext}"
             write_clean_image(loaded.pixels, dest, fmt)
             rows.append((src.name, dest.name, "ok"))
             outcomes["ok"] += 1

@@ -11,6 +11,7 @@ decimals, about 1 km) because "this photo says where it was taken" is the point.
 from __future__ import annotations
 
 import io
+import math
 import re
 import struct
 import warnings
@@ -238,7 +239,7 @@ def _safe_ifd(exif: Image.Exif, tag) -> dict:
 def _gps(gps: dict, found: _Findings) -> None:
     lat = _dms(gps.get(2), gps.get(1, "N")) if 2 in gps else None
     lon = _dms(gps.get(4), gps.get(3, "E")) if 4 in gps else None
-    if lat is not None and lon is not None and (lat, lon) != (0.0, 0.0):
+    if lat is not None and lon is not None and math.isfinite(lat) and math.isfinite(lon) and (lat, lon) != (0.0, 0.0):
         digits = 6 if found.show_values else 2
         found.add("gps", "GPS position", f"GPS position {lat:.{digits}f}, {lon:.{digits}f}")
     else:
@@ -338,17 +339,21 @@ def _jpeg(path: Path, found: _Findings) -> None:
     data = _read(path)
     pos, end = 2, len(data)
     icc_parts: list[bytes] = []
-    while pos + 4 <= end:
+    while pos + 2 <= end:
         if data[pos] != 0xFF:
             break
         while pos < end and data[pos] == 0xFF:
             pos += 1
+        if pos >= end:
+            break
         marker = data[pos]
         pos += 1
         if marker == 0xD9:
             break
         if 0xD0 <= marker <= 0xD7 or marker == 0x01:
             continue
+        if pos + 2 > end:
+            break
         length = struct.unpack(">H", data[pos:pos + 2])[0]
         seg = data[pos + 2:pos + length]
         pos += length
@@ -459,7 +464,10 @@ def _png_chunk(ctype: bytes, body: bytes, length: int, found: _Findings) -> None
                 text = _inflate(text)
         if key == "XML:com.adobe.xmp":
             xmp_findings(text, found)
+            found.add("text_chunks", "PNG XMP", f"PNG {name} chunk holding XMP ({length} bytes)")
             return
+        if key.lower() in ("comment", "description", "title", "disclaimer", "warning"):
+            found.add("comment", f"PNG {key.lower()}", f"PNG {key.lower()}", text)
         if key.startswith("Raw profile type"):
             _raw_profile(key, text, found)
         if key.lower() in ("creation time", "date:create", "date:modify", "date:timestamp"):
@@ -593,8 +601,24 @@ def _avif(path: Path, found: _Findings) -> None:
     _iso_refs(_read(path), found)
 
 
+_ISO_TOP_LEVEL = {b"ftyp", b"meta", b"mdat", b"free", b"skip", b"idat"}
+
+
 def _iso_refs(data: bytes, found: _Findings) -> None:
-    """Thumbnails and auxiliary images (depth, gain maps) from the HEIF 'iref' box."""
+    """Thumbnails and auxiliary images (depth, gain maps) from the HEIF 'iref' box; odd top-level boxes."""
+    pos, end = 0, len(data)
+    while pos + 8 <= end:
+        size, box = struct.unpack(">I4s", data[pos:pos + 8])
+        if size == 1 and pos + 16 <= end:
+            size = struct.unpack(">Q", data[pos + 8:pos + 16])[0]
+        elif size == 0:
+            size = end - pos
+        if size < 8 or pos + size > end or not box.isalnum():
+            found.add("other", "trailing data", f"{end - pos} bytes of unknown data after the image boxes")
+            break
+        if box not in _ISO_TOP_LEVEL:
+            found.add("other", f"box {_text(box)}", f"container box '{_text(box)}' ({size} bytes)")
+        pos += size
     meta = _child_box(data, 0, len(data), b"meta")
     if meta is None:
         return

@@ -107,10 +107,10 @@ def test_delete_and_consent_from_the_keyboard(qtbot, editor):
 def test_result_view_shows_the_real_redaction(qtbot, editor):
     face, text = editor.plan_for_test.regions
     face.set_decision(Decision.KEEP)
-    original = editor.canvas._pixmap.toImage()
+    original = editor.canvas.shown_image
     editor.act_after.setChecked(True)
     qtbot.waitUntil(lambda: editor.showing_result, timeout=10_000)
-    shown = editor.canvas._pixmap.toImage()
+    shown = editor.canvas.shown_image
 
     def crop(image, box):
         x, y, w, h = (int(v) for v in box)

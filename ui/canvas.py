@@ -10,8 +10,8 @@ from __future__ import annotations
 from enum import Enum
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import (QBrush, QColor, QFont, QImage, QMouseEvent, QPainter, QPainterPath,
-                           QPen, QPixmap, QPolygonF, QWheelEvent)
+from PySide6.QtGui import (QBrush, QColor, QFont, QImage, QMouseEvent, QPainter, QPainterPath, QPen,
+                           QPolygonF, QWheelEvent)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from sanitizer.regions import DecidedBy, Kind, Region, Shape
@@ -94,7 +94,10 @@ class Canvas(QWidget):
         self.setMinimumSize(320, 240)
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self._pixmap: QPixmap | None = None
+        # The image is kept as a QImage (no conversion on the UI thread) plus one copy
+        # scaled to the current zoom, so a repaint never resamples a 12-megapixel photo.
+        self._image: QImage | None = None
+        self._scaled: tuple[float, QImage] | None = None
         self._regions: list[Region] = []
         self._placeholder = "Select a file to review"
         self.mode = Mode.SELECT
@@ -115,7 +118,8 @@ class Canvas(QWidget):
 
     # ----- content -----------------------------------------------------------------------
     def set_image(self, image: QImage | None, keep_view: bool = False) -> None:
-        self._pixmap = QPixmap.fromImage(image) if image is not None and not image.isNull() else None
+        self._image = image if image is not None and not image.isNull() else None
+        self._scaled = None
         if not keep_view:
             self._fit = True
         self._update_fit()
@@ -145,7 +149,12 @@ class Canvas(QWidget):
 
     @property
     def image_size(self) -> tuple[int, int]:
-        return (self._pixmap.width(), self._pixmap.height()) if self._pixmap else (0, 0)
+        return (self._image.width(), self._image.height()) if self._image is not None else (0, 0)
+
+    @property
+    def shown_image(self) -> QImage | None:
+        """The full-resolution picture on show (the original, or the export preview)."""
+        return self._image
 
     # ----- view transform ----------------------------------------------------------------
     @property
@@ -158,7 +167,7 @@ class Canvas(QWidget):
         self.update()
 
     def set_zoom(self, scale: float, anchor: QPointF | None = None) -> None:
-        if self._pixmap is None:
+        if self._image is None:
             return
         scale = max(MIN_ZOOM, min(MAX_ZOOM, scale))
         anchor = anchor if anchor is not None else QPointF(self.width() / 2, self.height() / 2)
@@ -170,10 +179,10 @@ class Canvas(QWidget):
         self.update()
 
     def _update_fit(self) -> None:
-        if self._pixmap is None or not self._fit:
+        if self._image is None or not self._fit:
             return
         margin = 16
-        w, h = self._pixmap.width(), self._pixmap.height()
+        w, h = self._image.width(), self._image.height()
         avail_w, avail_h = max(1, self.width() - 2 * margin), max(1, self.height() - 2 * margin)
         self._scale = min(avail_w / w, avail_h / h)
         self._offset = QPointF((self.width() - w * self._scale) / 2, (self.height() - h * self._scale) / 2)
@@ -215,7 +224,7 @@ class Canvas(QWidget):
 
     # ----- mouse -------------------------------------------------------------------------
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
-        if self._pixmap is None:
+        if self._image is None:
             return
         pos = event.position()
         self._press_pos = pos
@@ -261,7 +270,7 @@ class Canvas(QWidget):
         self._last_pos = pos
         kind = self._drag_kind
         if kind is None:
-            if self.mode is Mode.SELECT and self._pixmap is not None:
+            if self.mode is Mode.SELECT and self._image is not None:
                 if self.corner_at(pos):
                     self.setCursor(Qt.CursorShape.SizeFDiagCursor)
                 elif self.region_at(pos) is not None:
@@ -316,7 +325,7 @@ class Canvas(QWidget):
             self.update()
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
-        if self._pixmap is None:
+        if self._image is None:
             return
         steps = event.angleDelta().y() / 120.0
         if steps:
@@ -355,22 +364,33 @@ class Canvas(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         painter.fillRect(self.rect(), QColor("#2b2f33"))
-        if self._pixmap is None:
+        if self._image is None:
             painter.setPen(QColor("#c8ccd0"))
             font = QFont(self.font())
             font.setPointSizeF(font.pointSizeF() * 1.3)
             painter.setFont(font)
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self._placeholder)
             return
-        painter.save()
-        painter.translate(self._offset)
-        painter.scale(self._scale, self._scale)
-        painter.drawPixmap(QPointF(0, 0), self._pixmap)
-        painter.restore()
+        if self._scale < 1.0:
+            painter.drawImage(self._offset, self._scaled_image())
+        else:  # zoomed in: let the painter pick the visible pixels
+            painter.save()
+            painter.translate(self._offset)
+            painter.scale(self._scale, self._scale)
+            painter.drawImage(QPointF(0, 0), self._image)
+            painter.restore()
         if self.show_regions:
             for region in self._regions:
                 self._paint_region(painter, region)
         self._paint_gesture(painter)
+
+    def _scaled_image(self) -> QImage:
+        if self._scaled is None or self._scaled[0] != self._scale:
+            w = max(1, round(self._image.width() * self._scale))
+            h = max(1, round(self._image.height() * self._scale))
+            self._scaled = (self._scale, self._image.scaled(w, h, Qt.AspectRatioMode.IgnoreAspectRatio,
+                                                            Qt.TransformationMode.SmoothTransformation))
+        return self._scaled[1]
 
     def _paint_region(self, painter: QPainter, region: Region) -> None:
         dragging = region is self.selected and self._drag_box is not None

@@ -92,14 +92,16 @@ class ExportDialog(QDialog):
         self.standard.toggled.connect(self._sync_face_style)
 
         self.face_style = QComboBox()
-        self.face_style.addItem("As the preset says", None)
+        # Item data are the enum values as plain strings (Qt does not keep Python enum types).
+        self.face_style.addItem("As the preset says", "")
         for style, label in STYLE_LABELS.items():
-            self.face_style.addItem(label, style)
-        self.face_style.setCurrentIndex(max(0, self.face_style.findData(settings.face_style)))
+            self.face_style.addItem(label, style.value)
+        face = settings.face_style.value if settings.face_style else ""
+        self.face_style.setCurrentIndex(max(0, self.face_style.findData(face)))
         self.text_style = QComboBox()
         for style, label in STYLE_LABELS.items():
-            self.text_style.addItem(label, style)
-        self.text_style.setCurrentIndex(max(0, self.text_style.findData(settings.text_style)))
+            self.text_style.addItem(label, style.value)
+        self.text_style.setCurrentIndex(max(0, self.text_style.findData(settings.text_style.value)))
 
         unreviewed = [i for i in self.items if self._needs_eyes(i)]
         self.include_unreviewed = QCheckBox(
@@ -184,8 +186,9 @@ class ExportDialog(QDialog):
     def chosen_settings(self) -> Settings:
         settings = copy.deepcopy(self.base_settings)
         settings.preset = Preset.STRICT if self.strict.isChecked() else Preset.STANDARD
-        settings.face_style = self.face_style.currentData()
-        settings.text_style = self.text_style.currentData()
+        face = self.face_style.currentData()
+        settings.face_style = Style(face) if face else None
+        settings.text_style = Style(self.text_style.currentData())
         return settings
 
     def set_output_folder(self, folder: Path) -> None:
@@ -265,7 +268,7 @@ class ExportDialog(QDialog):
         if self._report is not None and results:
             try:
                 self.report_paths = self._report.write()
-            except OSError:
+            except Exception:  # noqa: BLE001 - the files are written; say the report is missing
                 report_error = "The report could not be written to that folder."
         self.summary = {"exported": len(ok), "failed": len(failed), "cancelled": cancelled,
                         "report": self.report_paths}

@@ -203,9 +203,11 @@ class MainWindow(QMainWindow):
         self.analysis = AnalysisQueue(self)
         self.analysis.started.connect(self._on_started)
         self.analysis.thumbnail.connect(self._on_thumbnail)
+        self.analysis.progress.connect(self._on_file_progress)
         self.analysis.analysed.connect(self._on_analysed)
         self.analysis.cancelled.connect(self._on_cancelled)
         self.analysis.idle.connect(self._on_idle)
+        self.analysis.prepare(self.settings)
 
         self.queue = QueueView()
         self.queue.itemActivated.connect(lambda row, _col: self.open_review(row.data(0, Qt.ItemDataRole.UserRole)))
@@ -376,6 +378,15 @@ class MainWindow(QMainWindow):
             item.status = Status.ANALYSING
             self._refresh_row(item)
             self._update_progress()
+
+    def _on_file_progress(self, key: int, done: int, total: int) -> None:
+        item = self.items.get(key)
+        if item is None or item.status is not Status.ANALYSING or not total:
+            return
+        fraction = done / total
+        if fraction - item.progress >= 0.05 or fraction >= 1:
+            item.progress = fraction
+            self._refresh_row(item)
 
     def _on_thumbnail(self, key: int, image: QImage) -> None:
         item = self.items.get(key)
@@ -611,11 +622,10 @@ class MainWindow(QMainWindow):
     # ----- closing -----------------------------------------------------------------------
     def shutdown(self, msecs: int = 10000) -> None:
         """Stop background work before the process ends (so no thread writes after exit)."""
-        self.analysis.cancel()
+        self.analysis.shutdown()
         if self.export_dialog is not None:
             self.export_dialog.cancel()
             self.export_dialog.wait(msecs)
-        self.analysis.wait(msecs)
         self.editor.wait_for_background(msecs)
 
     def closeEvent(self, event) -> None:  # noqa: N802

@@ -29,12 +29,12 @@ class SettingsDialog(QDialog):
         self._settings = copy.deepcopy(settings)
         self.sensitivity = QComboBox()
         for value, label in SENSITIVITY_LABELS.items():
-            self.sensitivity.addItem(label, value)
-        self.sensitivity.setCurrentIndex(self.sensitivity.findData(settings.sensitivity))
+            self.sensitivity.addItem(label, value.value)
+        self.sensitivity.setCurrentIndex(max(0, self.sensitivity.findData(settings.sensitivity.value)))
         self.preset = QComboBox()
         for value, label in PRESET_LABELS.items():
-            self.preset.addItem(label, value)
-        self.preset.setCurrentIndex(self.preset.findData(settings.preset))
+            self.preset.addItem(label, value.value)
+        self.preset.setCurrentIndex(max(0, self.preset.findData(settings.preset.value)))
         self.allowlist = QPlainTextEdit("\n".join(settings.allowlist))
         self.allowlist.setPlaceholderText("One per line, e.g. the hospital's name or ward signs")
         form = QFormLayout()
@@ -53,7 +53,7 @@ class SettingsDialog(QDialog):
 
     def result_settings(self) -> Settings:
         s = copy.deepcopy(self._settings)
-        s.sensitivity = self.sensitivity.currentData()
-        s.preset = self.preset.currentData()
+        s.sensitivity = Sensitivity(self.sensitivity.currentData())
+        s.preset = Preset(self.preset.currentData())
         s.allowlist = parse_allowlist(self.allowlist.toPlainText())
         return s

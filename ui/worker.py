@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import copy
 import logging
+import multiprocessing
 import threading
 from collections import deque
+# Imported here, at start-up, not on first use: an import on the UI thread mid-batch stalls it.
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import sharedctypes  # noqa: F401 - used by ctx.Value
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, QRunnable, QSize, QThreadPool, Qt, Signal
+from PySide6.QtCore import QObject, QRunnable, QSize, QThreadPool, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QImageReader
 
 from sanitizer import pipeline
@@ -96,7 +101,12 @@ def _pool(threads: int) -> QThreadPool:
 
 
 class AnalysisQueue(QObject):
-    """Analyses queued files one at a time; cancel drops what has not started yet."""
+    """Analyses queued files one at a time; cancel drops what has not started yet.
+
+    By default the analysis runs in one worker process at low priority (see
+    ui/analysis_process.py for why); `use_processes=False` runs it on a thread instead.
+    Thumbnails are always made on a thread of this process.
+    """
 
     thumbnail = Signal(int, QImage)
     started = Signal(int)
@@ -105,9 +115,10 @@ class AnalysisQueue(QObject):
     cancelled = Signal(int)
     idle = Signal()
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, use_processes: bool = True) -> None:
         super().__init__(parent)
         self._pool = _pool(1)
+        self._thumb_pool = _pool(1)
         self._signals = _Signals()
         self._signals.thumbnail.connect(self.thumbnail)
         self._signals.started.connect(self.started)
@@ -116,6 +127,14 @@ class AnalysisQueue(QObject):
         self._pending: deque[tuple[int, Path, Settings]] = deque()
         self._running: int | None = None
         self._cancel = threading.Event()
+        self._use_processes = use_processes
+        self._executor = None
+        self._future = None
+        self._mp_cancel = None
+        self._mp_progress = None
+        self._poll = QTimer(self)
+        self._poll.setInterval(200)
+        self._poll.timeout.connect(self._poll_progress)
 
     @property
     def busy(self) -> bool:
@@ -131,47 +150,131 @@ class AnalysisQueue(QObject):
     def cancel(self) -> None:
         """Stop the file being analysed (between steps) and forget the ones waiting."""
         self._cancel.set()
+        if self._mp_cancel is not None:
+            self._mp_cancel.set()
         while self._pending:
             key, _, _ = self._pending.popleft()
             self.cancelled.emit(key)
 
     def wait(self, msecs: int = -1) -> bool:
-        return self._pool.waitForDone(msecs)
+        done = self._pool.waitForDone(msecs) and self._thumb_pool.waitForDone(msecs)
+        future = self._future
+        if future is not None:
+            try:
+                future.exception(timeout=None if msecs < 0 else msecs / 1000)
+            except Exception:  # noqa: BLE001 - timeout or a broken worker: not done
+                return False
+        return done
 
+    def prepare(self, settings: Settings) -> None:
+        """Start the worker process now and load the models, so the first file is quick."""
+        if self._use_processes and self._ensure_executor():
+            from . import analysis_process
+            self._executor.submit(analysis_process.warm_up, copy.deepcopy(settings))
+
+    def shutdown(self) -> None:
+        """Cancel everything and stop the worker process (called when the window closes)."""
+        self.cancel()
+        self._poll.stop()
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            # A file half-analysed is thrown away anyway: do not make the user wait for it.
+            for process in list(getattr(executor, "_processes", {}).values()):
+                process.terminate()
+            executor.shutdown(wait=True, cancel_futures=True)
+        self._pool.waitForDone(5000)
+        self._thumb_pool.waitForDone(5000)
+
+    # ----- running one file --------------------------------------------------------------
     def _start_next(self) -> None:
         if self._running is not None or not self._pending:
             return
         key, path, settings = self._pending.popleft()
         self._running = key
         self._cancel = threading.Event()
+        signals = self._signals
+        signals.started.emit(key)
+
+        def thumb() -> None:
+            try:
+                signals.thumbnail.emit(key, make_thumbnail(path))
+            except Exception:  # noqa: BLE001 - a missing thumbnail is not an error
+                log.warning("thumbnail failed")
+
+        self._thumb_pool.start(_Task(thumb))
+        if self._use_processes and self._ensure_executor():
+            self._submit_to_process(key, path, settings)
+        else:
+            self._run_on_thread(key, path, settings)
+
+    def _ensure_executor(self) -> bool:
+        if self._executor is not None:
+            return True
+        try:
+            from . import analysis_process
+            ctx = multiprocessing.get_context("spawn")  # never fork a process that runs Qt
+            self._mp_cancel = ctx.Event()
+            self._mp_progress = ctx.Value("d", 0.0, lock=False)
+            self._executor = ProcessPoolExecutor(
+                max_workers=1, mp_context=ctx, initializer=analysis_process.init_worker,
+                initargs=(self._mp_cancel, self._mp_progress))
+            return True
+        except Exception as exc:  # noqa: BLE001 - fall back to a thread, still off the UI thread
+            log.warning("analysis process unavailable (%s); using a thread", type(exc).__name__)
+            self._use_processes = False
+            return False
+
+    def _submit_to_process(self, key: int, path: Path, settings: Settings) -> None:
+        from . import analysis_process
+        self._mp_cancel.clear()
+        self._mp_progress.value = 0.0
+        signals = self._signals
+        future = self._executor.submit(analysis_process.analyse_file, path, settings)
+        self._future = future
+        self._poll.start()
+
+        def done(fut) -> None:  # runs on the executor's thread: only emit
+            try:
+                plan = fut.result()
+            except Exception as exc:  # noqa: BLE001 - the worker died or the task failed
+                reason = ("the analyser stopped on this file (it may be damaged)"
+                          if isinstance(exc, BrokenProcessPool) else safe_reason(exc))
+                log.warning("analysis task failed: %s", type(exc).__name__)
+                plan = Plan(source=path, error=reason)
+            signals.analysed.emit(key, plan)
+
+        future.add_done_callback(done)
+
+    def _run_on_thread(self, key: int, path: Path, settings: Settings) -> None:
         cancel = self._cancel
         signals = self._signals
 
         def job() -> None:
-            signals.started.emit(key)
             try:
-                signals.thumbnail.emit(key, make_thumbnail(path))
-            except Exception:  # noqa: BLE001 - a missing thumbnail is not an error
-                log.warning("thumbnail failed: %s", "decode")
-            plan = pipeline.analyse(
-                path, settings,
-                progress=lambda done, total: signals.progress.emit(key, done, total),
-                cancel=cancel.is_set,
-            )
-            signals.analysed.emit(key, plan)
-
-        def guarded() -> None:
-            try:
-                job()
+                plan = pipeline.analyse(
+                    path, settings,
+                    progress=lambda done, total: signals.progress.emit(key, done, total),
+                    cancel=cancel.is_set,
+                )
             except Exception as exc:  # noqa: BLE001 - report as this file's error
                 log.warning("analysis task failed: %s", type(exc).__name__)
-                signals.analysed.emit(key, Plan(source=path, error=safe_reason(exc)))
+                plan = Plan(source=path, error=safe_reason(exc))
+            signals.analysed.emit(key, plan)
 
-        self._pool.start(_Task(guarded))
+        self._pool.start(_Task(job))
+
+    def _poll_progress(self) -> None:
+        if self._running is not None and self._mp_progress is not None:
+            self.progress.emit(self._running, int(self._mp_progress.value * 1000), 1000)
 
     def _on_analysed(self, key: int, plan: Plan) -> None:
         was_cancelled = self._cancel.is_set()
         self._running = None
+        self._future = None
+        self._poll.stop()
+        if self._executor is not None and plan.error and "analyser stopped" in plan.error:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None  # a fresh worker for the next file
         if was_cancelled and plan.error:
             self.cancelled.emit(key)
         else:

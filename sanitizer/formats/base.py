@@ -82,6 +82,18 @@ class ImageParser:
             return 1
         return value if value in range(1, 9) else 1
 
+    def stored_size(self, im: Image.Image) -> tuple[int, int]:
+        return im.size
+
+    def orientation_left_after_load(self, im: Image.Image, orientation: int) -> int:
+        """What remains to apply once the decoder has run (some decoders rotate themselves)."""
+        return orientation
+
+    def decode(self, im: Image.Image, icc: bytes | None) -> tuple[np.ndarray, bool]:
+        """Decode the pixels to (sRGB uint8 array, has_alpha), stored orientation."""
+        im.load()
+        return to_srgb_pixels(im, icc)
+
     def icc_profile(self, im: Image.Image) -> bytes | None:
         icc = im.info.get("icc_profile")
         return bytes(icc) if icc else None
@@ -91,6 +103,7 @@ class ImageParser:
         im = self.open()
         try:
             width, height = im.size
+            stored = self.stored_size(im)
             if width <= 0 or height <= 0:
                 raise errors.DecodeError("the image header gives an empty size")
             if width * height > MAX_PIXELS:
@@ -100,17 +113,17 @@ class ImageParser:
             self.check(im)
             orientation = self.orientation(im)
             icc = self.icc_profile(im)
-            im.load()
-            pixels, has_alpha = to_srgb_pixels(im, icc)
+            pixels, has_alpha = self.decode(im, icc)
+            pending = self.orientation_left_after_load(im, orientation)
         finally:
             im.close()
-        if orientation != 1:
-            pixels = _transpose_array(pixels, orientation)
+        if pending != 1:
+            pixels = _transpose_array(pixels, pending)
         return LoadedImage(
             pixels=np.ascontiguousarray(pixels),
             format=self.name,
             has_alpha=has_alpha,
-            stored_size=(width, height),
+            stored_size=(int(stored[0]), int(stored[1])),
             orientation=orientation,
         )
 

@@ -1,10 +1,27 @@
-"""JPEG (and MPO: a JPEG whose extra pictures are previews, gain maps or depth maps)."""
+"""JPEG (and MPO: a JPEG whose extra pictures are previews, gain maps or depth maps).
+
+Speed: a 12 MP photo must load, clean and verify in about 0.3 s. For the common case (RGB
+or gray, no colour profile or an sRGB one) the pixels are decoded by OpenCV's libjpeg-turbo
+straight into a numpy array, which skips Pillow's copy out of its own pixel store (~70 ms
+on 12 MP) and gives the same pixel values. Pillow still reads the header (size limit,
+orientation, profile) and decodes everything else (CMYK, wide-gamut profiles, 12-bit...).
+OpenCV tolerates a truncated file (it fills the rest with gray), so the entropy-coded data
+is first checked to run to an end-of-image marker.
+"""
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import cv2
+import numpy as np
 from PIL import Image
 
+from sanitizer import colour
 from sanitizer.formats.base import ImageParser
 from sanitizer.formats.content import JPEG
+
+_NEXT_MARKER = re.compile(rb"\xff(?=[^\x00\xd0-\xd7\xff])")
 
 
 class JpegParser(ImageParser):
@@ -17,3 +34,48 @@ class JpegParser(ImageParser):
         # MPO frames after the first are previews/gain maps of the same photo: only the
         # primary picture is decoded, the rest is dropped with the rest of the file.
         return None
+
+    def decode(self, im: Image.Image, icc: bytes | None) -> tuple[np.ndarray, bool]:
+        if im.mode in ("RGB", "L") and (not icc or colour.is_srgb(icc)):
+            pixels = decode_with_opencv(self.path, im.size)
+            if pixels is not None:
+                return pixels, False
+        return super().decode(im, icc)
+
+
+def decode_with_opencv(path: Path, size: tuple[int, int]) -> np.ndarray | None:
+    """RGB pixels (stored orientation), or None to let Pillow decode (and report errors)."""
+    data = Path(path).read_bytes()
+    if not scan_is_complete(data):
+        return None  # truncated: Pillow raises the proper "truncated" error
+    bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
+    if bgr is None or bgr.shape[:2] != (size[1], size[0]):
+        return None
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def scan_is_complete(data: bytes) -> bool:
+    """True when the first image's segments and scans run to an end-of-image marker."""
+    pos, end = 2, len(data)
+    while pos + 2 <= end:
+        if data[pos] != 0xFF:
+            return False
+        while pos < end and data[pos] == 0xFF:
+            pos += 1
+        if pos >= end:
+            return False
+        marker = data[pos]
+        pos += 1
+        if marker == 0xD9:
+            return True
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
+            continue
+        if pos + 2 > end:
+            return False
+        pos += int.from_bytes(data[pos:pos + 2], "big")
+        if marker == 0xDA:
+            found = _NEXT_MARKER.search(data, pos)
+            if found is None:
+                return False
+            pos = found.start()
+    return False

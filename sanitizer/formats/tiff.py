@@ -1,4 +1,9 @@
-"""TIFF (single image; reduced-resolution preview pages after the first are ignored)."""
+"""TIFF (single image; reduced-resolution preview pages after the first are ignored).
+
+Recent Pillow versions apply the TIFF Orientation tag while loading (and then delete the
+tag); older ones do not. The orientation left to apply is read again after loading, so it
+is applied exactly once either way.
+"""
 from __future__ import annotations
 
 from PIL import Image
@@ -28,3 +33,9 @@ class TiffParser(ImageParser):
                         "multi-page TIFF files are not supported: save each page as its own image first")
         finally:
             im.seek(0)
+
+    def orientation_left_after_load(self, im: Image.Image, orientation: int) -> int:
+        return self.orientation(im)
+
+    def stored_size(self, im: Image.Image) -> tuple[int, int]:
+        return tuple(getattr(im, "_tile_size", im.size))

@@ -30,7 +30,7 @@ MODEL_FILES = {
             "e47acedf663230f8863ff1ab0e64dd2d82b838fceb5957146dab185a89d6215c"),
 }
 
-TILE = 1024      # detector input side above which the picture is cut into tiles
+TILE = 1344      # detector input side above which the picture is cut into tiles
 OVERLAP = 160    # tile overlap, larger than the tallest text a tile is meant to catch
 REC_BATCH = 8
 

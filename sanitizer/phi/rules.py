@@ -32,7 +32,7 @@ PHONE = re.compile(r"(?<![\d/])(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}
 NUM_DATE = re.compile(r"(?<![\d.])(\d{1,2})\s?[/.\-]\s?(\d{1,2})\s?[/.\-]\s?(\d{4}|\d{2})(?![\d])")
 ISO_DATE = re.compile(r"(?<!\d)(?:19|20)\d{2}[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])(?!\d)")
 TEXT_DATE = re.compile(
-    rf"(?<![A-Z]){_MONTH}\.?\s*\d{{1,2}}(?:st|nd|rd|th)?,?\s*'?(?:\d{{4}}|\d{{2}})(?!\d)"
+    rf"(?<![A-Z]){_MONTH}\.?\s*\d{{1,2}}(?:st|nd|rd|th)?(?:,\s*|\s+)'?(?:\d{{4}}|\d{{2}})(?!\d)"
     rf"|(?<!\d)\d{{1,2}}(?:st|nd|rd|th)?[\s\-]*{_MONTH}\.?[\s\-,]*'?(?:\d{{4}}|\d{{2}})(?!\d)", _I)
 AGE = re.compile(r"(?<![\d.])\d{1,3}\s?(?:y/o|yo|yrs?|y(?![a-z])|years?\s+old)", _I)
 ID_PREFIX = re.compile(

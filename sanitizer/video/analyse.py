@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Callable
 
 import av
+import cv2
 import numpy as np
 
-from ..detectors import run_detectors
 from ..errors import DecodeError, SanitizerError
 from ..regions import Plan, Region
 from ..settings import Settings
+from .frame_detect import video_detector
 from .tracking import TrackParams, build_track_regions
 from .video_io import VideoInfo, display_rgb, open_input, probe, video_stream
 
@@ -37,6 +38,7 @@ class VideoOptions:
     face_every: int = 4          # frames between face detections (1 = every frame)
     phi_every: int = 15          # frames between text / code / screen detections
     scene_cut_threshold: float = 18.0  # mean abs grey change (0-255) of 64x36 thumbnails
+    face_long_side: int | None = 960   # face network budget per keyframe (None: photo detector)
     blur_frame_when_lost: bool = False  # cover the whole frame when a face track is lost
     face_track: TrackParams = field(default_factory=TrackParams)
     phi_track: TrackParams | None = None  # None: derived from phi_every
@@ -44,6 +46,7 @@ class VideoOptions:
     def face_params(self, fps: float) -> TrackParams:
         hold = max(2 * self.face_every, int(round(0.25 * fps)))
         return replace(self.face_track, hold_frames=max(self.face_track.hold_frames, hold),
+                       edge_hold_frames=max(self.face_track.edge_hold_frames, int(round(fps))),
                        blur_frame_when_lost=self.blur_frame_when_lost,
                        lost_frames=max(1, int(round(fps))))
 
@@ -71,8 +74,15 @@ def _phi_settings(settings: Settings) -> Settings:
 
 
 def _thumb(frame: av.VideoFrame) -> np.ndarray:
-    small = frame.reformat(width=THUMB_SIZE[0], height=THUMB_SIZE[1], format="gray")
-    return small.to_ndarray().astype(np.int16)
+    """A small grey picture of the frame for cut detection (from the luma plane when there is one)."""
+    if frame.format.name in ("yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "nv12"):
+        plane = frame.planes[0]
+        luma = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)[:, :plane.width]
+    else:
+        luma = frame.to_ndarray(format="gray")
+    step = max(1, min(luma.shape[0] // (THUMB_SIZE[1] * 2), luma.shape[1] // (THUMB_SIZE[0] * 2)))
+    luma = np.ascontiguousarray(luma[::step, ::step])  # subsample first: only coarse change matters
+    return cv2.resize(luma, THUMB_SIZE, interpolation=cv2.INTER_AREA).astype(np.int16)
 
 
 @dataclass
@@ -167,7 +177,8 @@ def analyse_video(path: Path | str, settings: Settings, progress: Progress | Non
     path = Path(path)
     options = options or VideoOptions()
     info = probe(path)
-    state = _detect_pass(path, info, settings, options, detect or run_detectors, progress, cancel)
+    detect = detect or video_detector(options.face_long_side)
+    state = _detect_pass(path, info, settings, options, detect, progress, cancel)
     fps = float(info.fps)
     faces = build_track_regions(state.face_hits, state.face_keys, state.shot_starts, state.frames,
                                 info.width, info.height, options.face_params(fps))

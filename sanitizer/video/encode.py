@@ -5,11 +5,15 @@ What keeps metadata out:
 - `fflags=+bitexact` stops libavformat from writing its own "encoder" tag;
 - x264 writes its version and settings into an SEI message of the first frame; the
   `filter_units` bitstream filter removes every SEI NAL unit (x264's only SEI by default);
-- no subtitle, data, attachment or cover-art stream is ever added.
+- no subtitle, data, attachment or cover-art stream is ever added;
+- libavformat always writes an (empty) iTunes tag box, moov/udta/meta, whose handler
+  names "Apple" as vendor; after writing, that udta box is turned into a zero-filled
+  `free` box of the same size (so no offset moves), see `blank_user_data`.
 The output file is opened through the `file` protocol only, like the input.
 """
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -47,6 +51,7 @@ class Mp4Writer:
                  audio: av.audio.stream.AudioStream | None = None,
                  settings: EncoderSettings | None = None) -> None:
         settings = settings or EncoderSettings()
+        self._path = Path(path)
         self.width, self.height = width, height
         self._enc_w, self._enc_h = even(width), even(height)
         try:
@@ -152,9 +157,49 @@ class Mp4Writer:
         if self.audio_mode == "aac":
             self.write_audio_frame(None)
         self._out.close()
+        blank_user_data(self._path)
 
     def abort(self) -> None:
         try:
             self._out.close()
         except (av.error.FFmpegError, OSError, ValueError):
             pass
+
+
+def blank_user_data(path: Path) -> int:
+    """Turn every moov/udta box of a file we wrote into a zero-filled `free` box; returns how many."""
+    blanked = 0
+    with open(path, "r+b") as fh:
+        fh.seek(0, 2)
+        end = fh.tell()
+        for kind, start, payload, box_end in _children(fh, 0, end):
+            if kind != b"moov":
+                continue
+            for child, cstart, cpayload, cend in _children(fh, payload, box_end):
+                if child == b"udta":
+                    fh.seek(cstart + 4)
+                    fh.write(b"free")
+                    fh.seek(cpayload)
+                    fh.write(bytes(cend - cpayload))
+                    blanked += 1
+    return blanked
+
+
+def _children(fh, start: int, end: int):
+    """(type, box start, payload start, box end) of the boxes between two offsets."""
+    boxes = []
+    pos = start
+    while pos + 8 <= end:
+        fh.seek(pos)
+        size, kind = struct.unpack(">I4s", fh.read(8))
+        header = 8
+        if size == 1:
+            size = struct.unpack(">Q", fh.read(8))[0]
+            header = 16
+        elif size == 0:
+            size = end - pos
+        if size < header or pos + size > end:
+            raise OutputError("the video output file has a damaged structure")
+        boxes.append((kind, pos, pos + header, pos + size))
+        pos += size
+    return boxes

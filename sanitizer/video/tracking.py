@@ -36,6 +36,7 @@ class TrackParams:
     grow: float = 0.15          # margin added to each side, as a share of the box size
     hold_frames: int = 8        # frames held before the first / after the last detection
     hold_grow: float = 0.3      # margin of held boxes (the face may have moved)
+    edge_hold_frames: int = 30  # longer hold for a track that starts / ends at the frame edge
     max_gap: int = 2            # keyframes a track may miss and still be bridged
     min_iou: float = 0.1
     max_centre_shift: float = 1.0  # link when centres are within this many box sizes...
@@ -43,6 +44,7 @@ class TrackParams:
     border_share: float = 0.04   # a box this close to the edge is leaving, not lost
     blur_frame_when_lost: bool = False
     lost_frames: int = 30
+    ellipse_min_iou: float = 0.7  # keyframe boxes overlapping less than this give a rect
 
 
 @dataclass
@@ -124,10 +126,11 @@ def _near_border(box: Box, width: int, height: int, share: float) -> bool:
 
 
 def _segment(t: _Track, box: Box, span: tuple[int, int], score: float, reason: str,
-             whole_frame: bool = False) -> Region:
-    # Polygons (e.g. a tilted wristband) become their bounding box: a track's box moves.
+             whole_frame: bool = False, moved: bool = False) -> Region:
+    # Polygons (e.g. a tilted wristband) become their bounding box. An ellipse inscribed in
+    # the union of two boxes far apart would miss their outer corners, so those are rects.
     shape = t.hits[0][2].shape
-    if whole_frame or shape is Shape.POLYGON:
+    if whole_frame or moved or shape is Shape.POLYGON:
         shape = Shape.RECT
     return Region(kind=t.kind, box=box, score=float(score), reason=reason, shape=shape,
                   track_id=t.track_id, frame_span=span)
@@ -141,19 +144,27 @@ def _track_regions(t: _Track, shot: tuple[int, int], keyframes: list[int],
     reason = hits[0][2].reason or t.kind.value
     first_frame = hits[0][1]
     held = grow_box(hits[0][2].box, params.hold_grow)
-    # Hold backwards: the face was likely there since the previous keyframe.
-    before = max(shot_start, first_frame - params.hold_frames)
+    # Hold backwards: the face was likely there since the previous keyframe. A face first
+    # found at the edge was probably entering, partly visible for longer before that.
+    back = params.hold_frames
+    if _near_border(hits[0][2].box, width, height, params.border_share):
+        back = max(back, params.edge_hold_frames)
+    before = max(shot_start, first_frame - back)
     if before < first_frame:
         out.append(_segment(t, held, (before, first_frame - 1), hits[0][2].score, reason))
     for (ka, fa, ra), (kb, fb, rb) in zip(hits, hits[1:]):
         box = union_box(grow_box(ra.box, params.grow), grow_box(rb.box, params.grow))
-        out.append(_segment(t, box, (fa, fb - 1), max(ra.score, rb.score), reason))
+        moved = iou(ra.box, rb.box) < params.ellipse_min_iou
+        out.append(_segment(t, box, (fa, fb - 1), max(ra.score, rb.score), reason, moved=moved))
         if params.blur_frame_when_lost and kb - ka > 1 and not _near_border(ra.box, width, height, params.border_share):
             out.append(_segment(t, (0.0, 0.0, float(width), float(height)), (fa + 1, fb - 1),
                                 ra.score, LOST_REASON, whole_frame=True))
     k_last, last_frame, last = hits[-1]
     out.append(_segment(t, grow_box(last.box, params.grow), (last_frame, last_frame), last.score, reason))
-    after = min(shot_end, last_frame + params.hold_frames)
+    forward = params.hold_frames
+    if _near_border(last.box, width, height, params.border_share):
+        forward = max(forward, params.edge_hold_frames)  # leaving: partly visible a while longer
+    after = min(shot_end, last_frame + forward)
     if after > last_frame:
         out.append(_segment(t, grow_box(last.box, params.hold_grow), (last_frame + 1, after),
                             last.score, reason))

@@ -1,0 +1,237 @@
+"""Barcodes and QR codes: every code zxing-cpp finds is redacted; its content is never read out.
+
+Two finders: zxing-cpp decodes codes that are sharp enough (and names their format), and a
+texture finder marks patches of dense parallel bars of varied widths that zxing cannot decode
+(small, blurred or bent codes on wristbands). Both are redacted; the text scene also uses them
+to find the wristband label they are printed on.
+"""
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ..regions import Kind, Region, grow_box
+from ..settings import Settings
+
+# Formats zxing reports -> the short reason shown to the reviewer.
+_REASONS = {
+    "QRCode": "QR code", "MicroQRCode": "QR code", "RMQRCode": "QR code",
+    "Code128": "Code128 barcode", "Code39": "Code39 barcode", "Code93": "Code93 barcode",
+    "DataMatrix": "Data Matrix code", "PDF417": "PDF417 code", "Aztec": "Aztec code",
+    "EAN13": "EAN barcode", "EAN8": "EAN barcode", "UPCA": "UPC barcode", "UPCE": "UPC barcode",
+    "ITF": "ITF barcode", "Codabar": "Codabar barcode",
+}
+# Decoding works best below this many pixels; zxing also tries downscaled copies itself.
+_MAX_DECODE_PIXELS = 8_000_000
+# Bars are high-contrast: their mean squared Sobel response is far above print on paper.
+_MIN_ENERGY = 15000.0
+MAX_TEXTURE_CODES = 8
+
+
+@dataclass(frozen=True)
+class CodeHit:
+    """One code: its 4 corners in image pixels and a reason; never its content."""
+    polygon: tuple[tuple[float, float], ...]
+    reason: str
+    decoded: bool
+    strength: float = 1.0
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        xs = [p[0] for p in self.polygon]
+        ys = [p[1] for p in self.polygon]
+        return (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
+
+
+def _format_name(barcode) -> str:
+    text = str(barcode.format)
+    return text.split(".")[-1].replace(" ", "")
+
+
+def decode_codes(gray: np.ndarray) -> list[CodeHit]:
+    """Codes zxing-cpp can decode; only their position and format are kept."""
+    import zxingcpp
+
+    scale = 1.0
+    pixels = gray.shape[0] * gray.shape[1]
+    if pixels > _MAX_DECODE_PIXELS:
+        scale = (_MAX_DECODE_PIXELS / pixels) ** 0.5
+        gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    hits: list[CodeHit] = []
+    for code in zxingcpp.read_barcodes(gray):
+        if not code.valid:
+            continue
+        pos = code.position
+        corners = [pos.top_left, pos.top_right, pos.bottom_right, pos.bottom_left]
+        polygon = tuple((p.x / scale, p.y / scale) for p in corners)
+        reason = _REASONS.get(_format_name(code), "barcode")
+        hits.append(CodeHit(polygon, reason, True))
+        del code  # content is never kept past this point
+    return hits
+
+
+def bar_texture(gray: np.ndarray, cell: int = 4) -> list[CodeHit]:
+    """Patches of dense, parallel, high-contrast bars (1D barcodes zxing could not decode).
+
+    The structure tensor is averaged over cell x cell blocks: bars give strong gradients that
+    all point one way (coherence near 1), printed text gives strong gradients in many directions.
+    """
+    g = gray.astype(np.float32)
+    gx = cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3)
+    size = (max(1, g.shape[1] // cell), max(1, g.shape[0] // cell))
+    jxx = cv2.blur(cv2.resize(gx * gx, size, interpolation=cv2.INTER_AREA), (3, 3))
+    jyy = cv2.blur(cv2.resize(gy * gy, size, interpolation=cv2.INTER_AREA), (3, 3))
+    jxy = cv2.blur(cv2.resize(gx * gy, size, interpolation=cv2.INTER_AREA), (3, 3))
+    energy = jxx + jyy
+    d1, d2 = jxx - jyy, 2 * jxy
+    mag = np.sqrt(d1 * d1 + d2 * d2)
+    coherence = mag / (energy + 1e-3)
+    mask = ((coherence > 0.7) & (energy > _MIN_ENERGY)).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask)
+    hits: list[CodeHit] = []
+    for i in range(1, count):
+        x, y, w, h, area = (int(v) for v in stats[i])
+        if area < 20 or min(w, h) < 4:
+            continue
+        sel = labels[y:y + h, x:x + w] == i
+        consistency = np.hypot(d1[y:y + h, x:x + w][sel].sum(), d2[y:y + h, x:x + w][sel].sum()) / (
+            mag[y:y + h, x:x + w][sel].sum() + 1e-3)
+        if consistency < 0.7:
+            continue
+        pts = (np.column_stack(np.nonzero(sel)[::-1]) + (x, y)).astype(np.float32)
+        rect = cv2.minAreaRect(pts)
+        (rw, rh) = rect[1]
+        if area / max(rw * rh, 1.0) < 0.5:
+            continue
+        corners = cv2.boxPoints(rect) * cell
+        theta = 0.5 * float(np.arctan2(d2[y:y + h, x:x + w][sel].sum(), d1[y:y + h, x:x + w][sel].sum()))
+        if not bar_profile(gray, corners, theta):
+            continue
+        polygon = tuple((float(px), float(py)) for px, py in corners)
+        strength = float(area * consistency * float(np.mean(coherence[y:y + h, x:x + w][sel])))
+        hits.append(CodeHit(polygon, "barcode", False, strength))
+    hits.sort(key=lambda h: -h.strength)
+    return hits
+
+
+def label_around(whiteness: np.ndarray, code_box: tuple[float, float, float, float]) -> tuple[float, float, float, float] | None:
+    """The light label a code is printed on (a wristband or specimen label), as a box.
+
+    `whiteness` is the per-pixel minimum of R, G and B: labels are white or pale, skin and
+    most backgrounds are not. The label is the white connected area around the code, after
+    closing the dark print (bars, text) into it; it is rejected when it runs off into a large
+    white background.
+    """
+    gray = whiteness
+    x, y, w, h = code_box
+    side = max(w, h)
+    H, W = gray.shape[:2]
+    x0, y0 = int(max(0, x - 2.5 * side)), int(max(0, y - 2.5 * side))
+    x1, y1 = int(min(W, x + w + 2.5 * side)), int(min(H, y + h + 2.5 * side))
+    window = cv2.GaussianBlur(gray[y0:y1, x0:x1], (3, 3), 0)
+    cx0, cy0 = int(x - x0), int(y - y0)
+    core = window[max(cy0, 0):cy0 + int(h), max(cx0, 0):cx0 + int(w)]
+    if core.size < 16:
+        return None
+    paper = float(np.percentile(core, 90))
+    ink = float(np.percentile(core, 10))
+    if paper - ink < 40:
+        return None
+    bright = (window >= paper - 0.3 * (paper - ink)).astype(np.uint8)
+    k = max(3, int(min(w, h) * 0.35)) | 1
+    closed = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(closed)
+    core_labels = labels[max(cy0, 0):cy0 + int(h), max(cx0, 0):cx0 + int(w)]
+    values, counts = np.unique(core_labels[core_labels > 0], return_counts=True)
+    if len(values) == 0:
+        return None
+    label = int(values[np.argmax(counts)])
+    lx, ly, lw, lh, area = (int(v) for v in stats[label])
+    win_h, win_w = window.shape[:2]
+    touches = (lx <= 0) + (ly <= 0) + (lx + lw >= win_w) + (ly + lh >= win_h)
+    if area > 12 * w * h or touches >= 3:
+        return None
+    return (float(lx + x0), float(ly + y0), float(lw), float(lh))
+
+
+def bar_profile(gray: np.ndarray, corners: np.ndarray, theta: float) -> bool:
+    """Read the intensity profile across the bars: a 1D code has many bars of varied widths,
+    stripes on clothes, blinds or railings have few or evenly spaced ones."""
+    across = np.array([np.cos(theta), np.sin(theta)])
+    along = np.array([-across[1], across[0]])
+    center = corners.mean(axis=0)
+    rel = corners - center
+    t_half = float(np.abs(rel @ across).max())
+    s_half = float(np.abs(rel @ along).max())
+    if t_half < 8:
+        return False
+    ts = np.arange(-t_half, t_half, 0.5, dtype=np.float32)
+    profile = np.zeros(len(ts), np.float32)
+    offsets = np.linspace(-0.4, 0.4, 5) * s_half
+    for off in offsets:
+        xs = (center[0] + ts * across[0] + off * along[0]).astype(np.float32)
+        ys = (center[1] + ts * across[1] + off * along[1]).astype(np.float32)
+        profile += cv2.remap(gray, xs.reshape(1, -1), ys.reshape(1, -1), cv2.INTER_LINEAR,
+                             borderMode=cv2.BORDER_REPLICATE).ravel().astype(np.float32)
+    profile /= len(offsets)
+    if float(profile.max() - profile.min()) < 20:
+        return False
+    binary = profile > (profile.max() + profile.min()) / 2
+    edges = np.flatnonzero(np.diff(binary.astype(np.int8)))
+    if len(edges) < 12:
+        return False
+    runs = np.diff(edges).astype(np.float32)
+    variation = float(runs.std() / (runs.mean() + 1e-6))
+    return variation >= 0.25
+
+
+@dataclass
+class CodeScan:
+    decoded: list[CodeHit]
+    texture: list[CodeHit]
+    # For each code in decoded + texture: the label it is printed on, or None.
+    labels: list[tuple[float, float, float, float] | None]
+
+    @property
+    def codes(self) -> list[CodeHit]:
+        return self.decoded + self.texture
+
+
+_scan_cache: list[tuple[weakref.ref, CodeScan]] = []
+
+
+def scan_codes(rgb: np.ndarray) -> CodeScan:
+    """Both finders on one picture, computed once per array (the text scene reuses it)."""
+    for ref, scan in _scan_cache:
+        if ref() is rgb:
+            return scan
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    decoded = decode_codes(gray)
+    texture = [t for t in bar_texture(gray) if not _covered(t, decoded)][:MAX_TEXTURE_CODES]
+    whiteness = rgb.min(axis=2)
+    labels = [label_around(whiteness, c.box) for c in decoded + texture]
+    scan = CodeScan(decoded, texture, labels)
+    _scan_cache[:] = [(weakref.ref(rgb), scan)]
+    return scan
+
+
+class BarcodeDetector:
+    name = "barcodes"
+
+    def detect(self, rgb: np.ndarray, settings: Settings) -> list[Region]:
+        scan = scan_codes(rgb)
+        regions = [Region(Kind.BARCODE, grow_box(hit.box, 0.12), 0.95, hit.reason) for hit in scan.decoded]
+        for hit in scan.texture:
+            if not _covered(hit, scan.decoded):
+                regions.append(Region(Kind.BARCODE, grow_box(hit.box, 0.15), 0.6, hit.reason))
+        return regions
+
+
+def _covered(hit: CodeHit, others: list[CodeHit]) -> bool:
+    x, y, w, h = hit.box
+    cx, cy = x + w / 2, y + h / 2
+    return any(ox <= cx <= ox + ow and oy <= cy <= oy + oh for ox, oy, ow, oh in (o.box for o in others))

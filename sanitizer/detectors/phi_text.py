@@ -1,0 +1,71 @@
+"""PHI in the picture: text lines that look like PHI, wristband labels and documents.
+
+Standard: PHI-like lines (reason from the rule that fired), wristband labels and dense text
+(charts, forms, whiteboards) are redacted; other text is kept. Strict: every text line is
+redacted too. Reasons are short ("MRN pattern", "name", "wristband", "chart") and never hold
+the text itself.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..regions import Kind, Region
+from ..settings import Preset, Settings
+from .text_scene import Group, TextScene, analyse_scene
+
+_LINE_MARGIN = 0.25     # of the line height, so ascenders and descenders are covered
+_GROUP_MARGIN = 0.8     # of the median line height around a label or document
+
+
+def _grow(box: tuple[float, float, float, float], pad: float) -> tuple[float, float, float, float]:
+    x, y, w, h = box
+    return (x - pad, y - pad, w + 2 * pad, h + 2 * pad)
+
+
+class PhiTextDetector:
+    name = "phi_text"
+
+    def detect(self, rgb: np.ndarray, settings: Settings) -> list[Region]:
+        scene = analyse_scene(rgb, settings)
+        regions: list[Region] = []
+        screen_quads = _screen_quads(rgb, settings, scene)
+        for group in scene.groups:
+            region = _group_region(scene, group)
+            if group.kind == "document" and screen_quads and _inside_any(region, screen_quads):
+                continue  # the screen detector hides the whole screen
+            regions.append(region)
+        grouped = scene.grouped()
+        strict = settings.preset is Preset.STRICT
+        for i, box in enumerate(scene.boxes):
+            if i in grouped:
+                continue
+            pad = _LINE_MARGIN * box.height
+            finding = scene.findings.get(i)
+            if finding is not None:
+                regions.append(Region(Kind.TEXT, _grow(box.box, pad), finding.score, finding.reason))
+            elif i in scene.unread:
+                regions.append(Region(Kind.TEXT, _grow(box.box, pad), 0.5, "unread text"))
+            elif strict:
+                regions.append(Region(Kind.TEXT, _grow(box.box, pad), 0.5, "text"))
+        return regions
+
+
+def _group_region(scene: TextScene, group: Group) -> Region:
+    heights = [scene.boxes[i].height for i in group.members]
+    pad = _GROUP_MARGIN * float(np.median(heights))
+    if group.kind == "wristband":
+        return Region(Kind.WRISTBAND, group.box, 0.8, "wristband")
+    return Region(Kind.DOCUMENT, _grow(group.box, pad), 0.8, "chart")
+
+
+def _screen_quads(rgb: np.ndarray, settings: Settings, scene: TextScene):
+    if not settings.screens:
+        return []
+    from .screens import screens_with_text
+    return [s.polygon for s in screens_with_text(rgb, settings, scene)]
+
+
+def _inside_any(region: Region, quads) -> bool:
+    from .text_scene import quad_contains
+    x, y, w, h = region.box
+    return any(quad_contains(q, (x + w / 2, y + h / 2)) for q in quads)

@@ -1,0 +1,169 @@
+"""Screens: screen-like quadrilaterals (a bezel around a lit panel) that hold text.
+
+Monitors, laptops, phones and TVs show patient banners and charts. A screen is found as a
+convex 4-sided outline with a uniform border (the bezel) around a panel that differs from it;
+under Standard it is redacted whole when text lines sit inside it (text too small to read
+still counts as lines), under Strict every screen-like panel is redacted.
+"""
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ..regions import Kind, Region
+from ..settings import Preset, Settings
+
+WORK_SIDE = 800
+MIN_AREA_FRACTION = 0.01
+MAX_AREA_FRACTION = 0.9
+MIN_TEXT_LINES = 3
+
+
+@dataclass(frozen=True)
+class ScreenQuad:
+    polygon: tuple[tuple[float, float], ...]   # 4 corners in image pixels
+    contrast: float                              # panel vs bezel luma difference
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        xs = [p[0] for p in self.polygon]
+        ys = [p[1] for p in self.polygon]
+        return (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
+
+
+_cache: list[tuple[weakref.ref, list[ScreenQuad]]] = []
+
+
+def find_quads(rgb: np.ndarray) -> list[ScreenQuad]:
+    for ref, quads in _cache:
+        if ref() is rgb:
+            return quads
+    quads = _find_quads(rgb)
+    _cache[:] = [(weakref.ref(rgb), quads)]
+    return quads
+
+
+def _find_quads(rgb: np.ndarray) -> list[ScreenQuad]:
+    height, width = rgb.shape[:2]
+    scale = min(1.0, WORK_SIDE / max(height, width))
+    small = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else rgb
+    gray = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
+    gray = cv2.GaussianBlur(gray, (5, 5), 0)
+    area_total = gray.shape[0] * gray.shape[1]
+    found: list[tuple[np.ndarray, float]] = []
+    for low, high in ((30, 90), (60, 180)):
+        edges = cv2.dilate(cv2.Canny(gray, low, high), np.ones((3, 3), np.uint8))
+        contours, _ = cv2.findContours(edges, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+        for contour in contours:
+            area = cv2.contourArea(contour)
+            if not MIN_AREA_FRACTION * area_total <= area <= MAX_AREA_FRACTION * area_total:
+                continue
+            quad = _as_quad(contour)
+            if quad is None:
+                continue
+            contrast = _panel_contrast(gray, quad)
+            if contrast is None:
+                continue
+            if not any(_same_quad(quad, q) for q, _ in found):
+                found.append((quad, contrast))
+    return [ScreenQuad(tuple((float(x / scale), float(y / scale)) for x, y in q), c) for q, c in found]
+
+
+def _as_quad(contour: np.ndarray) -> np.ndarray | None:
+    hull = cv2.convexHull(contour)
+    perimeter = cv2.arcLength(hull, True)
+    approx = cv2.approxPolyDP(hull, 0.03 * perimeter, True)
+    if len(approx) != 4:
+        return None
+    quad = approx.reshape(4, 2).astype(np.float32)
+    # Screen-like: not a sliver, corners not far from right angles, filled outline.
+    rect_w, rect_h = cv2.minAreaRect(quad)[1]
+    if min(rect_w, rect_h) < 0.15 * max(rect_w, rect_h):
+        return None
+    if cv2.contourArea(contour) < 0.6 * cv2.contourArea(quad):
+        return None
+    for k in range(4):
+        a, b, c = quad[k - 1], quad[k], quad[(k + 1) % 4]
+        v1, v2 = a - b, c - b
+        cos = abs(float(np.dot(v1, v2)) / (np.linalg.norm(v1) * np.linalg.norm(v2) + 1e-6))
+        if cos > 0.5:   # angle outside 60..120 degrees
+            return None
+    return quad
+
+
+def _panel_contrast(gray: np.ndarray, quad: np.ndarray) -> float | None:
+    """Luma difference between the panel (inside) and a thin ring around it (the bezel)."""
+    mask = np.zeros(gray.shape, np.uint8)
+    cv2.fillConvexPoly(mask, quad.astype(np.int32), 1)
+    side = max(4, int(0.04 * np.sqrt(cv2.contourArea(quad))))
+    inner = cv2.erode(mask, np.ones((side, side), np.uint8))
+    ring = cv2.dilate(mask, np.ones((side, side), np.uint8)) - mask
+    if inner.sum() < 50 or ring.sum() < 20:
+        return None
+    ring_values = gray[ring > 0].astype(np.float32)
+    # A bezel is a fairly even band; a random edge loop is not.
+    if float(ring_values.std()) > 45:
+        return None
+    return float(abs(gray[inner > 0].mean() - ring_values.mean()))
+
+
+def _same_quad(a: np.ndarray, b: np.ndarray) -> bool:
+    return float(np.abs(a.mean(axis=0) - b.mean(axis=0)).max()) < 10 and \
+        abs(cv2.contourArea(a) - cv2.contourArea(b)) < 0.2 * max(cv2.contourArea(a), cv2.contourArea(b))
+
+
+def _lines_inside(quad: ScreenQuad, scene) -> int:
+    poly = np.asarray(quad.polygon, dtype=np.float32)
+    count = 0
+    for b in scene.boxes:
+        x, y, w, h = b.box
+        if cv2.pointPolygonTest(poly, (x + w / 2, y + h / 2), False) >= 0:
+            count += 1
+    return count
+
+
+def screens_with_text(rgb: np.ndarray, settings: Settings, scene=None) -> list[ScreenQuad]:
+    if scene is None:
+        from .text_scene import analyse_scene
+        scene = analyse_scene(rgb, settings)
+    keep = [q for q in find_quads(rgb) if _lines_inside(q, scene) >= MIN_TEXT_LINES]
+    # Nested outlines of one monitor (bezel and panel): keep the outer one.
+    keep.sort(key=lambda q: -q.box[2] * q.box[3])
+    outer: list[ScreenQuad] = []
+    for q in keep:
+        x, y, w, h = q.box
+        if not any(cv2.pointPolygonTest(np.asarray(o.polygon, np.float32), (x + w / 2, y + h / 2), False) >= 0
+                   for o in outer):
+            outer.append(q)
+    return outer
+
+
+class ScreenDetector:
+    name = "screens"
+
+    def detect(self, rgb: np.ndarray, settings: Settings) -> list[Region]:
+        regions: list[Region] = []
+        with_text = screens_with_text(rgb, settings)
+        for q in with_text:
+            regions.append(Region(Kind.SCREEN, _grow(q.box, 0.02), 0.8, "screen"))
+        if settings.preset is Preset.STRICT:
+            taken = [q.box for q in with_text]
+            for q in find_quads(rgb):
+                if q.contrast >= 25 and not any(_center_in(q.box, t) for t in taken):
+                    regions.append(Region(Kind.SCREEN, _grow(q.box, 0.02), 0.5, "screen"))
+                    taken.append(q.box)
+        return regions
+
+
+def _grow(box, frac):
+    x, y, w, h = box
+    return (x - w * frac, y - h * frac, w * (1 + 2 * frac), h * (1 + 2 * frac))
+
+
+def _center_in(box, outer) -> bool:
+    x, y, w, h = box
+    ox, oy, ow, oh = outer
+    return ox <= x + w / 2 <= ox + ow and oy <= y + h / 2 <= oy + oh

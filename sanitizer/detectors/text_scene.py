@@ -1,0 +1,176 @@
+"""One text analysis per picture, shared by the text, wristband, document and screen logic.
+
+Steps (all in memory; recognised text never leaves this process's RAM):
+1. detect text lines on an overview of the picture (long side ~OVERVIEW_SIDE pixels);
+2. find codes (zxing-cpp) and bar textures; look again at full resolution around them and
+   around the smallest overview lines, where a wristband's small print hides;
+3. group neighbouring lines: a code with lines beside it is a wristband label, many dense
+   lines are a chart, form, whiteboard or screen; such groups are redacted whole, so their
+   text does not need to be read (and text too small to read is still hidden);
+4. read the remaining lines and classify them with the PHI rules.
+The result is cached per array (weakly), so each detector can ask for it without a second
+OCR pass.
+"""
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from ..ocr.base import OcrLine, TextBox, get_engine
+from ..phi.classifier import classify_lines
+from ..phi.rules import Finding
+from ..settings import Settings
+from .barcodes import CodeHit, scan_codes
+
+OVERVIEW_SIDE = 1280
+MAX_UPSCALE = 2.0
+FINE_SPOTS = 4            # full-resolution looks per picture (budget)
+FINE_SPOT_SIDE = 900      # largest side of one full-resolution look, in detector pixels
+MAX_READ_LINES = 60       # lines read per picture; more are hidden unread (fail closed)
+DOC_MIN_LINES = 4
+DOC_MAX_LINE_FRACTION = 0.035   # a chart's lines are small next to the picture
+LABEL_MAX_LINES = 12
+
+
+@dataclass
+class Group:
+    kind: str                          # "wristband" or "document"
+    members: list[int]                 # indices into TextScene.boxes
+    box: tuple[float, float, float, float]
+    codes: list[CodeHit] = field(default_factory=list)
+
+
+@dataclass
+class TextScene:
+    boxes: list[TextBox]
+    groups: list[Group]
+    lines: dict[int, OcrLine]          # index into boxes -> read line
+    findings: dict[int, Finding]       # index into boxes -> PHI finding
+    unread: list[int]                  # lines outside groups left unread (over budget)
+    codes: list[CodeHit]
+
+    def grouped(self) -> set[int]:
+        return {i for g in self.groups for i in g.members}
+
+
+_cache: list[tuple[weakref.ref, tuple, TextScene]] = []
+
+
+def analyse_scene(rgb: np.ndarray, settings: Settings) -> TextScene:
+    key = (settings.ocr_engine, tuple(settings.allowlist))
+    for ref, k, scene in _cache:
+        if ref() is rgb and k == key:
+            return scene
+    scene = _analyse(rgb, settings)
+    _cache[:] = [(weakref.ref(rgb), key, scene)]
+    return scene
+
+
+def _analyse(rgb: np.ndarray, settings: Settings) -> TextScene:
+    engine = get_engine(settings.ocr_engine)
+    height, width = rgb.shape[:2]
+    scale = min(MAX_UPSCALE, OVERVIEW_SIDE / max(height, width))
+    boxes = _dedupe(list(engine.detect(rgb, scale)))
+    scan = scan_codes(rgb)
+    groups = _wristbands(boxes, scan, width, height)
+    taken = {i for g in groups for i in g.members}
+    groups += _documents(boxes, taken, width, height)
+    grouped = {i for g in groups for i in g.members}
+    loose = [i for i in range(len(boxes)) if i not in grouped]
+    loose.sort(key=lambda i: -boxes[i].height)
+    to_read, unread = loose[:MAX_READ_LINES], loose[MAX_READ_LINES:]
+    read = engine.recognize(rgb, [boxes[i] for i in to_read])
+    lines = dict(zip(to_read, read))
+    found = classify_lines(read, settings.allowlist)
+    by_line = {id(f.line): f.finding for f in found}
+    findings = {i: by_line[id(line)] for i, line in lines.items() if id(line) in by_line}
+    return TextScene(boxes, groups, lines, findings, unread, scan.codes)
+
+
+def _wristbands(boxes: list[TextBox], scan, width: int, height: int) -> list[Group]:
+    """A code on a white label is a wristband (or specimen) label: the whole label is hidden,
+    with every text line on it, readable or not."""
+    groups: list[Group] = []
+    for code, label in zip(scan.codes, scan.labels):
+        x, y, w, h = code.box
+        if label is None:
+            # No clean label edge (e.g. label and background both white): hide a generous
+            # area around the code when text sits next to it.
+            near = [i for i, b in enumerate(boxes) if _gap(b.box, code.box) < 2 * max(w, h)]
+            if not near:
+                continue
+            label = (x - 1.2 * w, y - 1.2 * h, 3.4 * w, 3.4 * h)
+        lx, ly, lw, lh = label
+        area = (lx - 0.08 * lw, ly - 0.08 * lh, 1.16 * lw, 1.16 * lh)
+        area = _union([area, code.box])
+        if any(_center_in(area, g.box) for g in groups):
+            continue
+        members = [i for i, b in enumerate(boxes) if _center_in(b.box, area)]
+        groups.append(Group("wristband", members, area, [code]))
+    return groups
+
+
+def _center_in(box, outer) -> bool:
+    x, y, w, h = box
+    ox, oy, ow, oh = outer
+    return ox <= x + w / 2 <= ox + ow and oy <= y + h / 2 <= oy + oh
+
+
+def _dedupe(boxes: list[TextBox]) -> list[TextBox]:
+    from ..ocr.rapid import _dedupe as dedupe_polygons
+    return dedupe_polygons(boxes)
+
+
+def _gap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    dx = max(0.0, max(ax, bx) - min(ax + aw, bx + bw))
+    dy = max(0.0, max(ay, by) - min(ay + ah, by + bh))
+    return float(np.hypot(dx, dy))
+
+
+def _documents(boxes: list[TextBox], taken: set[int], width: int, height: int) -> list[Group]:
+    """Clusters of many small, close lines: charts, forms, whiteboards, screens of text."""
+    idx = [i for i in range(len(boxes)) if i not in taken]
+    parent = {i: i for i in idx}
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    heights = {i: max(boxes[i].height, 1.0) for i in idx}
+    aabbs = {i: boxes[i].box for i in idx}
+    for a, i in enumerate(idx):
+        for j in idx[a + 1:]:
+            hi, hj = heights[i], heights[j]
+            if max(hi, hj) > 2.5 * min(hi, hj):
+                continue
+            if _gap(aabbs[i], aabbs[j]) < 1.5 * max(hi, hj):
+                parent[find(i)] = find(j)
+    clusters: dict[int, list[int]] = {}
+    for i in idx:
+        clusters.setdefault(find(i), []).append(i)
+    short_side = min(width, height)
+    groups: list[Group] = []
+    for members in clusters.values():
+        median_h = float(np.median([heights[i] for i in members]))
+        if len(members) >= DOC_MIN_LINES and median_h <= DOC_MAX_LINE_FRACTION * short_side:
+            groups.append(Group("document", members, _union([aabbs[i] for i in members])))
+    return groups
+
+
+def _union(boxes: list[tuple[float, float, float, float]]) -> tuple[float, float, float, float]:
+    x0 = min(b[0] for b in boxes)
+    y0 = min(b[1] for b in boxes)
+    x1 = max(b[0] + b[2] for b in boxes)
+    y1 = max(b[1] + b[3] for b in boxes)
+    return (x0, y0, x1 - x0, y1 - y0)
+
+
+def quad_contains(polygon, point) -> bool:
+    return cv2.pointPolygonTest(np.asarray(polygon, dtype=np.float32), point, False) >= 0

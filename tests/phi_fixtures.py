@@ -1,0 +1,88 @@
+"""Pictures the PHI tests draw themselves: text lines, wristband labels with codes, screens."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+_FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"),
+              Path("C:/Windows/Fonts")]
+
+
+def font(size: int, bold: bool = False) -> ImageFont.ImageFont:
+    names = ["DejaVuSans-Bold.ttf", "arialbd.ttf"] if bold else ["DejaVuSans.ttf", "arial.ttf"]
+    for folder in _FONT_DIRS:
+        for name in names:
+            if (folder / name).is_file():
+                return ImageFont.truetype(str(folder / name), size)
+    return ImageFont.load_default(size=size)
+
+
+def text_image(lines: list[str], size: tuple[int, int] = (900, 400), height: int = 36,
+               origin: tuple[int, int] = (40, 40), background=(235, 235, 230)) -> np.ndarray:
+    img = Image.new("RGB", size, background)
+    draw = ImageDraw.Draw(img)
+    x, y = origin
+    for line in lines:
+        draw.text((x, y), line, fill=(20, 20, 20), font=font(height))
+        y += int(height * 1.6)
+    return np.asarray(img)
+
+
+def code_image(content: str, fmt: str, module_px: int = 3) -> Image.Image:
+    import zxingcpp
+    barcode_format = getattr(zxingcpp.BarcodeFormat, fmt)
+    code = zxingcpp.create_barcode(content, barcode_format)
+    bitmap = np.asarray(code.to_image(scale=module_px))
+    return Image.fromarray(bitmap).convert("RGB")
+
+
+def wristband_photo(with_qr: bool = True) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """A dark room with a skin-toned arm wearing a white label: name, MRN, DOB, Code128, QR.
+
+    Returns the picture and the label's box (x, y, w, h)."""
+    img = Image.new("RGB", (1400, 900), (48, 44, 52))
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((0, 330, 1400, 640), fill=(196, 150, 120))          # the arm
+    label_box = (300, 360, 820, 250)
+    x, y, w, h = label_box
+    draw.rounded_rectangle((x, y, x + w, y + h), radius=18, fill=(248, 248, 244))
+    draw.text((x + 24, y + 18), "MORENO, PATRICIA", fill=(10, 10, 10), font=font(30, bold=True))
+    draw.text((x + 24, y + 64), "MRN: 466070960", fill=(10, 10, 10), font=font(22))
+    draw.text((x + 24, y + 96), "DOB: 03/15/1946  79Y F", fill=(10, 10, 10), font=font(22))
+    code128 = code_image("466070960", "Code128", 3).resize((330, 80), Image.NEAREST)
+    img.paste(code128, (x + 24, y + 140))
+    if with_qr:
+        qr = code_image("MRN466070960", "QRCode", 6)
+        qr.thumbnail((170, 170), Image.NEAREST)
+        img.paste(qr, (x + w - 200, y + 40))
+    return np.asarray(img), label_box
+
+
+def screen_photo() -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """A monitor (dark bezel, lit panel) showing a patient banner and rows of results."""
+    img = Image.new("RGB", (1600, 1000), (120, 110, 100))
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((380, 160, 1220, 760), fill=(25, 25, 28))               # bezel
+    draw.rectangle((410, 190, 1190, 700), fill=(240, 243, 248))            # panel
+    draw.rectangle((660, 760, 940, 820), fill=(40, 40, 42))                # stand
+    rows = ["COLE, KAREN  MRN 5413076544  DOB 12/17/1982", "Unit CCU   Room 8A-35   Attending Dr. Sato",
+            "HR 85 bpm   BP 153/71 mmHg   SpO2 92 %", "Chloride 105 mmol/L 98-107",
+            "Platelets 481 K/uL 150-400 H", "Lactate 0.8 mmol/L 0.5-2.2", "Magnesium 1.7 mg/dL 1.7-2.4",
+            "Progress note: admitted with fever"]
+    y = 215
+    for row in rows:
+        draw.text((430, y), row, fill=(15, 15, 15), font=font(20))
+        y += 58
+    return np.asarray(img), (380, 160, 840, 600)
+
+
+def fraction_inside(box, regions) -> float:
+    """Share of `box`'s area covered by the union of the regions' boxes."""
+    x, y, w, h = (int(v) for v in box)
+    mask = np.zeros((y + h + 2, x + w + 2), bool)
+    for r in regions:
+        rx, ry, rw, rh = (int(round(v)) for v in r.box)
+        mask[max(ry, 0):max(ry + rh, 0), max(rx, 0):max(rx + rw, 0)] = True
+    return float(mask[y:y + h, x:x + w].mean())

@@ -1,0 +1,234 @@
+"""FaceDetector: real faces found (rotated, cut, small), nothing on blank or noise, and the
+redaction over a found face keeps no detail. Model tests skip when the setup step has not
+put models/centerface.onnx in place."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from sanitizer import errors, model_store
+from sanitizer.detectors import faces
+from sanitizer.detectors.base import build_detectors
+from sanitizer.detectors.faces import FaceDetector, merge_boxes, plan_scales, tile_spans
+from sanitizer.regions import Kind, Shape, iou
+from sanitizer.settings import Preset, Sensitivity, Settings
+
+skimage_data = pytest.importorskip("skimage.data", reason="scikit-image (test dependency) is not installed")
+
+# The astronaut's face in skimage.data.astronaut() (512x512), by eye: x0, y0, x1, y1.
+FACE = (180, 55, 272, 180)
+
+
+@pytest.fixture(scope="module")
+def detector() -> FaceDetector:
+    try:
+        model_store.model_path(faces.MODEL_NAME)
+    except errors.ModelMissing as exc:
+        pytest.skip(f"face model not installed ({exc}); run `make setup-models`")
+    return FaceDetector()
+
+
+@pytest.fixture(scope="module")
+def astronaut() -> np.ndarray:
+    return skimage_data.astronaut()
+
+
+def _covers(region_box, face_box, share: float = 0.8) -> bool:
+    """Whether the region's box covers at least `share` of the face box."""
+    x, y, w, h = region_box
+    fx0, fy0, fx1, fy1 = face_box
+    iw = max(0.0, min(x + w, fx1) - max(x, fx0))
+    ih = max(0.0, min(y + h, fy1) - max(y, fy0))
+    return iw * ih >= share * (fx1 - fx0) * (fy1 - fy0)
+
+
+def _face_regions(regions, face_box, share: float = 0.8):
+    return [r for r in regions if _covers(r.box, face_box, share)]
+
+
+# ---------------------------------------------------------------- real photos
+
+def test_astronaut_face_found(detector, astronaut):
+    regions = detector.detect(astronaut, Settings())
+    hits = _face_regions(regions, FACE)
+    assert hits, "the astronaut's face was not found"
+    hit = max(hits, key=lambda r: r.score)
+    assert hit.kind is Kind.FACE and hit.shape is Shape.ELLIPSE and hit.reason == "face"
+    assert 0.5 < hit.score <= 1.0
+    # The box is the face grown by a margin, not the whole picture.
+    assert hit.box[2] * hit.box[3] < 0.25 * astronaut.shape[0] * astronaut.shape[1]
+
+
+def _load_display(path: Path) -> np.ndarray:
+    from sanitizer.formats import load_image
+    return load_image(path).pixels
+
+
+def test_exif_rotated_photo_found_and_redacted_in_display_coordinates(detector, astronaut, tmp_path):
+    piexif = pytest.importorskip("piexif")
+    from PIL import Image
+    from sanitizer.redact import apply_redactions
+
+    # Orientation 6: the viewer turns the stored pixels 90 degrees clockwise, so store the
+    # photo turned 90 degrees anticlockwise; the display must be the upright astronaut.
+    stored = np.ascontiguousarray(np.rot90(astronaut, k=1))
+    path = tmp_path / "rotated.jpg"
+    exif = piexif.dump({"0th": {piexif.ImageIFD.Orientation: 6}})
+    Image.fromarray(stored).save(path, quality=95, exif=exif)
+
+    display = _load_display(path)
+    assert display.shape[:2] == astronaut.shape[:2]
+    assert np.abs(display[..., :3].astype(int) - astronaut).mean() < 6  # upright, not rotated
+
+    settings = Settings()
+    regions = detector.detect(display[..., :3], settings)
+    hits = _face_regions(regions, FACE)
+    assert hits, "the face was not found at its display position"
+
+    out = apply_redactions(display, regions, settings)
+    fx0, fy0, fx1, fy1 = FACE
+    inner = (slice(fy0 + 15, fy1 - 15), slice(fx0 + 15, fx1 - 15))
+    changed = np.abs(out[inner].astype(int) - display[inner].astype(int)).mean()
+    assert changed > 10, "the face area was not redacted"
+    # Far from every region (bottom-right corner of the suit) nothing changed.
+    far = (slice(440, 500), slice(440, 500))
+    assert not any(iou(r.box, (440, 440, 60, 60)) > 0 for r in regions)
+    assert np.array_equal(out[far], display[far])
+
+
+@pytest.mark.parametrize("cut", ["left", "right", "top"])
+def test_face_cut_by_border_found(detector, astronaut, cut):
+    fx0, fy0, fx1, fy1 = FACE
+    mid_x, mid_y = (fx0 + fx1) // 2, (fy0 + fy1) // 2
+    if cut == "left":   # keep the right half of the face, at the image's left edge
+        img, visible = astronaut[:, mid_x:], (0, fy0, fx1 - mid_x, fy1)
+    elif cut == "right":
+        img, visible = astronaut[:, :mid_x], (fx0, fy0, mid_x, fy1)
+    else:               # forehead and eyes cut away at the top edge
+        img, visible = astronaut[mid_y - 20:], (fx0, 0, fx1, fy1 - (mid_y - 20))
+    regions = detector.detect(np.ascontiguousarray(img), Settings())
+    assert _face_regions(regions, visible, share=0.7), f"half face at the {cut} edge was missed"
+
+
+def test_small_face_found_by_upscaling(detector, astronaut):
+    # Face about 14 px high in a 416 px photo: only the upscaled pass can see it.
+    small = cv2.resize(astronaut, (58, 58), interpolation=cv2.INTER_AREA)
+    canvas = np.full((416, 416, 3), 90, np.uint8)
+    canvas[200:258, 150:208] = small
+    scale = 58 / 512
+    face = (150 + FACE[0] * scale, 200 + FACE[1] * scale, 150 + FACE[2] * scale, 200 + FACE[3] * scale)
+    assert face[3] - face[1] < 16
+    regions = detector.detect(canvas, Settings())
+    assert _face_regions(regions, face, share=0.7)
+
+
+def test_face_filling_a_large_photo_found(detector, astronaut):
+    # A close-up on a 12 MP-class photo: the face is ~1000 px high, found by a coarse pass.
+    big = cv2.resize(astronaut, (4096, 4096), interpolation=cv2.INTER_LINEAR)[:3000]
+    regions = detector.detect(big, Settings())
+    face = tuple(v * 8 for v in FACE)
+    assert _face_regions(regions, face, share=0.7)
+
+
+@pytest.mark.parametrize("kind", ["black", "grey", "white", "uniform_noise", "gaussian_noise"])
+def test_blank_and_noise_give_no_face(detector, kind):
+    rng = np.random.default_rng(7)
+    shape = (720, 960, 3)
+    img = {
+        "black": lambda: np.zeros(shape, np.uint8),
+        "grey": lambda: np.full(shape, 128, np.uint8),
+        "white": lambda: np.full(shape, 255, np.uint8),
+        "uniform_noise": lambda: rng.integers(0, 256, shape, dtype=np.uint8),
+        "gaussian_noise": lambda: np.clip(rng.normal(128, 40, shape), 0, 255).astype(np.uint8),
+    }[kind]()
+    assert detector.detect(img, Settings()) == []
+
+
+def _laplacian(gray: np.ndarray) -> np.ndarray:
+    return cv2.Laplacian(gray.astype(np.float64), cv2.CV_64F, ksize=1)[1:-1, 1:-1]
+
+
+@pytest.mark.parametrize("preset", [Preset.STANDARD, Preset.STRICT])
+def test_redacted_face_keeps_no_detail(detector, astronaut, preset):
+    from sanitizer.redact import apply_redactions
+
+    settings = Settings(preset=preset)
+    regions = detector.detect(astronaut, settings)
+    out = apply_redactions(astronaut, regions, settings)
+    fx0, fy0, fx1, fy1 = FACE
+    before = cv2.cvtColor(astronaut, cv2.COLOR_RGB2GRAY)[fy0:fy1, fx0:fx1]
+    after = cv2.cvtColor(out, cv2.COLOR_RGB2GRAY)[fy0:fy1, fx0:fx1]
+    lap_before, lap_after = _laplacian(before), _laplacian(after)
+    # Edges (eyes, mouth) are gone: what detail is left is the redaction's own noise, which
+    # does not follow the face's structure (a JPEG re-encode of the face scores 0.88 here).
+    corr = np.corrcoef(lap_before.ravel(), lap_after.ravel())[0, 1] if lap_after.std() > 0 else 0.0
+    assert abs(corr) < 0.2
+    # The coarse layout (where eyes and mouth were) is gone too: 8x8 block means of the
+    # redacted face no longer follow the original's.
+    blocks_before = cv2.resize(before, (8, 8), interpolation=cv2.INTER_AREA).astype(float).ravel()
+    blocks_after = cv2.resize(after, (8, 8), interpolation=cv2.INTER_AREA).astype(float).ravel()
+    if blocks_after.std() > 1:  # a fill has no layout at all
+        # (a JPEG re-encode of the same face scores 0.99 here, the blur about 0.4)
+        assert abs(np.corrcoef(blocks_before, blocks_after)[0, 1]) < 0.6
+
+
+def test_sensitivity_levels_are_nested(detector):
+    # A crowd of astronauts at falling sizes: a lower sensitivity never finds more.
+    portrait = skimage_data.astronaut()
+    canvas = np.full((600, 900, 3), 70, np.uint8)
+    x = 0
+    for size in (256, 128, 96, 64, 48, 32, 24):
+        tile = cv2.resize(portrait, (size, size), interpolation=cv2.INTER_AREA)
+        canvas[40:40 + size, x:x + size] = tile
+        x += size + 4
+    counts = [len(detector.detect(canvas, Settings(sensitivity=s)))
+              for s in (Sensitivity.LOW, Sensitivity.MEDIUM, Sensitivity.HIGH)]
+    assert counts == sorted(counts) and counts[-1] >= 5
+
+
+# ---------------------------------------------------------------- pure logic (no model)
+
+@pytest.mark.parametrize("size", [(416, 416), (640, 480), (1920, 1080), (4000, 3000), (8660, 5774)])
+@pytest.mark.parametrize("sensitivity", list(Sensitivity))
+def test_scale_plan_spans_small_faces_to_whole_frame(size, sensitivity):
+    width, height = size
+    tuning = faces.TUNINGS[sensitivity]
+    scales = plan_scales(width, height, tuning)
+    assert scales == sorted(scales, reverse=True)
+    assert scales[0] <= faces.MAX_UPSCALE
+    # The coarsest pass sees the whole frame small enough for a frame-filling face.
+    assert max(width, height) * scales[-1] <= faces.OVERVIEW_LONG_SIDE * 1.05 or scales[-1] == 1.0
+    for finer, coarser in zip(scales, scales[1:]):
+        assert finer / coarser <= faces.MAX_SCALE_RATIO + 1e-6
+    # Small photos are upscaled so the smallest wanted face reaches the network's minimum.
+    if width * height <= 500_000:
+        assert scales[0] * tuning.min_face_px >= faces.MODEL_MIN_FACE - 1e-6
+
+
+@pytest.mark.parametrize("length", [31, 416, 1536, 1537, 2083, 3246, 9000])
+def test_tiles_cover_with_overlap(length):
+    spans = tile_spans(length)
+    assert spans[0][0] == 0 and spans[-1][0] + spans[-1][1] == length
+    for (s0, w0), (s1, _w1) in zip(spans, spans[1:]):
+        assert s0 + w0 - s1 >= faces.TILE_OVERLAP
+    assert all(w <= max(faces.TILE_SIDE, faces.INPUT_MULTIPLE) for _s, w in spans)
+
+
+def test_merge_keeps_separate_faces_and_drops_duplicates():
+    boxes = np.array([
+        [10, 10, 50, 60, 0.9],     # face A
+        [12, 11, 52, 62, 0.5],     # A again, from another scale
+        [20, 15, 45, 40, 0.3],     # a part of A, from a tile edge
+        [200, 10, 240, 60, 0.4],   # face B
+    ], np.float32)
+    merged = merge_boxes(boxes)
+    assert len(merged) == 2
+    assert sorted(merged[:, 4].tolist()) == pytest.approx([0.4, 0.9])
+
+
+def test_registry_builds_face_detector():
+    names = [d.name for d in build_detectors(Settings(text=False, barcodes=False, screens=False))]
+    assert names == ["faces"]

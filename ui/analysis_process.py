@@ -1,0 +1,61 @@
+"""What runs inside the analysis worker process (no Qt here).
+
+Analysis runs in a separate, lower-priority process rather than a thread of the window's
+process: the detectors keep both cores busy (onnxruntime spins its threads), and at normal
+priority that starves the UI thread for a tenth of a second at a time; a decoder that
+crashes on a damaged file also takes down only the worker, never the window.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+_cancel = None    # multiprocessing Event: set by the window to stop the current file
+_progress = None  # multiprocessing Value('d'): fraction of the current file done
+
+
+def lower_priority() -> None:
+    """Let the window's thread win every contest for a core."""
+    try:
+        if hasattr(os, "nice"):
+            os.nice(10)
+        elif sys.platform == "win32":
+            import ctypes
+            below_normal = 0x00004000
+            kernel32 = ctypes.windll.kernel32
+            kernel32.SetPriorityClass(kernel32.GetCurrentProcess(), below_normal)
+    except (OSError, AttributeError):
+        pass  # still correct, only less responsive
+
+
+def init_worker(cancel_event, progress_value) -> None:
+    from sanitizer import netguard
+    netguard.install()  # first, as in every process of the app
+    lower_priority()
+    global _cancel, _progress
+    _cancel, _progress = cancel_event, progress_value
+
+
+def _report(done: int, total: int) -> None:
+    if _progress is not None and total:
+        _progress.value = done / total
+
+
+def analyse_file(path: Path, settings):
+    from sanitizer import pipeline
+    if _progress is not None:
+        _progress.value = 0.0
+    cancel = _cancel.is_set if _cancel is not None else None
+    return pipeline.analyse(path, settings, progress=_report, cancel=cancel)
+
+
+def warm_up(settings) -> bool:
+    """Import the engine and load the detectors' models so the first file does not wait for them."""
+    from sanitizer import pipeline  # noqa: F401
+    from sanitizer.detectors.base import build_detectors
+    try:
+        build_detectors(settings)
+    except Exception:  # noqa: BLE001 - the first analysis reports the problem per file
+        return False
+    return True
