@@ -51,7 +51,9 @@ def _transform(digest: str, icc: bytes, in_mode: str) -> ImageCms.ImageCmsTransf
         intent = ImageCms.Intent.PERCEPTUAL
         if not ImageCms.isIntentSupported(profile, intent, ImageCms.Direction.INPUT):
             intent = ImageCms.Intent.RELATIVE_COLORIMETRIC
-        return ImageCms.buildTransform(profile, _srgb(), in_mode, "RGB", renderingIntent=intent)
+        # NOCACHE: the transform is shared between worker threads (lcms2 caches the last pixel otherwise)
+        return ImageCms.buildTransform(profile, _srgb(), in_mode, "RGB", renderingIntent=intent,
+                                       flags=ImageCms.Flags.NOCACHE)
     except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
         return None
 

@@ -177,9 +177,9 @@ def camera_rgb_profile() -> bytes:
     return colour.build_rgb_profile("srgb", "Camera RGB profile of Jane Nurse")
 
 
-def p3_jpeg(path: Path, srgb_pixels: np.ndarray) -> Path:
-    """A JPEG whose pixel values are Display P3 encodings of `srgb_pixels`, tagged Display P3."""
-    p3 = display_p3_profile()
+def p3_jpeg(path: Path, srgb_pixels: np.ndarray, space: str = "display-p3") -> Path:
+    """A JPEG whose pixel values are `space` (Display P3, Adobe RGB) encodings of `srgb_pixels`, tagged so."""
+    p3 = colour.build_rgb_profile(space, {"display-p3": "Display P3", "adobe-rgb": "Adobe RGB (1998)"}[space])
     to_p3 = ImageCms.buildTransform(ImageCms.createProfile("sRGB"), ImageCms.ImageCmsProfile(io.BytesIO(p3)),
                                     "RGB", "RGB", renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC)
     p3_image = ImageCms.applyTransform(Image.fromarray(srgb_pixels), to_p3)

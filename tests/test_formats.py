@@ -239,3 +239,41 @@ def test_fast_jpeg_path_gives_pillow_pixels(tmp_path):
     with Image.open(path) as im:
         reference = np.asarray(im.convert("RGB"))
     assert np.array_equal(loaded.pixels, reference)
+
+
+def _tiff_with_cfa_in_sub_ifd() -> bytes:
+    """A minimal TIFF whose IFD0 is a plain preview and whose SubIFD holds CFA (Bayer) data,
+    the layout of NEF/ARW/PEF raw files."""
+    def ifd(entries: list[tuple[int, int, int, int]], next_offset: int = 0) -> bytes:
+        body = struct.pack("<H", len(entries))
+        for tag, typ, count, value in entries:
+            body += struct.pack("<HHII", tag, typ, count, value)
+        return body + struct.pack("<I", next_offset)
+    ifd0_offset = 8
+    ifd0 = ifd([(0x0100, 4, 1, 8), (0x0101, 4, 1, 8), (0x0106, 3, 1, 2), (0x014A, 4, 1, 0)])
+    sub_offset = ifd0_offset + len(ifd0)
+    ifd0 = ifd([(0x0100, 4, 1, 8), (0x0101, 4, 1, 8), (0x0106, 3, 1, 2), (0x014A, 4, 1, sub_offset)])
+    sub = ifd([(0x0100, 4, 1, 8), (0x0101, 4, 1, 8), (0x0106, 3, 1, 32803)])
+    return b"II*\x00" + struct.pack("<I", ifd0_offset) + ifd0 + sub + b"\x00" * 64
+
+
+def test_tiff_based_raw_is_recognised_by_content(tmp_path):
+    nef = tmp_path / "DSC_0001.NEF"
+    nef.write_bytes(_tiff_with_cfa_in_sub_ifd())
+    with pytest.raises(errors.UnsupportedFormat, match=r"camera RAW files \(NEF\)"):
+        load_image(nef)
+    disguised = tmp_path / "holiday.tif"
+    disguised.write_bytes(_tiff_with_cfa_in_sub_ifd())
+    with pytest.raises(errors.UnsupportedFormat, match="camera RAW"):
+        load_image(disguised)
+    assert not is_supported_image(disguised)
+
+
+@pytest.mark.parametrize("kind", sorted(fx.BUILDERS))
+def test_truncated_file_of_every_format_is_a_decode_error(tmp_path, kind):
+    data = fx.build(kind, tmp_path).read_bytes()
+    for fraction in (0.5, 0.9):
+        cut = tmp_path / f"cut{fraction}{fx.SUFFIX[kind]}"
+        cut.write_bytes(data[: int(len(data) * fraction)])
+        with pytest.raises(errors.DecodeError):
+            load_image(cut)

@@ -69,11 +69,12 @@ def test_output_spec_formats():
 
 
 # ---- colour ------------------------------------------------------------------------------
-def test_display_p3_jpeg_keeps_its_colours(tmp_path):
-    """A P3-tagged JPEG cleaned to untagged sRGB stays close to the colour-managed original."""
+@pytest.mark.parametrize("space", ["display-p3", "adobe-rgb"])
+def test_wide_gamut_jpeg_keeps_its_colours(tmp_path, space):
+    """A Display-P3 / Adobe-RGB JPEG cleaned to untagged sRGB stays close to the colour-managed original."""
     rng = np.random.default_rng(1)
     srgb = np.repeat(np.repeat(rng.integers(0, 256, (8, 12, 3), dtype=np.uint8), 16, 0), 16, 1)
-    src = fx.p3_jpeg(tmp_path / "p3.jpg", srgb)
+    src = fx.p3_jpeg(tmp_path / "p3.jpg", srgb, space)
     # The colour-managed original: decode and convert with the embedded profile (what a viewer shows).
     with Image.open(src) as im:
         profile = ImageCms.ImageCmsProfile(io.BytesIO(im.info["icc_profile"]))
@@ -193,3 +194,14 @@ def test_huge_text_png_cleans(tmp_path, exiftool):
     dest = clean(src, tmp_path)
     assert fx.exiftool_leaks(exiftool, [dest])[dest.name] == []
     assert dest.stat().st_size < 1 << 20
+
+
+def test_nclx_wide_gamut_primaries_get_a_profile():
+    from sanitizer import colour
+    assert colour.nclx_to_icc({"color_primaries": 1}) is None  # BT.709 = sRGB: nothing to do
+    assert colour.nclx_to_icc(None) is None
+    p3 = colour.nclx_to_icc({"color_primaries": 12})
+    assert colour.profile_description(p3) == "display-p3"
+    red_p3 = Image.new("RGB", (1, 1), (255, 0, 0))
+    as_srgb = colour.to_srgb(red_p3, p3).getpixel((0, 0))
+    assert as_srgb[0] == 255 and as_srgb[1] == 0  # P3 red is outside sRGB: clipped, not dulled

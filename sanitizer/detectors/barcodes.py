@@ -130,8 +130,8 @@ def label_around(whiteness: np.ndarray, code_box: tuple[float, float, float, flo
     x, y, w, h = code_box
     side = max(w, h)
     H, W = gray.shape[:2]
-    x0, y0 = int(max(0, x - 2.5 * side)), int(max(0, y - 2.5 * side))
-    x1, y1 = int(min(W, x + w + 2.5 * side)), int(min(H, y + h + 2.5 * side))
+    x0, y0 = int(max(0, x - 4 * side)), int(max(0, y - 4 * side))
+    x1, y1 = int(min(W, x + w + 4 * side)), int(min(H, y + h + 4 * side))
     window = cv2.GaussianBlur(gray[y0:y1, x0:x1], (3, 3), 0)
     cx0, cy0 = int(x - x0), int(y - y0)
     core = window[max(cy0, 0):cy0 + int(h), max(cx0, 0):cx0 + int(w)]
@@ -170,14 +170,18 @@ def bar_profile(gray: np.ndarray, corners: np.ndarray, theta: float) -> bool:
     if t_half < 8:
         return False
     ts = np.arange(-t_half, t_half, 0.5, dtype=np.float32)
-    profile = np.zeros(len(ts), np.float32)
     offsets = np.linspace(-0.4, 0.4, 5) * s_half
+    rows = []
     for off in offsets:
         xs = (center[0] + ts * across[0] + off * along[0]).astype(np.float32)
         ys = (center[1] + ts * across[1] + off * along[1]).astype(np.float32)
-        profile += cv2.remap(gray, xs.reshape(1, -1), ys.reshape(1, -1), cv2.INTER_LINEAR,
-                             borderMode=cv2.BORDER_REPLICATE).ravel().astype(np.float32)
-    profile /= len(offsets)
+        rows.append(cv2.remap(gray, xs.reshape(1, -1), ys.reshape(1, -1), cv2.INTER_LINEAR,
+                              borderMode=cv2.BORDER_REPLICATE).ravel().astype(np.float32))
+    # Bars run straight through the patch: the profile near one end of the bars matches the
+    # profile near the other end. Letters change shape along their strokes, so text does not.
+    if float(np.corrcoef(rows[0], rows[-1])[0, 1]) < 0.3 or float(np.corrcoef(rows[1], rows[-2])[0, 1]) < 0.5:
+        return False
+    profile = np.mean(rows, axis=0)
     if float(profile.max() - profile.min()) < 20:
         return False
     binary = profile > (profile.max() + profile.min()) / 2

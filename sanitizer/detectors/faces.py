@@ -40,13 +40,13 @@ OVERVIEW_LONG_SIDE = 208
 # Consecutive scales differ by at most this factor (CenterFace copes with ~4x per pass).
 MAX_SCALE_RATIO = 3.5
 # Tiles: side in network pixels, and overlap so a face on a tile edge is whole in a neighbour.
-TILE_SIDE = 1536
+TILE_SIDE = 1920  # a 1080p photo is one tile; peak memory ~0.6 GB at 1920x1920
 TILE_OVERLAP = 128
 # Merging: boxes overlapping this much (IoU), or this share of the smaller one, are one face.
 NMS_IOU = 0.3
 NMS_CONTAINED = 0.7
-# Boxes are grown by this share of their size on each side; the ellipse drawn inside the
-# grown box then covers the whole face box plus hair line and chin.
+# Boxes are grown by this share of their size on each side. Above (sqrt(2) - 1) / 2 = 0.207
+# the ellipse drawn inside the grown box contains the face box's corners too.
 BOX_MARGIN = 0.22
 SMALL_FACE_NET_PX = 40.0  # see Tuning.threshold
 MIN_FACE_PX = 4.0  # detections smaller than this (display pixels) are heatmap noise
@@ -71,21 +71,25 @@ class Tuning:
 TUNINGS: dict[Sensitivity, Tuning] = {
     # HIGH: measured on the WIDER dev half (bench/faces_eval.py), 0.07/0.10 hides ~1 point
     # more faces >= 10 px than 0.10/0.10 for ~1 point more false redaction.
+    # The budget puts the detail pass at 1.0x on 1080p (faces from ~20 px) and ~0.7x on
+    # 12 MP (from ~30 px, 1% of the height), to keep within 0.3 s and 1 s on two cores;
+    # photos under ~0.6 MP get the full 2x upscale (faces from 10 px).
     Sensitivity.HIGH: Tuning(threshold=0.07, coarse_threshold=0.10, min_face_px=10.0,
-                             budget_base_mp=1.3, budget_per_mp=0.55),
+                             budget_base_mp=1.27, budget_per_mp=0.35),
     Sensitivity.MEDIUM: Tuning(threshold=0.15, coarse_threshold=0.20, min_face_px=12.0,
-                               budget_base_mp=1.0, budget_per_mp=0.4),
+                               budget_base_mp=1.0, budget_per_mp=0.3),
     Sensitivity.LOW: Tuning(threshold=0.35, coarse_threshold=0.40, min_face_px=16.0,
-                            budget_base_mp=0.8, budget_per_mp=0.25),
+                            budget_base_mp=0.8, budget_per_mp=0.2),
 }
 
 
 @dataclass
 class Timings:
     """Where the time went in the last detect() (seconds), for bench/bench_faces.py."""
-    passes: list[dict] = field(default_factory=list)  # per scale: scale, size, tiles, prep, infer, decode
+    passes: list[dict] = field(default_factory=list)  # per scale: size, tiles, prep, infer, decode, cpu
     merge: float = 0.0
     total: float = 0.0
+    cpu: float = 0.0  # process CPU seconds (all threads): comparable on a busy machine
 
 
 # ---------------------------------------------------------------- model session
@@ -96,9 +100,14 @@ def _session():
     import onnxruntime as ort
 
     options = ort.SessionOptions()
-    options.intra_op_num_threads = 2  # the target machines have few cores; leave one for the UI
+    # Two threads: the target workstations have few cores, and more threads than cores
+    # only adds contention with the UI and the other detectors.
+    options.intra_op_num_threads = 2
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
+    # No busy-waiting between operators: the cores are shared with the UI and other work,
+    # and on CenterFace's large operators spinning bought no speed (measured).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return ort.InferenceSession(load_model_bytes(MODEL_NAME), options, providers=["CPUExecutionProvider"])
 
 
@@ -109,6 +118,8 @@ def plan_scales(width: int, height: int, tuning: Tuning) -> list[float]:
     pixels = float(width * height)
     budget = (tuning.budget_base_mp + tuning.budget_per_mp * pixels / 1e6) * 1e6
     detail = min(MODEL_MIN_FACE / tuning.min_face_px, MAX_UPSCALE, math.sqrt(budget / pixels))
+    if abs(detail - 1.0) < 0.05:
+        detail = 1.0  # a resize for a 5% change costs more than it brings
     overview = min(1.0, OVERVIEW_LONG_SIDE / max(width, height))
     scales = [detail]
     # Coarser passes down to the overview, no two further apart than MAX_SCALE_RATIO.
@@ -214,42 +225,56 @@ class FaceDetector:
         self._lock = threading.Lock()  # last_timings only; the session itself is thread-safe
 
     def detect(self, rgb: np.ndarray, settings: Settings) -> list[Region]:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         rgb = _as_rgb(rgb)
         height, width = rgb.shape[:2]
         tuning = TUNINGS[settings.sensitivity]
         timings = Timings()
         session = _session()
-        scales = plan_scales(width, height, tuning)
-        found = [self._detect_at(session, rgb, scale,
-                                 tuning.threshold if i == 0 else tuning.coarse_threshold,
-                                 tuning.coarse_threshold, timings)
-                 for i, scale in enumerate(scales)]
+        found = []
+        source, source_scale = rgb, 1.0
+        for i, scale in enumerate(plan_scales(width, height, tuning)):
+            small_threshold = tuning.threshold if i == 0 else tuning.coarse_threshold
+            boxes, scaled = self._detect_at(session, source, scale / source_scale, small_threshold,
+                                            tuning.coarse_threshold, timings)
+            boxes[:, :4] /= np.float32(source_scale)
+            timings.passes[-1]["scale"] = round(scale, 3)
+            found.append(boxes)
+            if scale < 1.0:
+                # Coarser passes shrink this pass's (downscaled) image, not the full photo:
+                # on a 12 MP photo that saves reading 12 MP per pass.
+                source, source_scale = scaled, scale
         t_merge = time.perf_counter()
         merged = merge_boxes(np.concatenate(found)) if found else np.empty((0, 5), np.float32)
         regions = []
         for x0, y0, x1, y1, score in merged:
-            x0, y0 = max(0.0, float(x0)), max(0.0, float(y0))
-            x1, y1 = min(float(width), float(x1)), min(float(height), float(y1))
-            if min(x1 - x0, y1 - y0) < MIN_FACE_PX:
+            face_w, face_h = float(x1 - x0), float(y1 - y0)
+            if min(face_w, face_h) < MIN_FACE_PX:
                 continue
-            box = grow_box((x0, y0, x1 - x0, y1 - y0), BOX_MARGIN)
-            region = Region(kind=Kind.FACE, box=box, score=float(score), reason="face", shape=Shape.ELLIPSE)
+            # Grow the model's estimate of the whole face, even where it runs past the edge.
+            box = grow_box((float(x0), float(y0), face_w, face_h), BOX_MARGIN)
+            bx, by, bw, bh = box
+            inside = bx >= 0 and by >= 0 and bx + bw <= width and by + bh <= height
+            # A face cut by the border is covered by a rectangle: an ellipse fitted into the
+            # clipped box would leave the face's corners at the edge uncovered.
+            shape = Shape.ELLIPSE if inside else Shape.RECT
+            region = Region(kind=Kind.FACE, box=box, score=float(score), reason="face", shape=shape)
             clipped = region.clipped(width, height)
             if clipped is not None:
                 regions.append(clipped)
         timings.merge = time.perf_counter() - t_merge
         timings.total = time.perf_counter() - started
+        timings.cpu = time.process_time() - cpu_started
         with self._lock:
             self.last_timings = timings
         return regions
 
     @staticmethod
     def _detect_at(session, rgb: np.ndarray, scale: float, small_threshold: float, threshold: float,
-                   timings: Timings) -> np.ndarray:
-        """Detections at one scale, in display pixels (x0, y0, x1, y1, score)."""
+                   timings: Timings) -> tuple[np.ndarray, np.ndarray]:
+        """Detections at one scale, in `rgb`'s pixels (x0, y0, x1, y1, score), and the scaled image."""
         height, width = rgb.shape[:2]
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.process_time()
         net_w, net_h = max(1, round(width * scale)), max(1, round(height * scale))
         interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
         scaled = rgb if (net_w, net_h) == (width, height) else cv2.resize(rgb, (net_w, net_h), interpolation=interpolation)
@@ -276,6 +301,7 @@ class FaceDetector:
                 tiles += 1
         boxes = np.concatenate(found)
         boxes[:, :4] /= np.float32(scale)
-        timings.passes.append({"scale": round(scale, 3), "size": (net_w, net_h), "tiles": tiles,
-                               "prep": prep, "infer": infer, "decode": decode})
-        return boxes
+        timings.passes.append({"size": (net_w, net_h), "tiles": tiles,
+                               "prep": prep, "infer": infer, "decode": decode,
+                               "cpu": time.process_time() - cpu0})
+        return boxes, scaled

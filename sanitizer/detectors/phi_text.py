@@ -51,10 +51,10 @@ class PhiTextDetector:
 
 
 def _group_region(scene: TextScene, group: Group) -> Region:
-    heights = [scene.boxes[i].height for i in group.members]
-    pad = _GROUP_MARGIN * float(np.median(heights))
     if group.kind == "wristband":
         return Region(Kind.WRISTBAND, group.box, 0.8, "wristband")
+    heights = [scene.boxes[i].height for i in group.members]
+    pad = _GROUP_MARGIN * float(np.median(heights))
     return Region(Kind.DOCUMENT, _grow(group.box, pad), 0.8, "chart")
 
 
@@ -66,6 +66,13 @@ def _screen_quads(rgb: np.ndarray, settings: Settings, scene: TextScene):
 
 
 def _inside_any(region: Region, quads) -> bool:
-    from .text_scene import quad_contains
+    """The region lies (almost) wholly inside one screen outline."""
     x, y, w, h = region.box
-    return any(quad_contains(q, (x + w / 2, y + h / 2)) for q in quads)
+    for q in quads:
+        xs = [p[0] for p in q]
+        ys = [p[1] for p in q]
+        ix = max(0.0, min(x + w, max(xs)) - max(x, min(xs)))
+        iy = max(0.0, min(y + h, max(ys)) - max(y, min(ys)))
+        if ix * iy >= 0.9 * w * h:
+            return True
+    return False

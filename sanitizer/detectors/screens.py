@@ -20,6 +20,8 @@ WORK_SIDE = 800
 MIN_AREA_FRACTION = 0.01
 MAX_AREA_FRACTION = 0.9
 MIN_TEXT_LINES = 3
+# Under Strict a panel without readable text still counts when it differs from its bezel.
+STRICT_MIN_CONTRAST = 8.0
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,7 @@ class ScreenDetector:
         if settings.preset is Preset.STRICT:
             taken = [q.box for q in with_text]
             for q in find_quads(rgb):
-                if q.contrast >= 25 and not any(_center_in(q.box, t) for t in taken):
+                if q.contrast >= STRICT_MIN_CONTRAST and not any(_center_in(q.box, t) for t in taken):
                     regions.append(Region(Kind.SCREEN, _grow(q.box, 0.02), 0.5, "screen"))
                     taken.append(q.box)
         return regions

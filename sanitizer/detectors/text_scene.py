@@ -87,7 +87,34 @@ def _analyse(rgb: np.ndarray, settings: Settings) -> TextScene:
     found = classify_lines(read, settings.allowlist)
     by_line = {id(f.line): f.finding for f in found}
     findings = {i: by_line[id(line)] for i, line in lines.items() if id(line) in by_line}
+    groups += _labels_around_phi(rgb, boxes, findings, groups)
     return TextScene(boxes, groups, lines, findings, unread, scan.codes)
+
+
+def _labels_around_phi(rgb: np.ndarray, boxes: list[TextBox], findings: dict[int, Finding],
+                       groups: list[Group]) -> list[Group]:
+    """PHI printed on a small white label (a wristband whose code is hidden or too blurred):
+    hide the whole label, so its other lines go too, read or not."""
+    from .barcodes import label_around
+    whiteness = None
+    found: list[Group] = []
+    for i in findings:
+        box = boxes[i].box
+        if any(_center_in(box, g.box) for g in groups + found):
+            continue
+        if whiteness is None:
+            whiteness = rgb.min(axis=2)
+        label = label_around(whiteness, box)
+        if label is None:
+            continue
+        line_area = max(box[2] * box[3], 1.0)
+        if not 2.0 * line_area <= label[2] * label[3] <= 40.0 * line_area:
+            continue
+        lx, ly, lw, lh = label
+        area = _union([(lx - 0.08 * lw, ly - 0.08 * lh, 1.16 * lw, 1.16 * lh), box])
+        members = [k for k, b in enumerate(boxes) if _center_in(b.box, area)]
+        found.append(Group("wristband", members, area))
+    return found
 
 
 def _wristbands(boxes: list[TextBox], scan, width: int, height: int) -> list[Group]:
@@ -106,11 +133,19 @@ def _wristbands(boxes: list[TextBox], scan, width: int, height: int) -> list[Gro
         lx, ly, lw, lh = label
         area = (lx - 0.08 * lw, ly - 0.08 * lh, 1.16 * lw, 1.16 * lh)
         area = _union([area, code.box])
-        if any(_center_in(area, g.box) for g in groups):
-            continue
+        overlapping = [g for g in groups if _overlap(area, g.box) > 0]
+        for g in overlapping:  # two codes on one label: one region for the label
+            area = _union([area, g.box])
+            groups.remove(g)
         members = [i for i, b in enumerate(boxes) if _center_in(b.box, area)]
-        groups.append(Group("wristband", members, area, [code]))
+        groups.append(Group("wristband", members, area, [code] + [c for g in overlapping for c in g.codes]))
     return groups
+
+
+def _overlap(a, b) -> float:
+    ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    return ix * iy
 
 
 def _center_in(box, outer) -> bool:
@@ -156,11 +191,47 @@ def _documents(boxes: list[TextBox], taken: set[int], width: int, height: int) -
     for i in idx:
         clusters.setdefault(find(i), []).append(i)
     short_side = min(width, height)
-    groups: list[Group] = []
+    docs: list[tuple[list[int], float]] = []
     for members in clusters.values():
         median_h = float(np.median([heights[i] for i in members]))
         if len(members) >= DOC_MIN_LINES and median_h <= DOC_MAX_LINE_FRACTION * short_side:
-            groups.append(Group("document", members, _union([aabbs[i] for i in members])))
+            docs.append((members, median_h))
+    return _grow_documents(docs, boxes, taken)
+
+
+def _grow_documents(docs: list[tuple[list[int], float]], boxes: list[TextBox],
+                    taken: set[int]) -> list[Group]:
+    """A page's headers, footers and side notes sit a little apart from its body text:
+    absorb lines close to a document and merge documents that touch."""
+    groups = [Group("document", members, _union([boxes[i].box for i in members])) for members, _ in docs]
+    reach = {id(g): 3.0 * h for g, (_, h) in zip(groups, docs)}
+    changed = True
+    while changed:
+        changed = False
+        owned = {i for g in groups for i in g.members} | taken
+        for g in groups:
+            pad = reach[id(g)]
+            x, y, w, h = g.box
+            zone = (x - pad, y - pad, w + 2 * pad, h + 2 * pad)
+            extra = [i for i in range(len(boxes)) if i not in owned and _center_in(boxes[i].box, zone)
+                     and boxes[i].height <= pad]
+            if extra:
+                g.members += extra
+                g.box = _union([g.box] + [boxes[i].box for i in extra])
+                owned.update(extra)
+                changed = True
+        for a in range(len(groups)):
+            for b in range(a + 1, len(groups)):
+                ga, gb = groups[a], groups[b]
+                if _gap(ga.box, gb.box) < max(reach[id(ga)], reach[id(gb)]):
+                    ga.members += gb.members
+                    ga.box = _union([ga.box, gb.box])
+                    reach[id(ga)] = max(reach[id(ga)], reach[id(gb)])
+                    del groups[b]
+                    changed = True
+                    break
+            if changed:
+                break
     return groups
 
 

@@ -21,6 +21,7 @@ from sanitizer import colour
 from sanitizer.formats.base import ImageParser
 from sanitizer.formats.content import JPEG
 
+_RGB_FLAG = getattr(cv2, "IMREAD_COLOR_RGB", None)
 _NEXT_MARKER = re.compile(rb"\xff(?=[^\x00\xd0-\xd7\xff])")
 
 
@@ -48,10 +49,15 @@ def decode_with_opencv(path: Path, size: tuple[int, int]) -> np.ndarray | None:
     data = Path(path).read_bytes()
     if not scan_is_complete(data):
         return None  # truncated: Pillow raises the proper "truncated" error
-    bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
-    if bgr is None or bgr.shape[:2] != (size[1], size[0]):
+    buffer = np.frombuffer(data, np.uint8)
+    if _RGB_FLAG is not None:  # OpenCV >= 4.10 can have libjpeg-turbo write RGB directly
+        pixels = cv2.imdecode(buffer, _RGB_FLAG | cv2.IMREAD_IGNORE_ORIENTATION)
+    else:
+        bgr = cv2.imdecode(buffer, cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
+        pixels = None if bgr is None else cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    if pixels is None or pixels.shape != (size[1], size[0], 3):
         return None
-    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+    return pixels
 
 
 def scan_is_complete(data: bytes) -> bool:

@@ -66,7 +66,7 @@ def verified_model_paths() -> dict[str, Path]:
 class RapidOcrEngine:
     name = "rapidocr"
 
-    def __init__(self, box_thresh: float = 0.45) -> None:
+    def __init__(self, box_thresh: float = 0.3) -> None:
         self._box_thresh = box_thresh
         self._lock = threading.Lock()
         self._det = None

@@ -34,7 +34,7 @@ SEI_NAL_TYPE = 6
 
 @dataclass
 class EncoderSettings:
-    preset: str = "veryfast"   # speed matters on a 2-core office PC; quality comes from crf
+    preset: str = "superfast"  # speed matters on a 2-core office PC; quality comes from crf
     crf: int = 20
     threads: int = 0           # 0 = libx264 decides
 

@@ -6,17 +6,17 @@ every few frames, so its budget here is one pass with the long side at
 `face_long_side` network pixels (faces from about 20 network pixels: 27 px in 720p,
 40 px in 1080p) plus the coarse overview pass for faces filling the frame. Boxes are made
 exactly as the photo detector makes them (same threshold per sensitivity, margin, shape).
-The face module has no public per-scale entry point yet, so its one-scale pass is called
-with the signatures known; if it changes, the photo detector runs as is (slower, never
-less thorough).
+The face module has no public one-pass entry point yet, so the pass is done here with its
+model session and constants (same decoding); if those change, the photo detector runs as
+is (slower, never less thorough).
 """
 from __future__ import annotations
 
-import inspect
 import logging
 from dataclasses import replace
 from typing import Callable
 
+import cv2
 import numpy as np
 
 from ..detectors import run_detectors
@@ -28,16 +28,38 @@ log = logging.getLogger(__name__)
 Detect = Callable[[np.ndarray, Settings], list[Region]]
 
 
-def _face_pass(faces, session, rgb: np.ndarray, scale: float, first: bool, tuning, timings) -> np.ndarray | None:
-    """One pass of the photo detector at `scale`, whichever of its known signatures it has."""
-    detect_at = faces.FaceDetector._detect_at  # noqa: SLF001 - see module docstring
-    params = list(inspect.signature(detect_at).parameters)
-    coarse = getattr(tuning, "coarse_threshold", tuning.threshold)
-    if params == ["session", "rgb", "scale", "small_threshold", "threshold", "timings"]:
-        return detect_at(session, rgb, scale, tuning.threshold if first else coarse, coarse, timings)
-    if params == ["session", "rgb", "scale", "threshold", "timings"]:
-        return detect_at(session, rgb, scale, tuning.threshold, timings)
-    return None
+def _centerface_pass(faces, session, rgb: np.ndarray, scale: float, small_threshold: float,
+                     threshold: float) -> np.ndarray:
+    """One CenterFace inference on the frame resized by `scale`: rows (x0, y0, x1, y1, score)
+    in frame pixels. Same decoding as the photo detector (score over threshold, a lower bar
+    for faces under SMALL_FACE_NET_PX high), without tiling: a video frame at the video
+    budget fits one network input."""
+    height, width = rgb.shape[:2]
+    net_w, net_h = max(1, round(width * scale)), max(1, round(height * scale))
+    scaled = rgb if (net_w, net_h) == (width, height) else cv2.resize(
+        rgb, (net_w, net_h), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    multiple = faces.INPUT_MULTIPLE
+    pad_h, pad_w = (-net_h) % multiple, (-net_w) % multiple
+    if pad_h or pad_w:
+        scaled = cv2.copyMakeBorder(scaled, 0, pad_h, 0, pad_w, cv2.BORDER_CONSTANT, value=0)
+    blob = np.ascontiguousarray(scaled.transpose(2, 0, 1)[None], dtype=np.float32)
+    heatmap, log_scale, offset = (o[0] for o in session.run(faces.OUTPUT_NAMES, {faces.INPUT_NAME: blob})[:3])
+    heatmap = heatmap[0]
+    stride = faces.STRIDE
+    small_px = getattr(faces, "SMALL_FACE_NET_PX", 0.0)
+    ys, xs = np.nonzero(heatmap > min(small_threshold, threshold))
+    if len(ys) == 0:
+        return np.empty((0, 5), np.float32)
+    box_h = np.exp(log_scale[0, ys, xs]) * stride
+    keep = (heatmap[ys, xs] > threshold) | (box_h < small_px)
+    ys, xs, box_h = ys[keep], xs[keep], box_h[keep]
+    box_w = np.exp(log_scale[1, ys, xs]) * stride
+    cy = (ys + offset[0, ys, xs] + 0.5) * stride
+    cx = (xs + offset[1, ys, xs] + 0.5) * stride
+    boxes = np.stack([cx - box_w / 2, cy - box_h / 2, cx + box_w / 2, cy + box_h / 2,
+                      heatmap[ys, xs]], axis=1).astype(np.float32)
+    boxes[:, :4] /= np.float32(scale)
+    return boxes
 
 
 def _budget_faces(rgb: np.ndarray, settings: Settings, long_side: int) -> list[Region] | None:
@@ -48,7 +70,6 @@ def _budget_faces(rgb: np.ndarray, settings: Settings, long_side: int) -> list[R
         tuning = faces.TUNINGS[settings.sensitivity]
         overview_side = faces.OVERVIEW_LONG_SIDE
         merge, margin, min_px = faces.merge_boxes, faces.BOX_MARGIN, faces.MIN_FACE_PX
-        timings = faces.Timings()
     except (ImportError, AttributeError, KeyError):
         return None
     height, width = rgb.shape[:2]
@@ -57,13 +78,13 @@ def _budget_faces(rgb: np.ndarray, settings: Settings, long_side: int) -> list[R
     overview = min(1.0, overview_side / longest)
     if scales[0] / overview > 1.2:
         scales.append(overview)
-    found = []
-    for i, scale in enumerate(scales):
-        boxes = _face_pass(faces, session, rgb, scale, i == 0, tuning, timings)
-        if boxes is None:
-            log.info("face module changed its internals; using the photo detector for video")
-            return None
-        found.append(boxes)
+    coarse = getattr(tuning, "coarse_threshold", tuning.threshold)
+    try:
+        found = [_centerface_pass(faces, session, rgb, scale, tuning.threshold if i == 0 else coarse, coarse)
+                 for i, scale in enumerate(scales)]
+    except (AttributeError, ValueError, IndexError):
+        log.info("the face module changed; using the photo detector for video")
+        return None
     merged = merge(np.concatenate(found)) if found else np.empty((0, 5), np.float32)
     regions: list[Region] = []
     for x0, y0, x1, y1, score in merged:

@@ -1,0 +1,101 @@
+"""Codes: a generated wristband label with a Code128 and a QR code is found and redacted;
+the codes' content never reaches a reason or a log."""
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from phi_fixtures import code_image, fraction_inside, wristband_photo
+from sanitizer.detectors.barcodes import BarcodeDetector, bar_texture, decode_codes, scan_codes
+from sanitizer.detectors.phi_text import PhiTextDetector
+from sanitizer.regions import Kind
+from sanitizer.settings import Settings
+
+zxingcpp = pytest.importorskip("zxingcpp")
+
+
+@pytest.fixture(scope="module")
+def label_photo():
+    return wristband_photo(with_qr=True)
+
+
+def test_generated_codes_decode_with_their_format():
+    import cv2
+    for fmt, reason in (("Code128", "Code128 barcode"), ("QRCode", "QR code")):
+        img = np.asarray(code_image("466070960", fmt, 4))
+        canvas = np.full((img.shape[0] + 80, img.shape[1] + 80, 3), 255, np.uint8)
+        canvas[40:40 + img.shape[0], 40:40 + img.shape[1]] = img
+        hits = decode_codes(cv2.cvtColor(canvas, cv2.COLOR_RGB2GRAY))
+        assert [h.reason for h in hits] == [reason]
+        assert all(h.decoded for h in hits)
+
+
+def test_wristband_codes_are_found_with_short_reasons(label_photo, caplog):
+    caplog.set_level(logging.DEBUG)
+    rgb, label_box = label_photo
+    regions = BarcodeDetector().detect(rgb, Settings())
+    reasons = sorted(r.reason for r in regions if r.kind is Kind.BARCODE)
+    assert "Code128 barcode" in reasons and "QR code" in reasons
+    x, y, w, h = label_box
+    for r in regions:
+        rx, ry, rw, rh = r.box
+        assert x - 20 <= rx and rx + rw <= x + w + 20 and y - 20 <= ry and ry + rh <= y + h + 20
+    for r in regions:
+        assert "466070960" not in r.reason
+    assert "466070960" not in caplog.text
+
+
+def test_the_whole_label_becomes_a_wristband_region(label_photo, caplog):
+    caplog.set_level(logging.DEBUG)
+    rgb, label_box = label_photo
+    settings = Settings()
+    regions = PhiTextDetector().detect(rgb, settings)
+    bands = [r for r in regions if r.kind is Kind.WRISTBAND]
+    assert bands and all(r.reason == "wristband" for r in bands)
+    assert fraction_inside(label_box, bands) > 0.9
+    # The arm around the label is not hidden wholesale.
+    bx, by, bw, bh = max(bands, key=lambda r: r.box[2] * r.box[3]).box
+    assert bw * bh < 2.0 * label_box[2] * label_box[3]
+    for text in ("466070960", "MORENO", "PATRICIA", "03/15/1946"):
+        assert text not in caplog.text
+        assert all(text not in r.reason for r in regions)
+
+
+def test_redacted_label_no_longer_decodes(label_photo):
+    from sanitizer.detectors import run_detectors
+    from sanitizer.redact import apply_redactions
+    import cv2
+    rgb, _ = label_photo
+    settings = Settings(faces=False)
+    regions = run_detectors(rgb, settings)
+    out = apply_redactions(rgb, regions, settings, seed=0)
+    assert decode_codes(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
+    assert decode_codes(cv2.cvtColor(out, cv2.COLOR_RGB2GRAY)) == []
+
+
+def test_blurred_code_found_by_bar_texture_only():
+    import cv2
+    code = np.asarray(code_image("466070960", "Code128", 2).resize((300, 70)))
+    canvas = np.full((400, 700, 3), 240, np.uint8)
+    canvas[150:220, 200:500] = code
+    blurred = cv2.GaussianBlur(canvas, (0, 0), 1.2)
+    gray = cv2.cvtColor(blurred, cv2.COLOR_RGB2GRAY)
+    hits = bar_texture(gray)
+    assert any(200 - 30 <= h.box[0] <= 260 and 150 - 30 <= h.box[1] <= 190 for h in hits)
+    assert all(h.reason == "barcode" and not h.decoded for h in hits)
+
+
+def test_stripes_are_not_a_barcode():
+    import cv2
+    canvas = np.full((400, 700), 200, np.uint8)
+    for x in range(100, 600, 20):          # evenly spaced stripes (a shirt, a railing)
+        canvas[100:300, x:x + 10] = 30
+    assert bar_texture(cv2.GaussianBlur(canvas, (3, 3), 0)) == []
+
+
+def test_scan_is_cached_per_array(label_photo):
+    rgb, _ = label_photo
+    assert scan_codes(rgb) is scan_codes(rgb)
+    assert scan_codes(rgb.copy()) is not scan_codes(rgb)

@@ -1,0 +1,109 @@
+"""PHI detectors on generated pictures: presets, documents, screens, allowlist, no text leaks."""
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from phi_fixtures import fraction_inside, screen_photo, text_image
+from sanitizer.detectors import build_detectors, run_detectors
+from sanitizer.detectors.phi_text import PhiTextDetector
+from sanitizer.detectors.screens import ScreenDetector
+from sanitizer.detectors.text_scene import analyse_scene
+from sanitizer.regions import Kind
+from sanitizer.settings import Preset, Settings
+
+SIGN = ["Welcome", "Cardiology Wing"]
+PHI_SIGN = ["Welcome", "MRN 466070960"]
+SECRETS = ("466070960", "Cardiology", "Welcome", "COLE", "KAREN", "5413076544", "12/17/1982")
+
+
+def _sign(lines):
+    return text_image(lines, size=(900, 300), height=44, origin=(60, 60))
+
+
+def _assert_no_text(regions, caplog):
+    for secret in SECRETS:
+        assert secret not in caplog.text
+        for r in regions:
+            assert secret.lower() not in r.reason.lower()
+            assert secret not in str(r.to_json())
+
+
+def test_registry_builds_the_phi_detectors():
+    names = [d.name for d in build_detectors(Settings(faces=False))]
+    assert names == ["phi_text", "barcodes", "screens"]
+    assert [d.name for d in build_detectors(Settings(faces=False, text=False, screens=False))] == ["barcodes"]
+
+
+def test_standard_redacts_phi_and_keeps_other_text(caplog):
+    caplog.set_level(logging.DEBUG)
+    rgb = _sign(PHI_SIGN)
+    regions = PhiTextDetector().detect(rgb, Settings())
+    assert [r.reason for r in regions] == ["MRN pattern"]
+    assert regions[0].kind is Kind.TEXT
+    x, y, w, h = regions[0].box
+    assert y > 100  # the second line, not the greeting
+    _assert_no_text(regions, caplog)
+
+
+def test_standard_keeps_plain_signage():
+    assert PhiTextDetector().detect(_sign(SIGN), Settings()) == []
+
+
+def test_strict_redacts_all_text(caplog):
+    caplog.set_level(logging.DEBUG)
+    regions = PhiTextDetector().detect(_sign(SIGN), Settings(preset=Preset.STRICT))
+    assert len(regions) == 2 and {r.reason for r in regions} == {"text"}
+    assert all(r.kind is Kind.TEXT for r in regions)
+    _assert_no_text(regions, caplog)
+
+
+def test_allowlist_from_settings_keeps_signage_visible():
+    rgb = _sign(["Dr. Okafor Clinic"])
+    assert [r.reason for r in PhiTextDetector().detect(rgb, Settings())] == ["name"]
+    assert PhiTextDetector().detect(rgb, Settings(allowlist=["Dr. Okafor Clinic"])) == []
+
+
+def test_dense_lines_become_one_document():
+    lines = [f"Line {k}: vitals stable, plan unchanged, review at {k + 8}:00" for k in range(9)]
+    rgb = text_image(lines, size=(1400, 1100), height=24, origin=(120, 150))
+    regions = PhiTextDetector().detect(rgb, Settings())
+    docs = [r for r in regions if r.kind is Kind.DOCUMENT]
+    assert len(docs) == 1 and docs[0].reason == "chart"
+    ys, xs = np.nonzero(rgb.min(axis=2) < 128)
+    text_area = (xs.min(), ys.min(), xs.max() - xs.min(), ys.max() - ys.min())
+    assert fraction_inside(text_area, docs) > 0.98
+    scene = analyse_scene(rgb, Settings())
+    assert scene.lines == {}  # a document is hidden whole, never read
+
+
+def test_screen_with_text_is_hidden_whole(caplog):
+    caplog.set_level(logging.DEBUG)
+    rgb, monitor = screen_photo()
+    settings = Settings(faces=False)
+    screens = ScreenDetector().detect(rgb, settings)
+    assert screens and all(r.kind is Kind.SCREEN and r.reason == "screen" for r in screens)
+    panel = (monitor[0] + 40, monitor[1] + 40, monitor[2] - 80, monitor[3] - 120)
+    assert fraction_inside(panel, screens) > 0.95
+    regions = run_detectors(rgb, settings)
+    # The text detector leaves the screen's text to the screen region (no duplicate document).
+    assert not [r for r in regions if r.kind is Kind.DOCUMENT]
+    _assert_no_text(regions, caplog)
+
+
+def test_screen_without_text_only_under_strict():
+    rgb = np.full((800, 1200, 3), 120, np.uint8)
+    rgb[200:600, 300:900] = 20      # bezel
+    rgb[220:560, 320:880] = 230     # lit, empty panel
+    assert ScreenDetector().detect(rgb, Settings()) == []
+    strict = ScreenDetector().detect(rgb, Settings(preset=Preset.STRICT))
+    assert strict and strict[0].kind is Kind.SCREEN
+    assert fraction_inside((330, 230, 540, 320), strict) > 0.95
+
+
+@pytest.mark.parametrize("preset", [Preset.STANDARD, Preset.STRICT])
+def test_blank_picture_gives_nothing(preset):
+    rgb = np.full((600, 800, 3), 200, np.uint8)
+    assert run_detectors(rgb, Settings(faces=False, preset=preset)) == []
