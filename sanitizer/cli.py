@@ -9,6 +9,7 @@ import argparse
 import json
 import logging
 import sys
+from collections import Counter
 from pathlib import Path
 
 from . import __version__, netguard
@@ -100,7 +101,7 @@ def cmd_inspect(args) -> int:
     for group, items in by_group.items():
         print(f"{GROUP_LABELS.get(group, group)}:")
         for f in items:
-            print(f"  {f.tag}" + (f": {f.detail}" if f.detail else ""))
+            print(f"  {f.detail or f.tag}")
     return EXIT_OK
 
 
@@ -120,13 +121,11 @@ def cmd_scan(args) -> int:
             print(f"{path}: {plan.error}", file=sys.stderr)
         if args.json:
             print(json.dumps(plan.to_json()), flush=True)
-        else:
-            kinds: dict[str, int] = {}
-            for r in plan.regions:
-                kinds[r.kind.value] = kinds.get(r.kind.value, 0) + 1
+        elif not plan.error:
+            kinds = Counter(r.kind.value for r in plan.regions)
             found = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) or "nothing to hide"
             groups = sorted({m.group for m in plan.metadata})
-            print(f"{path}: {found}; metadata: {', '.join(groups) or 'none'}" if not plan.error else "")
+            print(f"{path}: {found}; metadata: {', '.join(groups) or 'none'}")
     bar.close()
     return EXIT_FAILED if failed else EXIT_OK
 

@@ -83,7 +83,8 @@ def collect_inputs(paths: Iterable[Path | str]) -> list[Path]:
             candidates = sorted(
                 f for f in p.rglob("*")
                 if f.is_file() and not f.name.startswith(".")
-                and f.suffix.lower() in MEDIA_EXTENSIONS
+                and (f.suffix.lower() in MEDIA_EXTENSIONS
+                     or (not f.suffix and formats.is_supported_image(f)))
             )
         else:
             candidates = [p]

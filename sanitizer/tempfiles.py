@@ -28,6 +28,10 @@ def atomic_output(dest: Path) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
+        # mkstemp makes the file private (0600); a clean copy is meant to be shared.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         # os.link fails if dest exists, so a concurrent writer can never be overwritten.
         os.link(tmp, dest)
     finally:

@@ -165,3 +165,24 @@ def test_redaction_reaches_the_pixels(samples, tmp_path):
     assert main(["clean", str(samples[2]), "-o", str(out), "--no-faces", "--no-text", "--no-screens"]) == 0
     assert zxingcpp.read_barcodes(Image.open(samples[2]).convert("RGB"))
     assert not zxingcpp.read_barcodes(Image.open(out / "poster_draft_clean.png").convert("RGB"))
+
+
+def test_outputs_are_readable_like_any_new_file(samples, tmp_path):
+    import os
+    import stat
+    out = tmp_path / "out"
+    assert main(["clean", str(samples[2]), "-o", str(out), *FAST]) == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    mode = stat.S_IMODE((out / "poster_draft_clean.png").stat().st_mode)
+    assert mode == 0o666 & ~umask
+
+
+def test_extensionless_photo_in_a_folder_is_picked_up(tmp_path):
+    from sanitizer.pipeline import collect_inputs
+    folder = tmp_path / "f"
+    folder.mkdir()
+    Image.fromarray(sample_photos.scene(64, 48)).save(folder / "IMG0001", "JPEG")
+    (folder / "notes").write_text("not a photo")
+    (folder / "README.txt").write_text("not a photo")
+    assert [p.name for p in collect_inputs([folder])] == ["IMG0001"]
