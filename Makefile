@@ -37,9 +37,12 @@ test: setup
 bench: setup
 	for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
+# One folder dist/PhiSanitizer/ for this OS (build on each target OS: no cross-compiling).
 bundle: setup
-	$(PY) -m pip install -q -e '.[bundle]'
-	$(PY) -m PyInstaller --noconfirm --clean build.spec
+	$(PY) -c 'import PyInstaller' 2>/dev/null || $(PY) -m pip install -q 'pyinstaller>=6.6'
+	$(PY) -m PyInstaller --noconfirm --clean --log-level WARN build.spec
+	@du -sh dist/PhiSanitizer
+	@echo "check it offline: dist/PhiSanitizer/sanitize --self-test"
 
 screenshot: setup
 	$(PY) tools/screenshots.py

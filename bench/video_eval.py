@@ -41,8 +41,8 @@ GROUPS = {
 # exiftool tags about the file system or exiftool itself, never from the file's content.
 _OUTSIDE = ("System:", "ExifTool:", "File:")
 # Structural tags every MP4 has; their names match the patterns but carry nothing.
-_STRUCTURAL = re.compile(r"(Time ?Scale|Duration|Preview Time|Poster Time|Selection Time|"
-                         r"Current Time|Composition Time|Time To Sample|Date ?Time Original Offset)$", re.I)
+_STRUCTURAL = re.compile(r"^(.*Time ?Scale|.*Duration|Preview Time|Poster Time|Selection Time|Current Time|"
+                         r"Composition Time To Sample|Time To Sample Table|Sample Group Description)$", re.I)
 _ZERO_DATE = "0000:00:00 00:00:00"
 
 

@@ -17,11 +17,12 @@ from sanitizer.settings import Settings
 from sanitizer.tempfiles import TEMP_PREFIX
 from sanitizer.video import analyse_video, clean_video, is_video
 from sanitizer.video.analyse import VideoOptions
-from sanitizer.video.tracking import LOST_REASON, TrackParams, build_track_regions, regions_by_frame
+from sanitizer.video.tracking import (LOST_REASON, TrackParams, build_track_regions, regions_at,
+                                     regions_by_frame, set_track_decision, track_ids)
 from sanitizer.video.verify import Expected, verify_output
 from sanitizer.video.video_io import probe
 
-from video_fixtures import DIRTY_TAGS, short_shots, unhidden_frames, write_clip
+from video_fixtures import DIRTY_TAGS, is_hidden, short_shots, unhidden_frames, write_clip
 
 REPO = Path(__file__).resolve().parents[1]
 FACES_ONLY = Settings(text=False, barcodes=False, screens=False)
@@ -222,6 +223,27 @@ def test_rotation_is_applied_to_the_pixels(tmp_path):
     assert abs(int(x0) - 30) <= 3 and abs(int(y0) - 100) <= 3  # the square is where it was drawn
 
 
+def test_odd_sizes_are_padded_by_one_pixel(tmp_path):
+    source = tmp_path / "odd.mkv"
+    out = av.open(str(source), "w")
+    s = out.add_stream("ffv1", rate=10)  # a codec that stores odd sizes as they are
+    s.width, s.height, s.pix_fmt = 321, 241, "yuv420p"
+    for i in range(5):
+        f = av.VideoFrame.from_ndarray(np.full((241, 321, 3), 40 * i, np.uint8), format="rgb24")
+        f.pts = i
+        for p in s.encode(f):
+            out.mux(p)
+    for p in s.encode(None):
+        out.mux(p)
+    out.close()
+    plan = analyse_video(source, FACES_ONLY, detect=bright_square)
+    assert (plan.width, plan.height) == (321, 241)
+    (tmp_path / "out").mkdir()
+    done = clean_video(plan, tmp_path / "out" / "odd.mp4", FACES_ONLY)
+    video = ffprobe(done.output)["streams"][0]
+    assert (video["width"], video["height"]) == (322, 242) == (done.width, done.height)
+
+
 def test_variable_frame_rate_keeps_timestamps(tmp_path):
     source = tmp_path / "vfr.mp4"
     pts = [0, 33, 66, 150, 183, 300, 333, 366, 500, 533, 566, 600]  # ms, uneven gaps
@@ -283,9 +305,10 @@ def test_a_track_marked_keep_is_not_redacted(tmp_path):
     source = tmp_path / "keep.mp4"
     square_clip(source, frames=8, positions=[(100, 80)] * 8)
     plan = analyse_video(source, FACES_ONLY, detect=bright_square)
-    assert plan.regions
-    for r in plan.regions:
-        r.set_decision(Decision.KEEP)
+    assert plan.regions and len(track_ids(plan.regions)) == 1
+    assert set_track_decision(plan.regions, track_ids(plan.regions)[0], Decision.KEEP) == len(plan.regions)
+    assert all(r in regions_at(plan.regions, f) for f in range(8) for r in plan.regions
+               if r.frame_span[0] <= f <= r.frame_span[1])
     (tmp_path / "out").mkdir()
     done = clean_video(plan, tmp_path / "out" / "kept.mp4", FACES_ONLY)
     assert done.frames_redacted == 0 and done.tracks_kept == 1
@@ -418,3 +441,18 @@ def test_corpus_clips_are_cleaned_or_refused(corpus_dir, tmp_path):
         streams = ffprobe(done.output)["streams"]
         assert [s["codec_type"] for s in streams] == ["video"]
     assert no_partials(out)
+
+
+def test_editor_preview_shows_the_right_frame_redacted(tmp_path):
+    from sanitizer.video.preview import frame_at, render_frame
+
+    source = tmp_path / "seek.mp4"
+    positions = [(10 + 10 * i, 60) for i in range(30)]
+    square_clip(source, frames=30, positions=positions)
+    plan = analyse_video(source, FACES_ONLY, detect=bright_square)
+    for index in (0, 13, 29):
+        frame = frame_at(source, index, plan.fps)
+        ys, xs = np.nonzero(frame.min(axis=2) > 180)
+        assert abs(int(xs.min()) - positions[index][0]) <= 2
+        shown = render_frame(plan, index, FACES_ONLY, pixels=frame)
+        assert is_hidden(frame, shown, (*positions[index], 40, 40))  # redacted in the preview

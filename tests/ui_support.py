@@ -57,8 +57,11 @@ def drop_paths(target: QWidget, paths: list[Path]) -> QDropEvent:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     centre = target.rect().center()
-    enter = QDragEnterEvent(centre, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                            Qt.KeyboardModifier.NoModifier)
+    args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    try:  # PySide6 >= 6.12 takes a QPointF (the QPoint form is deprecated there)
+        enter = QDragEnterEvent(QPointF(centre), *args)
+    except TypeError:
+        enter = QDragEnterEvent(centre, *args)
     QApplication.sendEvent(target, enter)
     assert enter.isAccepted(), "the drop zone refused the drag"
     drop = QDropEvent(QPointF(centre), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,

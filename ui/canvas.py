@@ -115,6 +115,7 @@ class Canvas(QWidget):
         self._pan_start = QPointF(0, 0)
         self._freehand: list[QPointF] = []
         self._last_pos = QPointF(0, 0)
+        self._banner = ""
 
     # ----- content -----------------------------------------------------------------------
     def set_image(self, image: QImage | None, keep_view: bool = False) -> None:
@@ -130,6 +131,11 @@ class Canvas(QWidget):
         self._regions = regions
         if self.selected is not None and self.selected not in regions:
             self.select(None)
+        self.update()
+
+    def set_banner(self, text: str) -> None:
+        """A short note shown over the top of the picture (empty: none)."""
+        self._banner = text
         self.update()
 
     def set_placeholder(self, text: str) -> None:
@@ -383,6 +389,21 @@ class Canvas(QWidget):
             for region in self._regions:
                 self._paint_region(painter, region)
         self._paint_gesture(painter)
+        if self._banner:
+            self._paint_banner(painter)
+
+    def _paint_banner(self, painter: QPainter) -> None:
+        font = QFont(self.font())
+        font.setBold(True)
+        painter.setFont(font)
+        metrics = painter.fontMetrics()
+        w, h = metrics.horizontalAdvance(self._banner) + 28, metrics.height() + 12
+        box = QRectF((self.width() - w) / 2, 10, w, h)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(32, 33, 36, 215))
+        painter.drawRoundedRect(box, h / 2, h / 2)
+        painter.setPen(QColor("white"))
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, self._banner)
 
     def _scaled_image(self) -> QImage:
         if self._scaled is None or self._scaled[0] != self._scale:

@@ -18,7 +18,13 @@ from sanitizer.settings import Settings
 
 from .canvas import KEEP_COLOUR, KIND_COLOURS, KIND_LABELS, Canvas, Mode, moved_polygon
 from .metadata_panel import MetadataPanel
+from .timeline import Timeline
 from .worker import ImageLoader
+
+
+def regions_at(regions: list[Region], frame: int) -> list[Region]:
+    """The Regions shown on one video frame (a Region without a span covers every frame)."""
+    return [r for r in regions if r.frame_span is None or r.frame_span[0] <= frame <= r.frame_span[1]]
 
 
 # ----- undoable edits of the Plan -------------------------------------------------------------
@@ -49,18 +55,58 @@ class ToggleCommand(_EditCommand):
         self._changed()
 
 
-class ConsentCommand(_EditCommand):
-    def __init__(self, editor, region: Region) -> None:
-        super().__init__(editor, "consent on file")
-        self.region = region
-        self.before = (region.decision, region.decided_by)
+class TrackToggleCommand(_EditCommand):
+    """Video: hide <-> keep every Region of one track, so a face is treated the same in every frame."""
+
+    def __init__(self, editor, regions: list[Region]) -> None:
+        super().__init__(editor, "keep track" if regions[0].redacted else "hide track")
+        self.regions = regions
+        self.before = [(r.decision, r.decided_by) for r in regions]
+        self.new = Decision.KEEP if regions[0].redacted else Decision.REDACT
 
     def redo(self) -> None:
-        self.region.mark_consent()
+        for r in self.regions:
+            r.set_decision(self.new, DecidedBy.REVIEWER)
         self._changed()
 
     def undo(self) -> None:
-        self.region.decision, self.region.decided_by = self.before
+        for r, (decision, by) in zip(self.regions, self.before):
+            r.decision, r.decided_by = decision, by
+        self._changed()
+
+
+class SpanCommand(_EditCommand):
+    """Video: the frames a Region covers."""
+
+    def __init__(self, editor, region: Region, span: tuple[int, int]) -> None:
+        super().__init__(editor, "change frames")
+        self.region, self.before, self.after = region, region.frame_span, span
+
+    def redo(self) -> None:
+        self.region.frame_span = self.after
+        self._changed()
+
+    def undo(self) -> None:
+        self.region.frame_span = self.before
+        self._changed()
+
+
+class ConsentCommand(_EditCommand):
+    """Keep a face because consent is on file (for a video: every Region of its track)."""
+
+    def __init__(self, editor, regions: list[Region]) -> None:
+        super().__init__(editor, "consent on file")
+        self.regions = regions
+        self.before = [(r.decision, r.decided_by) for r in regions]
+
+    def redo(self) -> None:
+        for r in self.regions:
+            r.mark_consent()
+        self._changed()
+
+    def undo(self) -> None:
+        for r, (decision, by) in zip(self.regions, self.before):
+            r.decision, r.decided_by = decision, by
         self._changed()
 
 
@@ -135,12 +181,14 @@ class Legend(QWidget):
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setVerticalSpacing(3)
+        grid.setHorizontalSpacing(8)
+        grid.setColumnStretch(1, 1)
         self._counts: dict[Kind, QLabel] = {}
         for row, kind in enumerate(Kind):
             icon = QLabel()
             icon.setPixmap(swatch(KIND_COLOURS[kind]).pixmap(14, 14))
             grid.addWidget(icon, row, 0)
-            grid.addWidget(QLabel(KIND_LABELS[kind]), row, 1)
+            grid.addWidget(QLabel(KIND_LABELS[kind]), row, 1, Qt.AlignmentFlag.AlignLeft)
             count = QLabel("")
             count.setStyleSheet("color: #5f6368;")
             grid.addWidget(count, row, 2, Qt.AlignmentFlag.AlignRight)
@@ -148,7 +196,7 @@ class Legend(QWidget):
         keep = QLabel()
         keep.setPixmap(swatch(KEEP_COLOUR).pixmap(14, 14))
         grid.addWidget(keep, len(Kind), 0)
-        grid.addWidget(QLabel("Kept (shown in the export)"), len(Kind), 1, 1, 2)
+        grid.addWidget(QLabel("Kept (dashed: shown in the export)"), len(Kind), 1, 1, 2, Qt.AlignmentFlag.AlignLeft)
 
     def set_regions(self, regions: list[Region]) -> None:
         hidden = Counter(r.kind for r in regions if r.redacted)
@@ -199,6 +247,15 @@ class EditorWidget(QWidget):
         self._stacks: dict[int, QUndoStack] = {}
         self._loader = ImageLoader(self)
         self._loader.loaded.connect(self._on_loaded)
+        self._loader.frame.connect(self._on_frame)
+        self.frame_index = 0
+        self._shown_frame = -1
+        self.timeline = Timeline()
+        self.timeline.hide()
+        self.timeline.frameChanged.connect(self._on_frame_changed)
+        self.timeline.regionClicked.connect(self._on_timeline_region)
+        self.timeline.spanStartRequested.connect(lambda: self._set_span(start=True))
+        self.timeline.spanEndRequested.connect(lambda: self._set_span(start=False))
         self._loader.preview.connect(self._on_preview)
         self._loader.failed.connect(self._on_load_failed)
 
@@ -276,6 +333,10 @@ class EditorWidget(QWidget):
         self.act_zoom_out = self._action("Zoom out", "-", lambda: self.canvas.set_zoom(self.canvas.zoom / 1.25),
                                          "Zoom out")
         self.act_export = self._action("Export…", "Ctrl+E", self.exportRequested.emit, "Export clean copies")
+        self.act_prev_frame = self._action("Previous frame", ",", lambda: self.timeline.set_frame(self.frame_index - 1),
+                                           "Video: previous frame")
+        self.act_next_frame = self._action("Next frame", ".", lambda: self.timeline.set_frame(self.frame_index + 1),
+                                           "Video: next frame")
 
     def _build_layout(self) -> None:
         top = QToolBar()
@@ -324,8 +385,13 @@ class EditorWidget(QWidget):
         side_layout.addWidget(self.metadata, 1)
         side.setMinimumWidth(260)
 
+        picture = QWidget()
+        picture_layout = QVBoxLayout(picture)
+        picture_layout.setContentsMargins(0, 0, 0, 0)
+        picture_layout.addWidget(self.canvas, 1)
+        picture_layout.addWidget(self.timeline)
         splitter = QSplitter()
-        splitter.addWidget(self.canvas)
+        splitter.addWidget(picture)
         splitter.addWidget(side)
         splitter.setStretchFactor(0, 1)
         splitter.setSizes([900, 300])
@@ -350,9 +416,16 @@ class EditorWidget(QWidget):
             self.canvas.select(None)
             self.canvas.set_image(None)
             self.act_after.setChecked(False)
+            self.frame_index, self._shown_frame = 0, -1
+            is_video = plan is not None and plan.media == "video" and not plan.error
+            self.timeline.setVisible(is_video)
+            self.timeline.set_plan(plan if is_video else None)
             if key is not None and plan is not None and not plan.error:
                 self.canvas.set_placeholder("Loading…")
-                self._loader.load(key, plan.source)
+                if is_video:
+                    self._loader.load_frame(key, plan.source, plan.fps, 0)
+                else:
+                    self._loader.load(key, plan.source)
             elif plan is not None and plan.error:
                 self.canvas.set_placeholder(f"This file could not be read:\n{plan.error}")
             else:
@@ -364,9 +437,18 @@ class EditorWidget(QWidget):
             self._undo_group.setActiveStack(stack)
         else:
             self._undo_group.setActiveStack(None)
-        self.canvas.set_regions(plan.regions if plan is not None else [])
+        self.canvas.set_regions(self.visible_regions())
         self.legend.set_regions(plan.regions if plan is not None else [])
         self._update_actions()
+
+    @property
+    def is_video(self) -> bool:
+        return self.plan is not None and self.plan.media == "video"
+
+    def visible_regions(self) -> list[Region]:
+        if self.plan is None:
+            return []
+        return regions_at(self.plan.regions, self.frame_index) if self.is_video else self.plan.regions
 
     def set_status(self, text: str) -> None:
         self.status.setText(text)
@@ -392,8 +474,10 @@ class EditorWidget(QWidget):
         """Called by every command: redraw, recount, refresh the result view."""
         self._revision += 1
         regions = self.plan.regions if self.plan is not None else []
-        self.canvas.set_regions(regions)
+        self.canvas.set_regions(self.visible_regions())
         self.legend.set_regions(regions)
+        if self.is_video:
+            self.timeline.refresh()
         self.selection_info.setText(describe_region(self.canvas.selected))
         self._update_actions()
         if self.act_after.isChecked():
@@ -403,7 +487,12 @@ class EditorWidget(QWidget):
 
     # ----- gestures ----------------------------------------------------------------------
     def toggle_region(self, region: Region) -> None:
-        if self.plan is not None and region in self.plan.regions:
+        if self.plan is None or region not in self.plan.regions:
+            return
+        if self.is_video and region.track_id is not None:
+            track = [r for r in self.plan.regions if r.track_id == region.track_id]
+            self.push(TrackToggleCommand(self, track))
+        else:
             self.push(ToggleCommand(self, region))
 
     def toggle_selected(self) -> None:
@@ -412,8 +501,12 @@ class EditorWidget(QWidget):
 
     def consent_selected(self) -> None:
         region = self.canvas.selected
-        if region is not None and region.decided_by is not DecidedBy.CONSENT:
-            self.push(ConsentCommand(self, region))
+        if region is None or region.decided_by is DecidedBy.CONSENT or self.plan is None:
+            return
+        if self.is_video and region.track_id is not None:
+            self.push(ConsentCommand(self, [r for r in self.plan.regions if r.track_id == region.track_id]))
+        else:
+            self.push(ConsentCommand(self, [region]))
 
     def delete_selected(self) -> None:
         region = self.canvas.selected
@@ -427,7 +520,7 @@ class EditorWidget(QWidget):
         if self.plan is None:
             return
         region = Region(kind=Kind.MANUAL, box=tuple(box), reason="drawn by reviewer",
-                        decided_by=DecidedBy.REVIEWER)
+                        decided_by=DecidedBy.REVIEWER, frame_span=self._new_span())
         self.push(AddCommand(self, self.plan, region))
         self.act_select.setChecked(True)
 
@@ -437,12 +530,52 @@ class EditorWidget(QWidget):
         xs, ys = [p[0] for p in points], [p[1] for p in points]
         box = (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
         region = Region(kind=Kind.MANUAL, box=box, shape=Shape.POLYGON, polygon=tuple(points),
-                        reason="drawn by reviewer", decided_by=DecidedBy.REVIEWER)
+                        reason="drawn by reviewer", decided_by=DecidedBy.REVIEWER,
+                        frame_span=self._new_span())
         self.push(AddCommand(self, self.plan, region))
         self.act_select.setChecked(True)
 
+    def _new_span(self) -> tuple[int, int] | None:
+        """A box drawn on a video frame covers it to the end; trim with Starts/Ends here."""
+        if not self.is_video:
+            return None
+        return (self.frame_index, max(self.frame_index, self.plan.frame_count - 1))
+
+    def _set_span(self, start: bool) -> None:
+        region = self.canvas.selected
+        if region is None or not self.is_video:
+            return
+        a, b = region.frame_span if region.frame_span is not None else (0, self.plan.frame_count - 1)
+        span = (self.frame_index, max(self.frame_index, b)) if start else (min(a, self.frame_index), self.frame_index)
+        if span != region.frame_span:
+            self.push(SpanCommand(self, region, span))
+
+    def _on_timeline_region(self, region: Region) -> None:
+        if region.frame_span is not None and not (region.frame_span[0] <= self.frame_index <= region.frame_span[1]):
+            self.timeline.set_frame(region.frame_span[0])
+        self.canvas.select(region)
+        self.toggle_region(region)
+
+    def _on_frame_changed(self, index: int) -> None:
+        self.frame_index = index
+        self.canvas.set_regions(self.visible_regions())
+        if self.plan is not None and self.key is not None:
+            self._loader.load_frame(self.key, self.plan.source, self.plan.fps, index)
+
+    def _on_frame(self, key: int, index: int, pixels, image: QImage) -> None:
+        if key != self.key:
+            return
+        first = self._shown_frame < 0
+        self._shown_frame = index
+        self._pixels, self._original = pixels, image
+        if self.act_after.isChecked():
+            self._request_preview()
+        else:
+            self.canvas.set_image(image, keep_view=not first)
+
     def _on_selection(self, region: Region | None) -> None:
         self.selection_info.setText(describe_region(region))
+        self.timeline.set_selected(region, region is not None and self.is_video)
         self._update_actions()
 
     def _on_context(self, region: Region, global_pos) -> None:
@@ -464,6 +597,8 @@ class EditorWidget(QWidget):
         self.act_delete.setEnabled(selected is not None)
         self.act_consent.setEnabled(selected is not None and selected.kind is Kind.FACE
                                     and selected.decided_by is not DecidedBy.CONSENT)
+        self.act_prev_frame.setEnabled(self.is_video)
+        self.act_next_frame.setEnabled(self.is_video)
 
     # ----- pixels and the result view ----------------------------------------------------
     def _on_loaded(self, key: int, pixels, image: QImage) -> None:
@@ -482,6 +617,7 @@ class EditorWidget(QWidget):
 
     def _on_after_toggled(self, on: bool) -> None:
         self.canvas.show_regions = not on
+        self.canvas.set_banner("Result: this is how the exported copy will look" if on else "")
         self.act_after.setText("Show original" if on else "Show result")
         if on:
             self._request_preview()
@@ -490,9 +626,13 @@ class EditorWidget(QWidget):
         self.canvas.update()
 
     def _request_preview(self) -> None:
-        if self.plan is None or self.key is None or self._pixels is None or self.plan.media == "video":
+        if self.plan is None or self.key is None or self._pixels is None:
             return
-        self._loader.render_preview(self.key, self._revision, self.plan, self.settings, self._pixels)
+        plan = self.plan
+        if self.is_video:  # the frame on show with the areas that cover it
+            from dataclasses import replace
+            plan = replace(self.plan, regions=self.visible_regions())
+        self._loader.render_preview(self.key, self._revision, plan, self.settings, self._pixels)
 
     def _on_preview(self, key: int, revision: int, image: QImage) -> None:
         if key != self.key or revision != self._revision or not self.act_after.isChecked():

@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QFrame, QHBoxLayo
 from sanitizer import pipeline
 from sanitizer.regions import Kind, Plan
 
-from .canvas import KIND_LABELS
 from .editor import EditorWidget
 from .settings_store import SettingsStore
 from .worker import THUMB_SIZE, AnalysisQueue
@@ -53,9 +52,16 @@ STATUS_COLOURS: dict[Status, str] = {
     Status.CANCELLED: "#80868b",
 }
 
-PLURALS = {Kind.FACE: "faces", Kind.TEXT: "PHI texts", Kind.WRISTBAND: "wristbands",
-           Kind.BARCODE: "barcodes", Kind.SCREEN: "screens", Kind.DOCUMENT: "documents",
+SINGULARS = {Kind.FACE: "face", Kind.TEXT: "patient text", Kind.WRISTBAND: "wristband",
+             Kind.BARCODE: "barcode or QR code", Kind.SCREEN: "screen", Kind.DOCUMENT: "document",
+             Kind.MANUAL: "area added by you"}
+PLURALS = {Kind.FACE: "faces", Kind.TEXT: "patient texts", Kind.WRISTBAND: "wristbands",
+           Kind.BARCODE: "barcodes or QR codes", Kind.SCREEN: "screens", Kind.DOCUMENT: "documents",
            Kind.MANUAL: "areas added by you"}
+# Short words for the queue; the metadata panel has the long explanations.
+GROUP_WORDS = {"gps": "location", "camera": "camera serial", "dates": "dates", "thumbnail": "thumbnail",
+               "makernotes": "maker notes", "xmp": "XMP", "iptc": "captions", "icc": "colour profile",
+               "comment": "comments", "text_chunks": "text", "software": "software", "other": "other"}
 
 
 @dataclass
@@ -86,13 +92,16 @@ def summarise_regions(plan: Plan | None) -> str:
     for kind in Kind:
         n = hidden[kind]
         if n:
-            parts.append(f"{n} {KIND_LABELS[kind].lower() if n == 1 else PLURALS[kind]}")
+            parts.append(f"{n} {SINGULARS[kind] if n == 1 else PLURALS[kind]}")
     text = ", ".join(parts) + (" to hide" if parts else "")
     if kept:
         text += ("; " if text else "") + f"{kept} kept"
-    groups = len({m.group for m in plan.metadata})
+    groups = list(dict.fromkeys(m.group for m in plan.metadata))
     if groups:
-        text += ("; " if text else "") + f"hidden info: {groups} kind{'s' if groups > 1 else ''}"
+        words = [GROUP_WORDS.get(g, g) for g in sorted(groups, key=lambda g: list(GROUP_WORDS).index(g)
+                                                      if g in GROUP_WORDS else 99)]
+        listed = ", ".join(words[:3]) + (f" and {len(words) - 3} more" if len(words) > 3 else "")
+        text += ("; " if text else "") + f"hidden info: {listed}"
     return text or "—"
 
 
@@ -182,8 +191,8 @@ class QueueView(QTreeWidget):
         header = self.header()
         header.setStretchLastSection(True)
         header.setSectionResizeMode(self.COL_FILE, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(self.COL_FILE, 360)
-        header.resizeSection(self.COL_STATUS, 260)
+        header.resizeSection(self.COL_FILE, 320)
+        header.resizeSection(self.COL_STATUS, 380)
 
 
 class MainWindow(QMainWindow):

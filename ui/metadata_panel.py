@@ -56,7 +56,7 @@ class MetadataPanel(QWidget):
         self._list.setWordWrap(True)
         self._list.setSelectionMode(QListWidget.SelectionMode.NoSelection)
         self._list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self._list.setStyleSheet("QListWidget { border: none; background: transparent; }")
+        self._list.setFrameShape(QListWidget.Shape.NoFrame)
         self._note = QLabel("The exported copy is written from the pixels only, so all of it is left behind.")
         self._note.setWordWrap(True)
         self._note.setStyleSheet("color: #5f6368;")

@@ -45,13 +45,15 @@ def array_to_qimage(pixels: np.ndarray) -> QImage:
 
 def make_thumbnail(path: Path, size: QSize = THUMB_SIZE) -> QImage:
     """A small picture for the queue; a null QImage when neither Qt nor the engine can decode it."""
+    if pipeline.is_video(path):
+        return _video_thumbnail(path, size)
     reader = QImageReader(str(path))
     reader.setAutoTransform(True)  # EXIF orientation, like the engine's display pixels
     original = reader.size()
     if original.isValid() and not original.isEmpty():
         reader.setScaledSize(original.scaled(size, Qt.AspectRatioMode.KeepAspectRatio))
     image = reader.read()
-    if image.isNull() and not pipeline.is_video(path):
+    if image.isNull():
         try:  # formats Qt cannot read (HEIC, AVIF, ...): ask the engine
             image = array_to_qimage(pipeline.load_display(path))
         except Exception:  # noqa: BLE001 - the analysis reports the real problem in plain words
@@ -60,6 +62,19 @@ def make_thumbnail(path: Path, size: QSize = THUMB_SIZE) -> QImage:
         image = image.scaled(size, Qt.AspectRatioMode.KeepAspectRatio,
                              Qt.TransformationMode.SmoothTransformation)
     return image
+
+
+def _video_thumbnail(path: Path, size: QSize) -> QImage:
+    try:
+        from .video_frames import VideoFrameReader
+        reader = VideoFrameReader(path, 30.0)
+        try:
+            image = array_to_qimage(reader.frame(0))
+        finally:
+            reader.close()
+    except Exception:  # noqa: BLE001 - the analysis reports the real problem in plain words
+        return QImage()
+    return image.scaled(size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
 
 
 def safe_reason(exc: BaseException) -> str:
@@ -75,6 +90,7 @@ class _Signals(QObject):
     progress = Signal(int, int, int)
     analysed = Signal(int, object)          # key, Plan
     loaded = Signal(int, object, QImage)    # key, ndarray (or None), QImage
+    frame = Signal(int, int, object, QImage)  # key, frame index, ndarray, QImage
     preview = Signal(int, int, QImage)      # key, revision, QImage
     exported = Signal(int, object)          # key, CleanResult
     export_finished = Signal(object)        # summary
@@ -288,6 +304,7 @@ class ImageLoader(QObject):
     """Loads the full display image of one file for the editor, and renders previews."""
 
     loaded = Signal(int, object, QImage)
+    frame = Signal(int, int, object, QImage)
     preview = Signal(int, int, QImage)
     failed = Signal(int, str)
 
@@ -296,6 +313,9 @@ class ImageLoader(QObject):
         self._pool = _pool(1)
         self._signals = _Signals()
         self._signals.loaded.connect(self.loaded)
+        self._signals.frame.connect(self.frame)
+        self._reader = None          # VideoFrameReader of the video on show (loader thread only)
+        self._wanted_frame: tuple[int, int] | None = None
         self._signals.preview.connect(self.preview)
         self._signals.failed.connect(self.failed)
 
@@ -304,12 +324,31 @@ class ImageLoader(QObject):
 
         def job() -> None:
             try:
-                if pipeline.is_video(path):
-                    signals.loaded.emit(key, None, make_thumbnail(path, QSize(1280, 720)))
-                    return
                 pixels = pipeline.load_display(path)
                 signals.loaded.emit(key, pixels, array_to_qimage(pixels))
             except Exception as exc:  # noqa: BLE001
+                signals.failed.emit(key, safe_reason(exc))
+
+        self._pool.start(_Task(job))
+
+    def load_frame(self, key: int, path: Path, fps: float, index: int) -> None:
+        """Decode one frame of a video; while scrubbing only the latest request is served."""
+        self._wanted_frame = (key, index)
+        signals = self._signals
+
+        def job() -> None:
+            if self._wanted_frame != (key, index):
+                return  # the reviewer has already asked for another frame
+            try:
+                from .video_frames import VideoFrameReader
+                if self._reader is None or self._reader.path != path:
+                    if self._reader is not None:
+                        self._reader.close()
+                    self._reader = VideoFrameReader(path, fps)
+                pixels = self._reader.frame(index)
+                signals.frame.emit(key, index, pixels, array_to_qimage(pixels))
+            except Exception as exc:  # noqa: BLE001
+                self._reader = None
                 signals.failed.emit(key, safe_reason(exc))
 
         self._pool.start(_Task(job))

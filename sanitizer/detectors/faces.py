@@ -205,35 +205,6 @@ def merge_boxes(boxes: np.ndarray) -> np.ndarray:
     return boxes[keep]
 
 
-CONFIRM_BELOW = 0.0
-
-
-def _iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    iw = np.clip(np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]), 0, None)
-    ih = np.clip(np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]), 0, None)
-    inter = iw * ih
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    return inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-6)
-
-
-def _confirmed(found: list[np.ndarray], scales: list[float]) -> list[np.ndarray]:
-    """Drop weak boxes large enough for two passes to see that only one pass saw."""
-    out = []
-    for i, boxes in enumerate(found):
-        if len(boxes) == 0:
-            out.append(boxes)
-            continue
-        net_h = (boxes[:, 3] - boxes[:, 1]) * scales[i]
-        weak = (boxes[:, 4] < CONFIRM_BELOW) & (net_h >= SMALL_FACE_NET_PX if i == 0 else True)
-        others = [found[j] for j in range(len(found)) if j != i and len(found[j])]
-        supported = np.zeros(len(boxes), bool)
-        if others:
-            supported = (_iou_matrix(boxes, np.concatenate(others)) >= 0.3).any(axis=1)
-        out.append(boxes[~weak | supported])
-    return out
-
-
 # ---------------------------------------------------------------- detector
 
 def _as_rgb(pixels: np.ndarray) -> np.ndarray:
@@ -260,8 +231,7 @@ class FaceDetector:
         tuning = TUNINGS[settings.sensitivity]
         timings = Timings()
         session = _session()
-        found: list[np.ndarray] = []
-        scales_used: list[float] = []
+        found = []
         source, source_scale = rgb, 1.0
         for i, scale in enumerate(plan_scales(width, height, tuning)):
             small_threshold = tuning.threshold if i == 0 else tuning.coarse_threshold
@@ -269,15 +239,12 @@ class FaceDetector:
                                             tuning.coarse_threshold, timings)
             boxes[:, :4] /= np.float32(source_scale)
             timings.passes[-1]["scale"] = round(scale, 3)
-            found.append(merge_boxes(boxes))
-            scales_used.append(scale)
+            found.append(boxes)
             if scale < 1.0:
                 # Coarser passes shrink this pass's (downscaled) image, not the full photo:
                 # on a 12 MP photo that saves reading 12 MP per pass.
                 source, source_scale = scaled, scale
         t_merge = time.perf_counter()
-        if CONFIRM_BELOW > 0:
-            found = _confirmed(found, scales_used)
         merged = merge_boxes(np.concatenate(found)) if found else np.empty((0, 5), np.float32)
         regions = []
         for x0, y0, x1, y1, score in merged:

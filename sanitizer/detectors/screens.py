@@ -56,9 +56,7 @@ def _find_quads(rgb: np.ndarray) -> list[ScreenQuad]:
     gray = cv2.GaussianBlur(gray, (5, 5), 0)
     area_total = gray.shape[0] * gray.shape[1]
     found: list[tuple[np.ndarray, float]] = []
-    for low, high in ((30, 90), (60, 180)):
-        edges = cv2.dilate(cv2.Canny(gray, low, high), np.ones((3, 3), np.uint8))
-        contours, _ = cv2.findContours(edges, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    for contours in _candidate_contours(gray):
         for contour in contours:
             area = cv2.contourArea(contour)
             if not MIN_AREA_FRACTION * area_total <= area <= MAX_AREA_FRACTION * area_total:
@@ -72,6 +70,18 @@ def _find_quads(rgb: np.ndarray) -> list[ScreenQuad]:
             if not any(_same_quad(quad, q) for q, _ in found):
                 found.append((quad, contrast))
     return [ScreenQuad(tuple((float(x / scale), float(y / scale)) for x, y in q), c) for q, c in found]
+
+
+def _candidate_contours(gray: np.ndarray):
+    """Outlines from edges (a bezel's border) and from very dark or very bright areas
+    (a panel that is off, or lit and white)."""
+    for low, high in ((30, 90), (60, 180)):
+        edges = cv2.dilate(cv2.Canny(gray, low, high), np.ones((3, 3), np.uint8))
+        yield cv2.findContours(edges, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)[0]
+    kernel = np.ones((5, 5), np.uint8)
+    for mask in (gray < 50, gray > 215):
+        mask = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_CLOSE, kernel)
+        yield cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0]
 
 
 def _as_quad(contour: np.ndarray) -> np.ndarray | None:
@@ -91,7 +101,7 @@ def _as_quad(contour: np.ndarray) -> np.ndarray | None:
         a, b, c = quad[k - 1], quad[k], quad[(k + 1) % 4]
         v1, v2 = a - b, c - b
         cos = abs(float(np.dot(v1, v2)) / (np.linalg.norm(v1) * np.linalg.norm(v2) + 1e-6))
-        if cos > 0.5:   # angle outside 60..120 degrees
+        if cos > 0.7:   # angle outside 45..135 degrees (screens seen at an angle)
             return None
     return quad
 

@@ -2,21 +2,21 @@
 
 Steps (all in memory; recognised text never leaves this process's RAM):
 1. detect text lines on an overview of the picture (long side ~OVERVIEW_SIDE pixels);
-2. find codes (zxing-cpp) and bar textures; look again at full resolution around them and
-   around the smallest overview lines, where a wristband's small print hides;
-3. group neighbouring lines: a code with lines beside it is a wristband label, many dense
-   lines are a chart, form, whiteboard or screen; such groups are redacted whole, so their
-   text does not need to be read (and text too small to read is still hidden);
-4. read the remaining lines and classify them with the PHI rules.
-The result is cached per array (weakly), so each detector can ask for it without a second
-OCR pass.
+2. find codes (zxing-cpp decodes and bar textures) and the white label each is printed on:
+   a label with a code is a wristband (or specimen label) and is hidden whole, so its small
+   print is hidden even when it is too small or blurred to detect or read;
+3. cluster the other lines: many small, close lines are a chart, form, whiteboard or screen
+   of text and become one document region (again hidden whole, never read);
+4. read the remaining lines and classify them with the PHI rules; PHI found on a small white
+   label hides that label too (a wristband whose code did not show).
+The result is cached per array (weakly), so each detector asks for it without a second OCR
+pass: the registry in detectors/base.py is unchanged.
 """
 from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass, field
 
-import cv2
 import numpy as np
 
 from ..ocr.base import OcrLine, TextBox, get_engine
@@ -27,12 +27,9 @@ from .barcodes import CodeHit, scan_codes
 
 OVERVIEW_SIDE = 1280
 MAX_UPSCALE = 2.0
-FINE_SPOTS = 4            # full-resolution looks per picture (budget)
-FINE_SPOT_SIDE = 900      # largest side of one full-resolution look, in detector pixels
 MAX_READ_LINES = 60       # lines read per picture; more are hidden unread (fail closed)
 DOC_MIN_LINES = 4
 DOC_MAX_LINE_FRACTION = 0.035   # a chart's lines are small next to the picture
-LABEL_MAX_LINES = 12
 
 
 @dataclass
@@ -241,7 +238,3 @@ def _union(boxes: list[tuple[float, float, float, float]]) -> tuple[float, float
     x1 = max(b[0] + b[2] for b in boxes)
     y1 = max(b[1] + b[3] for b in boxes)
     return (x0, y0, x1 - x0, y1 - y0)
-
-
-def quad_contains(polygon, point) -> bool:
-    return cv2.pointPolygonTest(np.asarray(polygon, dtype=np.float32), point, False) >= 0

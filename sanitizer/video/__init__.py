@@ -5,16 +5,16 @@ Public API (used by sanitizer.pipeline):
     analyse_video(path, settings, progress=None, cancel=None, options=None, detect=None) -> Plan
     clean_video(plan, dest, settings, progress=None, cancel=None, keep_audio=False) -> VideoCleanInfo
 
-Modules: video_io (safe input, probe, orientation), tracking (keyframe detections -> track
-Regions), analyse (pass 1), encode (MP4 writer), verify (read-back checks), clean (pass 2).
+Modules: sniff (is_video), video_io (safe input, probe, orientation), frame_detect (detectors
+at a per-frame budget), tracking (keyframe detections -> track Regions; the Plan's video
+representation is described there), analyse (pass 1), encode (MP4 writer), verify
+(read-back checks), clean (pass 2), preview (one frame for the editor), selftest.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 from .sniff import is_video
 
-__all__ = ["is_video", "analyse_video", "clean_video", "VideoOptions", "VideoCleanInfo"]
+__all__ = ["is_video", "analyse_video", "clean_video", "VideoOptions", "VideoCleanInfo", "self_test"]
 
 
 def __getattr__(name: str):
@@ -25,4 +25,7 @@ def __getattr__(name: str):
     if name in ("clean_video", "VideoCleanInfo"):
         from . import clean
         return getattr(clean, name)
+    if name == "self_test":
+        from .selftest import self_test
+        return self_test
     raise AttributeError(name)

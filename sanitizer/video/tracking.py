@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..regions import Box, Kind, Region, Shape, grow_box, iou
+from ..regions import Box, DecidedBy, Decision, Kind, Region, Shape, grow_box, iou
 
 
 LOST_REASON = "tracking lost: whole frame"
@@ -33,7 +33,7 @@ LOST_REASON = "tracking lost: whole frame"
 
 @dataclass
 class TrackParams:
-    grow: float = 0.15          # margin added to each side, as a share of the box size
+    grow: float = 0.08          # margin added to each side (the detector already adds its own)
     hold_frames: int = 8        # frames held before the first / after the last detection
     hold_grow: float = 0.3      # margin of held boxes (the face may have moved)
     edge_hold_frames: int = 30  # longer hold for a track that starts / ends at the frame edge
@@ -209,3 +209,19 @@ def regions_by_frame(regions: list[Region], frame_count: int) -> list[list[Regio
 
 def track_ids(regions: list[Region]) -> list[int]:
     return sorted({r.track_id for r in regions if r.track_id is not None})
+
+
+def regions_at(regions: list[Region], frame: int) -> list[Region]:
+    """The Regions drawn on `frame` (for the editor's current frame and the preview)."""
+    return [r for r in regions if r.frame_span is None or r.frame_span[0] <= frame <= r.frame_span[1]]
+
+
+def set_track_decision(regions: list[Region], track_id: int, decision: Decision,
+                       by: DecidedBy = DecidedBy.REVIEWER) -> int:
+    """Keep or redact a whole track (every Region with that track_id); returns how many changed."""
+    changed = 0
+    for r in regions:
+        if r.track_id == track_id:
+            r.set_decision(decision, by)
+            changed += 1
+    return changed
