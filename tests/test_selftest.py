@@ -130,3 +130,17 @@ def test_licence_texts_and_index_for_bundled_distributions(tmp_path):
     text = index.read_text()
     assert "PySide6_Essentials" in text and "LGPL-3.0-only" in text
     assert "GPL-2.0-or-later" in text  # the x264/x265 note for PyAV
+
+
+def test_app_self_test_runs_the_checks_without_opening_a_window(monkeypatch, capsys):
+    import ui.main_window
+    from ui import app as app_module
+
+    def no_window(*_a, **_k):
+        raise AssertionError("--self-test must not create the main window")
+
+    monkeypatch.setattr(ui.main_window, "MainWindow", no_window)
+    monkeypatch.setattr(app_module, "create_application", no_window)
+    monkeypatch.setattr(selftest, "CHECKS", [("quick", lambda: "ok")])
+    assert app_module.main(["--self-test"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["PASS  quick: ok", "self-test: 1 passed, 0 failed"]

@@ -3,7 +3,8 @@
 Starts the app under Xvfb (through `xvfb-run -a` unless a display is already set), adds a
 demo batch generated on the fly (scikit-image sample photos and a generated ward photo
 with a fictional wristband label and a QR code, all GPS-tagged), waits for the analysis,
-then saves docs/screenshot-queue.png, docs/screenshot-editor.png and docs/screenshot-result.png.
+then saves docs/screenshot-queue.png, docs/screenshot-editor.png, docs/screenshot-result.png
+and (when the video engine is present) docs/screenshot-video.png.
 
     .venv/bin/python tools/screenshots.py [--out docs]
 """
@@ -57,6 +58,12 @@ def demo_batch(folder: Path) -> dict[str, Path]:
         "poster": sample_photos.dirty_png(folder / "poster_draft.png", sample_photos.scene(800, 600, seed=4)),
         "cat": sample_photos.dirty_jpeg(folder / "therapy_cat_visit.jpg", data.chelsea(), orientation=6),
     }
+    try:  # a short clip of a face panning across, with GPS and camera tags (the video engine's sample)
+        from sanitizer.video.selftest import build_dirty_clip
+        build_dirty_clip(folder / "lobby_walkthrough.mp4")
+        files["video"] = folder / "lobby_walkthrough.mp4"
+    except Exception as exc:  # noqa: BLE001 - screenshots of photos still work
+        print(f"no demo video ({type(exc).__name__})", file=sys.stderr)
     broken = folder / "camera_card_copy.jpg"
     broken.write_bytes(files["coffee"].read_bytes()[:700])  # a copy that stopped half-way
     files["broken"] = broken
@@ -120,11 +127,26 @@ def take(out_dir: Path) -> int:
         wait_until(app, lambda: editor.showing_result, 60)
         settle(app)
         window.grab().save(str(out_dir / "screenshot-result.png"))
+        editor.act_after.setChecked(False)
+        if "video" in files:
+            window.open_review(keys[files["video"]])
+            video_plan = window.items[keys[files["video"]]].plan
+            wait_until(app, lambda: editor._shown_frame == 0, 60)
+            if not video_plan.error and video_plan.frame_count:
+                target = video_plan.frame_count // 2
+                editor.timeline.set_frame(target)
+                wait_until(app, lambda: editor._shown_frame == target, 60)
+                visible = editor.visible_regions()
+                if visible:
+                    editor.canvas.select(visible[0])
+            settle(app)
+            window.grab().save(str(out_dir / "screenshot-video.png"))
         print(f"{len(plan.regions)} regions on the ward photo: "
               + ", ".join(sorted({r.kind.value for r in plan.regions})))
         window.shutdown()
         window.close()
-    for name in ("screenshot-queue.png", "screenshot-editor.png", "screenshot-result.png"):
+    for name in ("screenshot-queue.png", "screenshot-editor.png", "screenshot-result.png",
+                 "screenshot-video.png"):
         print(out_dir / name)
     return 0
 
