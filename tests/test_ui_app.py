@@ -2,16 +2,18 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
 import sys
-import tempfile
+from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
 from sanitizer.tempfiles import TEMP_PREFIX
 from ui import app as app_module
 
 SECRET = "DOE, JANE MRN 00482913"
+REPO = Path(__file__).resolve().parents[1]
 
 
 def test_excepthook_shows_a_box_and_logs_without_the_message(qtbot, monkeypatch, caplog):
@@ -31,10 +33,24 @@ def test_excepthook_shows_a_box_and_logs_without_the_message(qtbot, monkeypatch,
     assert "test_ui_app.py" in caplog.text  # where it happened is kept
 
 
-def test_main_sweeps_leftovers_and_runs_until_quit(qtbot, monkeypatch, tmp_path):
-    QStandardPaths.setTestModeEnabled(True)  # keep the real user's settings out of it
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+RUN_MAIN = """
+import sys
+from PySide6.QtCore import QStandardPaths, QTimer
+from PySide6.QtWidgets import QApplication
+QStandardPaths.setTestModeEnabled(True)  # keep the real user's settings out of it
+app = QApplication(sys.argv[:1])
+def quit_soon():
+    titles = [w.windowTitle() for w in QApplication.topLevelWidgets() if w.isVisible()]
+    print("VISIBLE:" + "|".join(titles), flush=True)
+    QApplication.quit()
+QTimer.singleShot(1500, quit_soon)
+from ui import app as app_module
+sys.exit(app_module.main([]))
+"""
+
+
+def test_main_sweeps_leftovers_and_runs_until_quit(tmp_path):
+    """The real entry point, in its own process (it installs process-wide hooks and styles)."""
     stale_dir = tmp_path / f"{TEMP_PREFIX}crashed"
     stale_dir.mkdir()
     (stale_dir / "frame.png").write_bytes(b"left by a crash")
@@ -42,15 +58,11 @@ def test_main_sweeps_leftovers_and_runs_until_quit(qtbot, monkeypatch, tmp_path)
     stale_file.write_bytes(b"partial")
     keep = tmp_path / "someone_elses.tmp"
     keep.write_bytes(b"not ours")
-
-    seen = []
-
-    def quit_soon():
-        seen.extend(w.windowTitle() for w in QApplication.topLevelWidgets() if w.isVisible())
-        QApplication.quit()
-
-    QTimer.singleShot(300, quit_soon)
-    assert app_module.main([]) == 0
-    assert "PHI Sanitizer" in seen
+    env = {**os.environ, "TMPDIR": str(tmp_path), "QT_QPA_PLATFORM": "offscreen",
+           "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    done = subprocess.run([sys.executable, "-c", RUN_MAIN], env=env, cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "VISIBLE:PHI Sanitizer" in done.stdout
     assert not stale_dir.exists() and not stale_file.exists()
     assert keep.exists()

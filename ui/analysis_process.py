@@ -33,6 +33,12 @@ def init_worker(cancel_event, progress_value) -> None:
     from sanitizer import netguard
     netguard.install()  # first, as in every process of the app
     lower_priority()
+    # Worker processes end through os._exit (atexit does not run): register the clean-up of
+    # this process's scratch folder where multiprocessing runs it on a normal exit.
+    from multiprocessing import util
+
+    from sanitizer import tempfiles
+    util.Finalize(None, tempfiles.cleanup_private, exitpriority=10)
     global _cancel, _progress
     _cancel, _progress = cancel_event, progress_value
 
@@ -59,3 +65,13 @@ def warm_up(settings) -> bool:
     except Exception:  # noqa: BLE001 - the first analysis reports the problem per file
         return False
     return True
+
+
+def clean_file(plan, out_dir: Path, settings, reserved: set[str]):
+    """Write one clean copy; returns the CleanResult and the output names now taken."""
+    from sanitizer import pipeline
+    if _progress is not None:
+        _progress.value = 0.0
+    cancel = _cancel.is_set if _cancel is not None else None
+    result = pipeline.clean(plan, out_dir, settings, reserved_names=reserved, progress=_report, cancel=cancel)
+    return result, reserved

@@ -92,6 +92,8 @@ def install_excepthook() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import multiprocessing
+    multiprocessing.freeze_support()  # the analysis worker process, in a PyInstaller build
     args = build_parser().parse_args(argv)
     if args.self_test:  # for IT after installing: no window, one PASS/FAIL line per check
         from sanitizer.selftest import run_self_test

@@ -161,6 +161,19 @@ class DeleteCommand(_EditCommand):
 
 
 # ----- side panels ----------------------------------------------------------------------------
+def one_per_track(regions: list[Region]) -> list[Region]:
+    """A video track counts once (its Regions are one face followed through the clip)."""
+    seen: set[int] = set()
+    out = []
+    for r in regions:
+        if r.track_id is not None:
+            if r.track_id in seen:
+                continue
+            seen.add(r.track_id)
+        out.append(r)
+    return out
+
+
 def swatch(colour: QColor, size: int = 14) -> QIcon:
     pix = QPixmap(size, size)
     pix.fill(Qt.GlobalColor.transparent)
@@ -199,6 +212,7 @@ class Legend(QWidget):
         grid.addWidget(QLabel("Kept (dashed: shown in the export)"), len(Kind), 1, 1, 2, Qt.AlignmentFlag.AlignLeft)
 
     def set_regions(self, regions: list[Region]) -> None:
+        regions = one_per_track(regions)
         hidden = Counter(r.kind for r in regions if r.redacted)
         kept = Counter(r.kind for r in regions if not r.redacted)
         for kind, label in self._counts.items():

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QFrame, QHBoxLayo
 from sanitizer import pipeline
 from sanitizer.regions import Kind, Plan
 
-from .editor import EditorWidget
+from .editor import EditorWidget, one_per_track
 from .settings_store import SettingsStore
 from .worker import THUMB_SIZE, AnalysisQueue
 
@@ -86,8 +86,9 @@ def summarise_regions(plan: Plan | None) -> str:
     """'2 faces hidden, 1 PHI text hidden, 1 kept' in plain words."""
     if plan is None or plan.error:
         return ""
-    hidden = Counter(r.kind for r in plan.regions if r.redacted)
-    kept = sum(1 for r in plan.regions if not r.redacted)
+    regions = one_per_track(plan.regions)
+    hidden = Counter(r.kind for r in regions if r.redacted)
+    kept = sum(1 for r in regions if not r.redacted)
     parts = []
     for kind in Kind:
         n = hidden[kind]
@@ -331,7 +332,7 @@ class MainWindow(QMainWindow):
             key = next(self._keys)
             item = QueueItem(key=key, path=path)
             self.items[key] = item
-            self._rows[key] = self._make_row(item)
+            self._make_row(item)
             added.append(key)
         if not added:
             if paths:
@@ -354,13 +355,12 @@ class MainWindow(QMainWindow):
         row.setIcon(0, padded_icon(None))
         row.setSizeHint(0, QSize(THUMB_SIZE.width(), THUMB_SIZE.height() + 8))
         self.queue.addTopLevelItem(row)
+        self._rows[item.key] = row
         self._refresh_row(item)
         return row
 
     def _refresh_row(self, item: QueueItem) -> None:
-        row = self._rows.get(item.key) if item.key in self._rows else None
-        if row is None:
-            row = self.queue.topLevelItem(self.queue.topLevelItemCount() - 1)
+        row = self._rows[item.key]
         text = item.status.value
         if item.status is Status.ERROR and item.error:
             text = f"Error: {item.error}"
@@ -375,7 +375,9 @@ class MainWindow(QMainWindow):
         font = row.font(QueueView.COL_STATUS)
         font.setBold(item.status in (Status.NEEDS_REVIEW, Status.ERROR, Status.EXPORTED))
         row.setFont(QueueView.COL_STATUS, font)
-        row.setText(QueueView.COL_FOUND, summarise_regions(item.plan))
+        found = summarise_regions(item.plan)
+        row.setText(QueueView.COL_FOUND, found)
+        row.setToolTip(QueueView.COL_FOUND, found)
 
     def status_text(self, key: int) -> str:
         return self._rows[key].text(QueueView.COL_STATUS)

@@ -94,6 +94,7 @@ class _Signals(QObject):
     preview = Signal(int, int, QImage)      # key, revision, QImage
     exported = Signal(int, object)          # key, CleanResult
     export_finished = Signal(object)        # summary
+    next_export = Signal()
     failed = Signal(int, str)               # key, plain reason
 
 
@@ -146,6 +147,7 @@ class AnalysisQueue(QObject):
         self._use_processes = use_processes
         self._executor = None
         self._future = None
+        self._warm = None
         self._mp_cancel = None
         self._mp_progress = None
         self._poll = QTimer(self)
@@ -186,7 +188,7 @@ class AnalysisQueue(QObject):
         """Start the worker process now and load the models, so the first file is quick."""
         if self._use_processes and self._ensure_executor():
             from . import analysis_process
-            self._executor.submit(analysis_process.warm_up, copy.deepcopy(settings))
+            self._warm = self._executor.submit(analysis_process.warm_up, copy.deepcopy(settings))
 
     def shutdown(self) -> None:
         """Cancel everything and stop the worker process (called when the window closes)."""
@@ -194,9 +196,11 @@ class AnalysisQueue(QObject):
         self._poll.stop()
         executor, self._executor = self._executor, None
         if executor is not None:
-            # A file half-analysed is thrown away anyway: do not make the user wait for it.
-            for process in list(getattr(executor, "_processes", {}).values()):
-                process.terminate()
+            if any(f is not None and not f.done() for f in (self._future, self._warm)):
+                # A file half-analysed is thrown away anyway: do not make the user wait for
+                # it. Its scratch files (videos) are swept on the next start.
+                for process in list(getattr(executor, "_processes", None or {}).values()):
+                    process.terminate()
             executor.shutdown(wait=True, cancel_futures=True)
         self._pool.waitForDone(5000)
         self._thumb_pool.waitForDone(5000)
@@ -380,65 +384,149 @@ class ExportJob:
 
 
 class Exporter(QObject):
-    """Writes clean copies one file at a time; each result arrives as soon as it is verified."""
+    """Writes clean copies one file at a time; each result arrives as soon as it is verified.
+
+    Like analysis, the writing runs in a low-priority worker process (started for the
+    export), so decoding, redacting and encoding never compete with the window; when a
+    process cannot be started it runs on a thread instead.
+    """
 
     started = Signal(int)                # key
     exported = Signal(int, object)       # key, CleanResult
     progress = Signal(int, int)          # files done, total
     finished = Signal(object)            # list of (key, CleanResult)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, use_processes: bool = True) -> None:
         super().__init__(parent)
         self._pool = _pool(1)
         self._signals = _Signals()
         self._signals.started.connect(self.started)
         self._signals.exported.connect(self._on_exported)
         self._signals.export_finished.connect(self._on_finished)
-        self.running = False
+        self._signals.next_export.connect(self._next_in_process)
+        self._use_processes = use_processes
         self._cancel = threading.Event()
+        self.running = False
         self._total = 0
         self._done = 0
+        self._results: list = []
+        self._queue: deque = deque()
+        self._executor = None
+        self._mp_cancel = None
+        self._future = None
+        self._out_dir = Path()
+        self._settings = Settings()
+        self._reserved: set[str] = set()
 
     def start(self, jobs: list[ExportJob], out_dir: Path, settings: Settings) -> None:
         self._cancel = threading.Event()
-        cancel = self._cancel
         self.running = True
-        self._total, self._done = len(jobs), 0
+        self._total, self._done, self._results = len(jobs), 0, []
         # Snapshots, so that edits made while exporting cannot change a file half-way.
-        snapshot = [(j.key, copy.deepcopy(j.plan)) for j in jobs]
-        settings_copy = copy.deepcopy(settings)
+        self._queue = deque((j.key, copy.deepcopy(j.plan)) for j in jobs)
+        self._out_dir, self._settings, self._reserved = Path(out_dir), copy.deepcopy(settings), set()
+        if self._use_processes and self._ensure_executor():
+            self._next_in_process()
+        else:
+            self._run_on_thread()
+
+    def _ensure_executor(self) -> bool:
+        if self._executor is not None:
+            return True
+        try:
+            from . import analysis_process
+            ctx = multiprocessing.get_context("spawn")
+            self._mp_cancel = ctx.Event()
+            self._executor = ProcessPoolExecutor(max_workers=1, mp_context=ctx,
+                                                 initializer=analysis_process.init_worker,
+                                                 initargs=(self._mp_cancel, None))
+            return True
+        except Exception as exc:  # noqa: BLE001 - a thread still keeps the window free
+            log.warning("export process unavailable (%s); using a thread", type(exc).__name__)
+            self._use_processes = False
+            return False
+
+    def _next_in_process(self) -> None:
+        from . import analysis_process
         signals = self._signals
+        if not self._queue:
+            signals.export_finished.emit(self._results)
+            return
+        key, plan = self._queue.popleft()
+        if self._cancel.is_set():
+            signals.exported.emit(key, pipeline.CleanResult(source=plan.source, error=EXPORT_CANCELLED))
+            QTimer.singleShot(0, self._next_in_process)
+            return
+        signals.started.emit(key)
+        future = self._executor.submit(analysis_process.clean_file, plan, self._out_dir, self._settings,
+                                       self._reserved)
+        self._future = future
+
+        def done(fut) -> None:  # executor thread: only emit
+            try:
+                result, reserved = fut.result()
+                self._reserved = reserved
+            except Exception as exc:  # noqa: BLE001 - the worker died or the task failed
+                reason = ("the export stopped on this file (it may be damaged)"
+                          if isinstance(exc, BrokenProcessPool) else safe_reason(exc))
+                result = pipeline.CleanResult(source=plan.source, error=reason)
+            signals.exported.emit(key, result)
+            signals.next_export.emit()
+
+        future.add_done_callback(done)
+
+    def _run_on_thread(self) -> None:
+        cancel = self._cancel
+        signals = self._signals
+        queue, out_dir, settings, reserved = list(self._queue), self._out_dir, self._settings, self._reserved
+        self._queue.clear()
 
         def job() -> None:
-            reserved: set[str] = set()
-            results = []
-            for key, plan in snapshot:
+            for key, plan in queue:
                 if cancel.is_set():
                     result = pipeline.CleanResult(source=plan.source, error=EXPORT_CANCELLED)
                 else:
                     signals.started.emit(key)
                     try:
-                        result = pipeline.clean(plan, out_dir, settings_copy, reserved_names=reserved,
+                        result = pipeline.clean(plan, out_dir, settings, reserved_names=reserved,
                                                 cancel=cancel.is_set)
                     except Exception as exc:  # noqa: BLE001
                         result = pipeline.CleanResult(source=plan.source, error=safe_reason(exc))
-                results.append((key, result))
                 signals.exported.emit(key, result)
-            signals.export_finished.emit(results)
+            signals.export_finished.emit(None)
 
         self._pool.start(_Task(job))
 
     def cancel(self) -> None:
         self._cancel.set()
+        if self._mp_cancel is not None:
+            self._mp_cancel.set()
 
     def wait(self, msecs: int = -1) -> bool:
-        return self._pool.waitForDone(msecs)
+        done = self._pool.waitForDone(msecs)
+        if self._future is not None:
+            try:
+                self._future.exception(timeout=None if msecs < 0 else msecs / 1000)
+            except Exception:  # noqa: BLE001
+                return False
+        return done
 
-    def _on_finished(self, results) -> None:
+    def shutdown(self) -> None:
+        self.cancel()
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+        self._pool.waitForDone(10000)
+
+    def _on_finished(self, _results) -> None:
         self.running = False
-        self.finished.emit(results)
+        if self._executor is not None:  # the process is only needed while exporting
+            self._executor.shutdown(wait=False)
+            self._executor = None
+        self.finished.emit(self._results)
 
     def _on_exported(self, key: int, result) -> None:
         self._done += 1
+        self._results.append((key, result))
         self.exported.emit(key, result)
         self.progress.emit(self._done, self._total)

@@ -73,6 +73,7 @@ def _analyse(rgb: np.ndarray, settings: Settings) -> TextScene:
     boxes = _dedupe(list(engine.detect(rgb, scale)))
     scan = scan_codes(rgb)
     groups = _wristbands(boxes, scan, width, height)
+    groups += _plain_labels(rgb, boxes, groups, engine)
     taken = {i for g in groups for i in g.members}
     groups += _documents(boxes, taken, width, height)
     grouped = {i for g in groups for i in g.members}
@@ -143,6 +144,19 @@ def _overlap(a, b) -> float:
     ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
     iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
     return ix * iy
+
+
+def _plain_labels(rgb: np.ndarray, boxes: list[TextBox], groups: list[Group], engine) -> list[Group]:
+    """White labels with small print and no visible code (see labels.py)."""
+    from .labels import confirmed_labels
+    found: list[Group] = []
+    for lx, ly, lw, lh in confirmed_labels(rgb, engine):
+        area = (lx - 0.08 * lw, ly - 0.08 * lh, 1.16 * lw, 1.16 * lh)
+        if any(_overlap(area, g.box) > 0 for g in groups + found):
+            continue
+        members = [i for i, b in enumerate(boxes) if _center_in(b.box, area)]
+        found.append(Group("wristband", members, area))
+    return found
 
 
 def _center_in(box, outer) -> bool:

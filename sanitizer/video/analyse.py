@@ -175,7 +175,9 @@ def analyse_video(path: Path | str, settings: Settings, progress: Progress | Non
     Regions: one per track per keyframe interval; see sanitizer.video.tracking.
     """
     path = Path(path)
-    options = options or VideoOptions()
+    if options is None:
+        # Settings carries the user's choice once it has the field (requested from the lead).
+        options = VideoOptions(blur_frame_when_lost=bool(getattr(settings, "video_blur_frame_when_lost", False)))
     info = probe(path)
     detect = detect or video_detector(options.face_long_side)
     state = _detect_pass(path, info, settings, options, detect, progress, cancel)

@@ -1,0 +1,59 @@
+"""Small white labels with print on them (wristband labels whose code is too small or blurred
+to see), found without reading them: a pale, compact, band-shaped patch with dark print inside,
+confirmed when the OCR detector finds at least two text lines on it when enlarged.
+"""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+WORK_SIDE = 1000
+MIN_AREA, MAX_AREA = 0.0004, 0.03     # of the picture
+MAX_CANDIDATES = 3                     # confirmations (an OCR detection each) per picture
+
+
+def label_candidates(rgb: np.ndarray) -> list[tuple[float, float, float, float]]:
+    """Boxes (image pixels) of pale, filled, band-shaped patches with 1-40 % dark print."""
+    height, width = rgb.shape[:2]
+    scale = min(1.0, WORK_SIDE / max(height, width))
+    small = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else rgb
+    low = small.min(axis=2)
+    high = small.max(axis=2)
+    mask = ((low > 165) & ((high.astype(np.int16) - low) < 45)).astype(np.uint8)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask)
+    area_total = small.shape[0] * small.shape[1]
+    found: list[tuple[float, tuple[float, float, float, float]]] = []
+    for i in range(1, count):
+        x, y, w, h, area = (int(v) for v in stats[i])
+        if not MIN_AREA * area_total <= area <= MAX_AREA * area_total:
+            continue
+        inside = labels[y:y + h, x:x + w] == i
+        pts = (np.column_stack(np.nonzero(inside)[::-1]) + (x, y)).astype(np.float32)
+        rect_w, rect_h = cv2.minAreaRect(pts)[1]
+        if area / max(rect_w * rect_h, 1.0) < 0.6:
+            continue
+        aspect = max(rect_w, rect_h) / max(min(rect_w, rect_h), 1.0)
+        if not 1.1 <= aspect <= 8.0:
+            continue
+        ink = float(((low[y:y + h, x:x + w] < 120) & inside).sum()) / max(float(inside.sum()), 1.0)
+        if not 0.01 <= ink <= 0.4:
+            continue
+        found.append((ink, (x / scale, y / scale, w / scale, h / scale)))
+    found.sort(key=lambda item: -item[0])
+    return [box for _, box in found]
+
+
+def confirmed_labels(rgb: np.ndarray, engine) -> list[tuple[float, float, float, float]]:
+    """Candidates on which the OCR detector sees at least two lines of small print."""
+    labels = []
+    for box in label_candidates(rgb)[:MAX_CANDIDATES]:
+        x, y, w, h = (int(v) for v in box)
+        crop = rgb[max(0, y):y + h, max(0, x):x + w]
+        if min(crop.shape[:2]) < 8:
+            continue
+        scale = min(3.0, 400.0 / max(crop.shape[:2]))
+        lines = [b for b in engine.detect(crop, scale) if b.height <= 0.4 * min(w, h)]
+        if len(lines) >= 2:
+            labels.append(box)
+    return labels
