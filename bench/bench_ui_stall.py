@@ -25,7 +25,7 @@ from sanitizer import netguard  # noqa: E402
 netguard.install()
 
 import numpy as np  # noqa: E402
-from PySide6.QtCore import QElapsedTimer, QSettings, QTimer  # noqa: E402
+from PySide6.QtCore import QElapsedTimer, QEventLoop, QSettings, QTimer  # noqa: E402
 
 from sanitizer import sample_photos  # noqa: E402
 
@@ -64,19 +64,25 @@ def start_watchdog(clock, last, events) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def measure_export(app, window, out_dir: Path, gaps: list[float], last, clock) -> None:
+def measure_export(app, window, out_dir: Path, gaps: list[float], last, clock, tick) -> None:
     """The same figure while the batch is exported (clean copies written and verified)."""
     from ui.export_dialog import ExportDialog
     for item in window.items.values():
         item.reviewed = True
     dialog = ExportDialog(window, list(window.items.values()), window.store, window.settings)
     dialog.set_output_folder(out_dir)
-    dialog.exportFinished.connect(lambda *_: app.quit())
+    loop = QEventLoop()
+    dialog.exportFinished.connect(lambda *_: loop.quit())
     gaps.clear()
     last[0] = clock.nsecsElapsed()
+    timer = QTimer()
+    timer.setInterval(TICK_MS)
+    timer.timeout.connect(tick)
+    timer.start()
+    dialog.exportFinished.connect(lambda *_: timer.stop())
     started = time.perf_counter()
     QTimer.singleShot(0, dialog.start)
-    app.exec()
+    loop.exec()
     elapsed = time.perf_counter() - started
     arr = np.array(gaps[1:]) if len(gaps) > 1 else np.array([0.0])
     summary = dialog.summary or {}
@@ -146,7 +152,14 @@ def main() -> int:
                 window.open_review(window.ordered_keys()[0])
 
         window.analysis.analysed.connect(lambda *_: maybe_review())
-        window.analysis.idle.connect(app.quit)
+        # A local loop, not app.exec(): quitting the app would close the window.
+        loop = QEventLoop()
+
+        def batch_done() -> None:
+            timer.stop()
+            loop.quit()
+
+        window.analysis.idle.connect(batch_done)
         timer.start()
         if args.verbose:
             start_watchdog(clock, last, events)
@@ -160,10 +173,9 @@ def main() -> int:
 
         started = [time.perf_counter()]
         QTimer.singleShot(int(args.baseline * 1000), start_batch)
-        app.exec()
+        loop.exec()
         elapsed = time.perf_counter() - started[0]
         timer.stop()
-        window.shutdown()
         if baseline:
             base = np.array(baseline)
             print(f"idle window for {args.baseline:.0f} s (machine noise): longest gap {base.max():.1f} ms, "
@@ -187,7 +199,8 @@ def main() -> int:
         verdict = "meets" if stall < TARGET_MS else "MISSES"
         print(f"longest UI stall: {stall:.1f} ms ({verdict} the < {TARGET_MS:.0f} ms target)")
         if args.export:
-            measure_export(app, window, tmp_path / "clean", gaps, last, clock)
+            measure_export(app, window, tmp_path / "clean", gaps, last, clock, tick)
+        window.shutdown()
         window.close()
     return 0
 

@@ -65,6 +65,7 @@ def _settings_from(args: argparse.Namespace):
         s.face_style = Style(args.style)
     if getattr(args, "text_style", None):
         s.text_style = Style(args.text_style)
+    s.video_blur_frame_when_lost = getattr(args, "blur_frame_when_lost", False)
     return s
 
 
@@ -194,6 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--style", choices=["blur", "pixelate", "fill"], help="how faces are hidden")
     p.add_argument("--text-style", choices=["blur", "pixelate", "fill"], help="how text and codes are hidden")
     p.add_argument("--keep-audio", action="store_true", help="keep the sound track of videos")
+    p.add_argument("--blur-frame-when-lost", action="store_true",
+                   help="video: blur the whole frame where a face track is lost between detections")
     p.add_argument("-q", "--quiet", action="store_true")
     _add_detection_options(p)
     p.set_defaults(func=cmd_clean)

@@ -27,3 +27,7 @@ class OutputError(SanitizerError):
 
 class ModelMissing(SanitizerError):
     """A model file is absent or fails its sha256 check."""
+
+
+class Cancelled(SanitizerError):
+    """The user cancelled the batch."""

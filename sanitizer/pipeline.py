@@ -18,7 +18,7 @@ import numpy as np
 
 from . import formats
 from .detectors import run_detectors
-from .errors import OutputError, SanitizerError
+from .errors import Cancelled, OutputError, SanitizerError  # noqa: F401 - Cancelled re-exported
 from .metadata import inspect_metadata
 from .redact import apply_redactions
 from .regions import MetadataFinding, Plan
@@ -40,10 +40,6 @@ MEDIA_EXTENSIONS = {
     ".raf", ".pef", ".srw", ".x3f", ".raw", ".3fr", ".erf", ".kdc", ".mrw",
     ".mp4", ".mov", ".m4v", ".3gp", ".3g2", ".avi", ".mkv", ".wmv", ".webm", ".mts", ".m2ts",
 }
-
-
-class Cancelled(SanitizerError):
-    """The user cancelled the batch."""
 
 
 @dataclass
@@ -124,6 +120,7 @@ def analyse(path: Path | str, settings: Settings, progress: Progress | None = No
         if path.is_dir():
             raise SanitizerError("this is a folder, not a photo or video")
         if is_video(path):
+            plan.media = "video"  # so a refused video is reported as one
             return _video().analyse_video(path, settings, progress=progress, cancel=cancel)
         loaded = formats.load_image(path)
         plan.format = loaded.format
@@ -183,8 +180,14 @@ def unique_output_path(out_dir: Path, stem: str, ext: str, reserved: set[str]) -
 
 
 def _tally(plan: Plan, result: CleanResult) -> None:
-    result.redacted = dict(Counter(r.kind.value for r in plan.regions if r.redacted))
-    result.kept = dict(Counter(r.decided_by.value for r in plan.regions if not r.redacted))
+    """Count redacted regions by kind and kept ones by who decided; a video track counts once."""
+    def unique(regions):
+        seen: dict[object, object] = {}
+        for r in regions:
+            seen.setdefault(r.id if r.track_id is None else ("track", r.track_id), r)
+        return seen.values()
+    result.redacted = dict(Counter(r.kind.value for r in unique(r for r in plan.regions if r.redacted)))
+    result.kept = dict(Counter(r.decided_by.value for r in unique(r for r in plan.regions if not r.redacted)))
 
 
 def clean(plan: Plan, out_dir: Path | str, settings: Settings, reserved_names: set[str] | None = None,
@@ -216,7 +219,8 @@ def clean(plan: Plan, out_dir: Path | str, settings: Settings, reserved_names: s
                 progress(1, 1)
         result.output = dest
         result.sha256_out = sha256_of(dest)
-        result.removed = list(plan.metadata)
+        # Everything the plan listed is gone, except the sound track when it was kept on request.
+        result.removed = [m for m in plan.metadata if not (keep_audio and m.tag == "audio track")]
         _tally(plan, result)
         result.ok = True
     except Exception as exc:  # noqa: BLE001 - fail closed for this file, go on with the batch

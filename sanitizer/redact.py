@@ -46,8 +46,9 @@ def _strong_blur(patch: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     k = max(3, (max(h, w) + 1) // 2)
     out = cv2.blur(patch, (k, k), borderType=cv2.BORDER_REFLECT)
     out = cv2.blur(out, (k, k), borderType=cv2.BORDER_REFLECT)
-    noise = rng.normal(0.0, NOISE_SIGMA, out.shape)
-    return np.clip(out.astype(np.float32) + noise, 0, 255).astype(np.uint8)
+    noise = rng.standard_normal(out.shape, dtype=np.float32) * NOISE_SIGMA
+    # cv2.add saturates to 0..255 in one pass (video calls this for every frame).
+    return cv2.add(out, noise, dtype=cv2.CV_8U)
 
 
 def pixel_blocks(patch: np.ndarray) -> np.ndarray:
@@ -82,7 +83,7 @@ def redact_region(pixels: np.ndarray, region: Region, style: Style, rng: np.rand
     rendered = _RENDERERS[style](np.ascontiguousarray(patch), rng)
     if pixels.shape[2] == 4:
         rendered[..., 3] = patch[..., 3]  # keep transparency, destroy colour
-    patch[mask] = rendered[mask]
+    np.copyto(patch, rendered, where=mask[..., None])
 
 
 def apply_redactions(pixels: np.ndarray, regions: list[Region], settings: Settings,

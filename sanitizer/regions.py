@@ -84,12 +84,17 @@ class Region:
     def to_json(self) -> dict:
         """The public JSON form of the design's scan contract (never any OCR'd text)."""
         x, y, w, h = self.box
-        return {
+        out = {
             "kind": self.kind.value,
             "box": [round(x), round(y), round(w), round(h)],
             "score": round(float(self.score), 3),
             "reason": self.reason,
         }
+        if self.track_id is not None:  # video only
+            out["track_id"] = self.track_id
+        if self.frame_span is not None:
+            out["frames"] = list(self.frame_span)
+        return out
 
 
 def grow_box(box: Box, margin: float) -> Box:
@@ -145,7 +150,7 @@ class Plan:
         return [r for r in self.regions if r.redacted]
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "path": str(self.source),
             "width": self.width,
             "height": self.height,
@@ -153,3 +158,6 @@ class Plan:
             "metadata": [m.to_json() for m in self.metadata],
             "error": self.error,
         }
+        if self.media == "video":  # extra keys only for video, so photo lines keep the exact contract
+            out.update(media="video", frame_count=self.frame_count, fps=round(self.fps, 3))
+        return out

@@ -39,6 +39,8 @@ class Settings:
     allowlist: list[str] = field(default_factory=list)
     ocr_engine: str = "rapidocr"
     jpeg_quality: int = 92
+    # Video: blur the whole frame where a track is lost between detections.
+    video_blur_frame_when_lost: bool = False
 
     def style_for(self, kind: str) -> Style:
         if kind == "face":

@@ -38,7 +38,8 @@ def code_image(content: str, fmt: str, module_px: int = 3) -> Image.Image:
     return Image.fromarray(bitmap).convert("RGB")
 
 
-def wristband_photo(with_qr: bool = True) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+def wristband_photo(with_qr: bool = True, with_code128: bool = True,
+                    print_px: int = 22) -> tuple[np.ndarray, tuple[int, int, int, int]]:
     """A dark room with a skin-toned arm wearing a white label: name, MRN, DOB, Code128, QR.
 
     Returns the picture and the label's box (x, y, w, h)."""
@@ -48,11 +49,13 @@ def wristband_photo(with_qr: bool = True) -> tuple[np.ndarray, tuple[int, int, i
     label_box = (300, 360, 820, 250)
     x, y, w, h = label_box
     draw.rounded_rectangle((x, y, x + w, y + h), radius=18, fill=(248, 248, 244))
-    draw.text((x + 24, y + 18), "MORENO, PATRICIA", fill=(10, 10, 10), font=font(30, bold=True))
-    draw.text((x + 24, y + 64), "MRN: 466070960", fill=(10, 10, 10), font=font(22))
-    draw.text((x + 24, y + 96), "DOB: 03/15/1946  79Y F", fill=(10, 10, 10), font=font(22))
-    code128 = code_image("466070960", "Code128", 3).resize((330, 80), Image.NEAREST)
-    img.paste(code128, (x + 24, y + 140))
+    step = int(print_px * 1.45)
+    draw.text((x + 24, y + 18), "MORENO, PATRICIA", fill=(10, 10, 10), font=font(int(print_px * 1.35), bold=True))
+    draw.text((x + 24, y + 18 + 2 * step), "MRN: 466070960", fill=(10, 10, 10), font=font(print_px))
+    draw.text((x + 24, y + 18 + 3 * step), "DOB: 03/15/1946  79Y F", fill=(10, 10, 10), font=font(print_px))
+    if with_code128:
+        code128 = code_image("466070960", "Code128", 3).resize((330, 80), Image.NEAREST)
+        img.paste(code128, (x + 24, y + 140))
     if with_qr:
         qr = code_image("MRN466070960", "QRCode", 6)
         qr.thumbnail((170, 170), Image.NEAREST)

@@ -99,3 +99,20 @@ def test_scan_is_cached_per_array(label_photo):
     rgb, _ = label_photo
     assert scan_codes(rgb) is scan_codes(rgb)
     assert scan_codes(rgb.copy()) is not scan_codes(rgb)
+
+
+def test_white_label_without_a_code_is_found_by_its_print():
+    from sanitizer.detectors.labels import confirmed_labels, label_candidates
+    from sanitizer.ocr import get_engine
+    rgb, label_box = wristband_photo(with_qr=False, with_code128=False, print_px=12)
+    labels = confirmed_labels(rgb, get_engine("rapidocr"))
+    assert len(labels) == 1
+    assert fraction_inside(label_box, [_Box(labels[0])]) > 0.9
+    wall = np.full((600, 900, 3), 240, np.uint8)       # white, no print
+    wall[200:300, 300:500] = 250
+    assert label_candidates(wall) == []
+
+
+class _Box:
+    def __init__(self, box):
+        self.box = box

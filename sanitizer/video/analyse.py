@@ -17,7 +17,7 @@ import av
 import cv2
 import numpy as np
 
-from ..errors import DecodeError, SanitizerError
+from ..errors import Cancelled, DecodeError, SanitizerError
 from ..regions import Plan, Region
 from ..settings import Settings
 from .frame_detect import video_detector
@@ -58,11 +58,7 @@ class VideoOptions:
 
 
 def cancelled_error() -> SanitizerError:
-    try:
-        from ..pipeline import Cancelled
-        return Cancelled("cancelled")
-    except ImportError:  # pragma: no cover - the pipeline is being written alongside
-        return SanitizerError("cancelled")
+    return Cancelled("cancelled")
 
 
 def _face_settings(settings: Settings) -> Settings:
@@ -177,7 +173,7 @@ def analyse_video(path: Path | str, settings: Settings, progress: Progress | Non
     path = Path(path)
     if options is None:
         # Settings carries the user's choice once it has the field (requested from the lead).
-        options = VideoOptions(blur_frame_when_lost=bool(getattr(settings, "video_blur_frame_when_lost", False)))
+        options = VideoOptions(blur_frame_when_lost=settings.video_blur_frame_when_lost)
     info = probe(path)
     detect = detect or video_detector(options.face_long_side)
     state = _detect_pass(path, info, settings, options, detect, progress, cancel)
