@@ -104,7 +104,14 @@ def test_scan_is_cached_per_array(label_photo):
 def test_white_label_without_a_code_is_found_by_its_print():
     from sanitizer.detectors.labels import confirmed_labels, label_candidates
     from sanitizer.ocr import get_engine
-    rgb, label_box = wristband_photo(with_qr=False, with_code128=False, print_px=12)
+    from PIL import Image
+    arm, label_box = wristband_photo(with_qr=False, with_code128=False, print_px=20)
+    small = Image.fromarray(arm).resize((700, 450))            # the arm seen from further away
+    photo = Image.new("RGB", (2400, 1600), (48, 44, 52))
+    photo.paste(small, (900, 500))
+    rgb = np.asarray(photo)
+    label_box = tuple(v // 2 for v in label_box)
+    label_box = (label_box[0] + 900, label_box[1] + 500, label_box[2], label_box[3])
     labels = confirmed_labels(rgb, get_engine("rapidocr"))
     assert len(labels) == 1
     assert fraction_inside(label_box, [_Box(labels[0])]) > 0.9

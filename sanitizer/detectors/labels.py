@@ -52,7 +52,7 @@ def confirmed_labels(rgb: np.ndarray, engine) -> list[tuple[float, float, float,
         crop = rgb[max(0, y):y + h, max(0, x):x + w]
         if min(crop.shape[:2]) < 8:
             continue
-        scale = min(3.0, 400.0 / max(crop.shape[:2]))
+        scale = min(3.0, 600.0 / max(crop.shape[:2]))
         lines = [b for b in engine.detect(crop, scale) if b.height <= 0.4 * min(w, h)]
         if len(lines) >= 2:
             labels.append(box)
