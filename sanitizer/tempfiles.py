@@ -1,7 +1,8 @@
 """Temporary files: written beside the final output, renamed atomically, never left behind.
 
-Every partial output is named with TEMP_PREFIX so that a crash leaves something that
-`sweep_stale` recognises and removes on the next start.
+Every partial output and scratch folder is named TEMP_PREFIX + the owning process id, so a
+crash leaves something that `sweep_stale` / `sweep_system_temp` recognise and remove on the
+next start, while the files of another copy of the app that is still running are left alone.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def atomic_output(dest: Path) -> Iterator[Path]:
     An existing dest is never overwritten.
     """
     dest = Path(dest)
-    fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=dest.suffix, dir=dest.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=_own_prefix(), suffix=dest.suffix, dir=dest.parent)
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -39,14 +40,36 @@ def atomic_output(dest: Path) -> Iterator[Path]:
             tmp.unlink()
 
 
+def _own_prefix() -> str:
+    return f"{TEMP_PREFIX}{os.getpid()}-"
+
+
+def _orphaned(path: Path) -> bool:
+    """True when the process that made `path` no longer runs (or the name carries no owner)."""
+    owner = path.name[len(TEMP_PREFIX):].split("-", 1)[0]
+    if not owner.isdigit():
+        return True
+    pid = int(owner)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OSError):
+        return False  # it exists (owned by someone else) or we cannot tell: leave it
+    return False
+
+
 def sweep_stale(folder: Path) -> int:
-    """Remove partial outputs left in `folder` by a crash; returns how many."""
+    """Remove partial outputs left in `folder` by a crashed run; returns how many."""
     removed = 0
     with contextlib.suppress(OSError):
         for p in Path(folder).glob(TEMP_PREFIX + "*"):
-            with contextlib.suppress(OSError):
-                p.unlink()
-                removed += 1
+            if _orphaned(p):
+                with contextlib.suppress(OSError):
+                    p.unlink()
+                    removed += 1
     return removed
 
 
@@ -54,7 +77,7 @@ def private_temp_dir() -> Path:
     """A per-process scratch folder (for video intermediates), removed by `cleanup_private`."""
     global _private
     if _private is None:
-        _private = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX))
+        _private = Path(tempfile.mkdtemp(prefix=_own_prefix()))
     return _private
 
 
@@ -71,11 +94,14 @@ def cleanup_private() -> None:
 
 def sweep_system_temp() -> int:
     """Remove scratch folders of earlier crashed runs from the system temp folder."""
+    import shutil
     removed = 0
     for p in Path(tempfile.gettempdir()).glob(TEMP_PREFIX + "*"):
-        if _private is not None and p == _private:
+        if not _orphaned(p):
             continue
-        import shutil
-        shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+        if p.is_dir():
+            shutil.rmtree(p, ignore_errors=True)
+        else:
+            p.unlink(missing_ok=True)
         removed += 1
     return removed

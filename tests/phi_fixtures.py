@@ -43,7 +43,7 @@ def wristband_photo(with_qr: bool = True, with_code128: bool = True,
     """A dark room with a skin-toned arm wearing a white label: name, MRN, DOB, Code128, QR.
 
     Returns the picture and the label's box (x, y, w, h)."""
-    img = Image.new("RGB", (1400, 900), (48, 44, 52))
+    img = Image.new("RGB", (3000, 1900), (48, 44, 52))
     draw = ImageDraw.Draw(img)
     draw.rectangle((0, 330, 1400, 640), fill=(196, 150, 120))          # the arm
     label_box = (300, 360, 820, 250)

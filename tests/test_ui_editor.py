@@ -132,3 +132,25 @@ def test_zoom_keeps_the_point_under_the_cursor(qtbot, editor):
     assert (after - before).manhattanLength() < 0.5
     editor.act_fit.trigger()
     assert canvas.zoom < 3
+
+
+def test_dragging_empty_space_pans_and_the_wheel_zooms(qtbot, editor):
+    canvas = editor.canvas
+    before = canvas.to_image(QPointF(canvas.width() / 2, canvas.height() / 2))
+    # Widget positions fixed before the drag: the view moves under the mouse while panning.
+    points = [widget_point(canvas, x, y) for x, y in [(380, 20), (360, 40), (340, 60)]]
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=points[0])  # empty corner: a pan
+    qtbot.mouseMove(canvas, points[1])
+    qtbot.mouseMove(canvas, points[2])
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=points[2])
+    after = canvas.to_image(QPointF(canvas.width() / 2, canvas.height() / 2))
+    assert after.x() == pytest.approx(before.x() + 40, abs=2) and after.y() == pytest.approx(before.y() - 40, abs=2)
+    assert len(editor.plan_for_test.regions) == 2
+    zoom = canvas.zoom
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QWheelEvent
+    centre = QPointF(canvas.width() / 2, canvas.height() / 2)
+    wheel = QWheelEvent(centre, canvas.mapToGlobal(centre), QPoint(0, 0), QPoint(0, 120),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    canvas.wheelEvent(wheel)
+    assert canvas.zoom == pytest.approx(zoom * 1.25)

@@ -41,6 +41,26 @@ def init_worker(cancel_event, progress_value) -> None:
     util.Finalize(None, tempfiles.cleanup_private, exitpriority=10)
     global _cancel, _progress
     _cancel, _progress = cancel_event, progress_value
+    _exit_with_parent()
+
+
+def _exit_with_parent() -> None:
+    """If the window's process dies (killed, crashed), end this worker too: no orphan holding models."""
+    import multiprocessing
+    import threading
+    from multiprocessing.connection import wait
+
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        wait([parent.sentinel])
+        from sanitizer import tempfiles
+        tempfiles.cleanup_private()
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _report(done: int, total: int) -> None:

@@ -179,7 +179,10 @@ def bar_profile(gray: np.ndarray, corners: np.ndarray, theta: float) -> bool:
                               borderMode=cv2.BORDER_REPLICATE).ravel().astype(np.float32))
     # Bars run straight through the patch: the profile near one end of the bars matches the
     # profile near the other end. Letters change shape along their strokes, so text does not.
-    if float(np.corrcoef(rows[0], rows[-1])[0, 1]) < 0.3 or float(np.corrcoef(rows[1], rows[-2])[0, 1]) < 0.5:
+    with np.errstate(invalid="ignore", divide="ignore"):  # a flat row has no correlation (nan)
+        outer = float(np.corrcoef(rows[0], rows[-1])[0, 1])
+        inner = float(np.corrcoef(rows[1], rows[-2])[0, 1])
+    if not (outer >= 0.3 and inner >= 0.5):
         return False
     profile = np.mean(rows, axis=0)
     if float(profile.max() - profile.min()) < 20:

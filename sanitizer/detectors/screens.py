@@ -18,7 +18,7 @@ from ..settings import Preset, Settings
 
 WORK_SIDE = 800
 MIN_AREA_FRACTION = 0.01
-MAX_AREA_FRACTION = 0.9
+MAX_AREA_FRACTION = 0.6
 MIN_TEXT_LINES = 3
 # Under Strict a panel without readable text still counts when it differs from its bezel.
 STRICT_MIN_CONTRAST = 8.0
@@ -128,11 +128,13 @@ def _same_quad(a: np.ndarray, b: np.ndarray) -> bool:
 
 
 def _lines_inside(quad: ScreenQuad, scene) -> int:
+    """Text lines inside the outline that are small next to it (screen print, not a banner)."""
     poly = np.asarray(quad.polygon, dtype=np.float32)
+    short_side = min(quad.box[2], quad.box[3])
     count = 0
     for b in scene.boxes:
         x, y, w, h = b.box
-        if cv2.pointPolygonTest(poly, (x + w / 2, y + h / 2), False) >= 0:
+        if b.height <= 0.12 * short_side and cv2.pointPolygonTest(poly, (x + w / 2, y + h / 2), False) >= 0:
             count += 1
     return count
 

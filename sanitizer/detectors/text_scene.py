@@ -29,7 +29,8 @@ OVERVIEW_SIDE = 1280
 MAX_UPSCALE = 2.0
 MAX_READ_LINES = 60       # lines read per picture; more are hidden unread (fail closed)
 DOC_MIN_LINES = 4
-DOC_MAX_LINE_FRACTION = 0.035   # a chart's lines are small next to the picture
+LABEL_MAX_FRACTION = 0.04       # a wristband label is a small part of a photo
+DOC_MAX_LINE_FRACTION = 0.035   # of the long side: a page's lines are small next to the picture
 
 
 @dataclass
@@ -103,7 +104,7 @@ def _labels_around_phi(rgb: np.ndarray, boxes: list[TextBox], findings: dict[int
         if whiteness is None:
             whiteness = rgb.min(axis=2)
         label = label_around(whiteness, box)
-        if label is None:
+        if label is None or label[2] * label[3] > LABEL_MAX_FRACTION * rgb.shape[0] * rgb.shape[1]:
             continue
         line_area = max(box[2] * box[3], 1.0)
         if not 2.0 * line_area <= label[2] * label[3] <= 40.0 * line_area:
@@ -129,6 +130,8 @@ def _wristbands(boxes: list[TextBox], scan, width: int, height: int) -> list[Gro
                 continue
             label = (x - 1.2 * w, y - 1.2 * h, 3.4 * w, 3.4 * h)
         lx, ly, lw, lh = label
+        if lw * lh > LABEL_MAX_FRACTION * width * height:
+            continue  # not a label: the code's own region still hides the code
         area = (lx - 0.08 * lw, ly - 0.08 * lh, 1.16 * lw, 1.16 * lh)
         area = _union([area, code.box])
         overlapping = [g for g in groups if _overlap(area, g.box) > 0]
@@ -150,7 +153,10 @@ def _plain_labels(rgb: np.ndarray, boxes: list[TextBox], groups: list[Group], en
     """White labels with small print and no visible code (see labels.py)."""
     from .labels import confirmed_labels
     found: list[Group] = []
+    height, width = rgb.shape[:2]
     for lx, ly, lw, lh in confirmed_labels(rgb, engine):
+        if lw * lh > LABEL_MAX_FRACTION * width * height:
+            continue
         area = (lx - 0.08 * lw, ly - 0.08 * lh, 1.16 * lw, 1.16 * lh)
         if any(_overlap(area, g.box) > 0 for g in groups + found):
             continue
@@ -201,11 +207,11 @@ def _documents(boxes: list[TextBox], taken: set[int], width: int, height: int) -
     clusters: dict[int, list[int]] = {}
     for i in idx:
         clusters.setdefault(find(i), []).append(i)
-    short_side = min(width, height)
+    long_side = max(width, height)
     docs: list[tuple[list[int], float]] = []
     for members in clusters.values():
         median_h = float(np.median([heights[i] for i in members]))
-        if len(members) >= DOC_MIN_LINES and median_h <= DOC_MAX_LINE_FRACTION * short_side:
+        if len(members) >= DOC_MIN_LINES and median_h <= DOC_MAX_LINE_FRACTION * long_side:
             docs.append((members, median_h))
     return _grow_documents(docs, boxes, taken)
 
