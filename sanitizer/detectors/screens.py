@@ -18,7 +18,7 @@ from ..settings import Preset, Settings
 
 WORK_SIDE = 800
 MIN_AREA_FRACTION = 0.01
-MAX_AREA_FRACTION = 0.6
+MAX_AREA_FRACTION = 0.5
 MIN_TEXT_LINES = 3
 # Under Strict a panel without readable text still counts when it differs from its bezel.
 STRICT_MIN_CONTRAST = 8.0
@@ -62,7 +62,7 @@ def _find_quads(rgb: np.ndarray) -> list[ScreenQuad]:
             if not MIN_AREA_FRACTION * area_total <= area <= MAX_AREA_FRACTION * area_total:
                 continue
             quad = _as_quad(contour)
-            if quad is None:
+            if quad is None or _along_picture_edges(quad, gray.shape):
                 continue
             contrast = _panel_contrast(gray, quad)
             if contrast is None:
@@ -104,6 +104,17 @@ def _as_quad(contour: np.ndarray) -> np.ndarray | None:
         if cos > 0.7:   # angle outside 45..135 degrees (screens seen at an angle)
             return None
     return quad
+
+
+def _along_picture_edges(quad: np.ndarray, shape: tuple[int, ...]) -> bool:
+    """An outline running along two edges of the picture is the picture's own dark or bright
+    background, not a screen seen whole within it."""
+    height, width = shape[:2]
+    margin = 0.01 * max(height, width)
+    xs, ys = quad[:, 0], quad[:, 1]
+    touching = (xs.min() <= margin) + (ys.min() <= margin) + (xs.max() >= width - 1 - margin) \
+        + (ys.max() >= height - 1 - margin)
+    return int(touching) >= 2
 
 
 def _panel_contrast(gray: np.ndarray, quad: np.ndarray) -> float | None:
