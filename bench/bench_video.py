@@ -59,41 +59,6 @@ class Stopwatch:
         return timed
 
 
-def use_proposed_redaction() -> None:
-    """Experiment only: the faster blur proposed for sanitizer/redact.py (same look: box blur
-    twice with a kernel of half the region, then Gaussian noise), to measure what it would
-    change here. Float32 noise added by cv2 with saturation instead of float64 + clip, and
-    np.copyto with a mask instead of boolean fancy indexing."""
-    import cv2
-    import numpy as np
-
-    from sanitizer import redact
-
-    def blur(patch, rng):
-        h, w = patch.shape[:2]
-        k = max(3, (max(h, w) + 1) // 2)
-        out = cv2.blur(patch, (k, k), borderType=cv2.BORDER_REFLECT)
-        out = cv2.blur(out, (k, k), borderType=cv2.BORDER_REFLECT)
-        noise = rng.standard_normal(out.shape, dtype=np.float32)
-        noise *= redact.NOISE_SIGMA
-        return cv2.add(out, noise, dtype=cv2.CV_8U)
-
-    def region(pixels, reg, style, rng):
-        height, width = pixels.shape[:2]
-        found = redact.region_mask(reg, width, height)
-        if found is None:
-            return
-        mask, (x0, y0, x1, y1) = found
-        patch = pixels[y0:y1, x0:x1]
-        rendered = redact._RENDERERS[style](np.ascontiguousarray(patch), rng)
-        if pixels.shape[2] == 4:
-            rendered[..., 3] = patch[..., 3]
-        np.copyto(patch, rendered, where=mask[..., None])
-
-    redact._RENDERERS[redact.Style.BLUR] = blur
-    redact.redact_region = region
-
-
 def scaled_shots(seconds: float) -> list[Shot]:
     shots = long_shots()
     factor = seconds / 10.0
@@ -146,18 +111,14 @@ def main() -> int:
     ap.add_argument("--face-every", type=int, default=VideoOptions.face_every)
     ap.add_argument("--face-long-side", type=int, default=VideoOptions.face_long_side)
     ap.add_argument("--preset", default=EncoderSettings.preset)
-    ap.add_argument("--proposed-redaction", action="store_true",
-                    help="experiment: measure with the faster blur proposed for sanitizer/redact.py")
     a = ap.parse_args()
-    if a.proposed_redaction:
-        use_proposed_redaction()
     settings = Settings() if a.all_detectors else Settings(text=False, barcodes=False, screens=False)
     options = VideoOptions(face_every=a.face_every, face_long_side=a.face_long_side)
     encoder = EncoderSettings(preset=a.preset)
     targets = {"720": 15.0, "1080": 8.0}
     print(f"settings: {'all detectors' if a.all_detectors else 'faces only'}, faces every "
           f"{options.face_every} frames at {options.face_long_side} px, x264 preset {encoder.preset}"
-          f"{', PROPOSED redaction' if a.proposed_redaction else ''}; "
+          "; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory(prefix="bench_video_") as tmp:
         for key in a.sizes.split(","):

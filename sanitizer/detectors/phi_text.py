@@ -30,7 +30,7 @@ class PhiTextDetector:
         regions: list[Region] = []
         screen_quads = _screen_quads(rgb, settings, scene)
         for group in scene.groups:
-            region = _group_region(scene, group)
+            region = _group_region(rgb, scene, group)
             if group.kind == "document" and screen_quads and _inside_any(region, screen_quads):
                 continue  # the screen detector hides the whole screen
             regions.append(region)
@@ -50,12 +50,19 @@ class PhiTextDetector:
         return regions
 
 
-def _group_region(scene: TextScene, group: Group) -> Region:
+def _group_region(rgb: np.ndarray, scene: TextScene, group: Group) -> Region:
     if group.kind == "wristband":
         return Region(Kind.WRISTBAND, group.box, 0.8, "wristband")
     heights = [scene.boxes[i].height for i in group.members]
     pad = _GROUP_MARGIN * float(np.median(heights))
-    return Region(Kind.DOCUMENT, _grow(group.box, pad), 0.8, "chart")
+    box = _grow(group.box, pad)
+    from .screens import page_around
+    page = page_around(rgb, group.box)
+    if page is not None:  # hide the whole sheet: letterhead and footer too
+        x0, y0 = min(box[0], page[0]), min(box[1], page[1])
+        x1, y1 = max(box[0] + box[2], page[0] + page[2]), max(box[1] + box[3], page[1] + page[3])
+        box = (x0, y0, x1 - x0, y1 - y0)
+    return Region(Kind.DOCUMENT, box, 0.8, "chart")
 
 
 def _screen_quads(rgb: np.ndarray, settings: Settings, scene: TextScene):

@@ -19,6 +19,7 @@ from ..settings import Preset, Settings
 WORK_SIDE = 800
 MIN_AREA_FRACTION = 0.01
 MAX_AREA_FRACTION = 0.5
+MAX_OUTLINE_FRACTION = 0.9   # larger outlines can still be the page a document is printed on
 MIN_TEXT_LINES = 3
 # Under Strict a panel without readable text still counts when it differs from its bezel.
 STRICT_MIN_CONTRAST = 8.0
@@ -28,6 +29,14 @@ STRICT_MIN_CONTRAST = 8.0
 class ScreenQuad:
     polygon: tuple[tuple[float, float], ...]   # 4 corners in image pixels
     contrast: float                              # panel vs bezel luma difference
+    panel_luma: float = 0.0                      # mean luma inside (paper is bright)
+    area_fraction: float = 0.0                   # of the picture
+    along_edges: bool = False                    # runs along two picture edges
+
+    @property
+    def screen_like(self) -> bool:
+        """Whole within the picture and not most of it (else it is the background or a page)."""
+        return self.area_fraction <= MAX_AREA_FRACTION and not self.along_edges
 
     @property
     def box(self) -> tuple[float, float, float, float]:
@@ -59,17 +68,19 @@ def _find_quads(rgb: np.ndarray) -> list[ScreenQuad]:
     for contours in _candidate_contours(gray):
         for contour in contours:
             area = cv2.contourArea(contour)
-            if not MIN_AREA_FRACTION * area_total <= area <= MAX_AREA_FRACTION * area_total:
+            if not MIN_AREA_FRACTION * area_total <= area <= MAX_OUTLINE_FRACTION * area_total:
                 continue
             quad = _as_quad(contour)
-            if quad is None or _along_picture_edges(quad, gray.shape):
+            if quad is None:
                 continue
-            contrast = _panel_contrast(gray, quad)
-            if contrast is None:
+            measured = _panel_contrast(gray, quad)
+            if measured is None:
                 continue
             if not any(_same_quad(quad, q) for q, _ in found):
-                found.append((quad, contrast))
-    return [ScreenQuad(tuple((float(x / scale), float(y / scale)) for x, y in q), c) for q, c in found]
+                found.append((quad, measured))
+    return [ScreenQuad(tuple((float(x / scale), float(y / scale)) for x, y in q), contrast, luma,
+                       float(cv2.contourArea(q)) / area_total, _along_picture_edges(q, gray.shape))
+            for q, (contrast, luma) in found]
 
 
 def _candidate_contours(gray: np.ndarray):
@@ -117,8 +128,8 @@ def _along_picture_edges(quad: np.ndarray, shape: tuple[int, ...]) -> bool:
     return int(touching) >= 2
 
 
-def _panel_contrast(gray: np.ndarray, quad: np.ndarray) -> float | None:
-    """Luma difference between the panel (inside) and a thin ring around it (the bezel)."""
+def _panel_contrast(gray: np.ndarray, quad: np.ndarray) -> tuple[float, float] | None:
+    """(luma difference between the panel and a thin ring around it (the bezel), panel luma)."""
     mask = np.zeros(gray.shape, np.uint8)
     cv2.fillConvexPoly(mask, quad.astype(np.int32), 1)
     side = max(4, int(0.04 * np.sqrt(cv2.contourArea(quad))))
@@ -130,7 +141,8 @@ def _panel_contrast(gray: np.ndarray, quad: np.ndarray) -> float | None:
     # A bezel is a fairly even band; a random edge loop is not.
     if float(ring_values.std()) > 45:
         return None
-    return float(abs(gray[inner > 0].mean() - ring_values.mean()))
+    inside = float(gray[inner > 0].mean())
+    return float(abs(inside - ring_values.mean())), inside
 
 
 def _same_quad(a: np.ndarray, b: np.ndarray) -> bool:
@@ -154,7 +166,7 @@ def screens_with_text(rgb: np.ndarray, settings: Settings, scene=None) -> list[S
     if scene is None:
         from .text_scene import analyse_scene
         scene = analyse_scene(rgb, settings)
-    keep = [q for q in find_quads(rgb) if _lines_inside(q, scene) >= MIN_TEXT_LINES]
+    keep = [q for q in find_quads(rgb) if q.screen_like and _lines_inside(q, scene) >= MIN_TEXT_LINES]
     # Nested outlines of one monitor (bezel and panel): keep the outer one.
     keep.sort(key=lambda q: -q.box[2] * q.box[3])
     outer: list[ScreenQuad] = []
@@ -177,7 +189,7 @@ class ScreenDetector:
         if settings.preset is Preset.STRICT:
             taken = [q.box for q in with_text]
             for q in find_quads(rgb):
-                if q.contrast >= STRICT_MIN_CONTRAST and not any(_center_in(q.box, t) for t in taken):
+                if q.screen_like and q.contrast >= STRICT_MIN_CONTRAST and not any(_center_in(q.box, t) for t in taken):
                     regions.append(Region(Kind.SCREEN, _grow(q.box, 0.02), 0.5, "screen"))
                     taken.append(q.box)
         return regions
@@ -192,3 +204,20 @@ def _center_in(box, outer) -> bool:
     x, y, w, h = box
     ox, oy, ow, oh = outer
     return ox <= x + w / 2 <= ox + ow and oy <= y + h / 2 <= oy + oh
+
+
+def page_around(rgb: np.ndarray, box: tuple[float, float, float, float]) -> tuple[float, float, float, float] | None:
+    """The outline (a sheet, a clipboard, a board) that a block of dense text sits on, so
+    its letterhead and footer are hidden with it; None when there is no such outline."""
+    x, y, w, h = box
+    center = (x + w / 2, y + h / 2)
+    best = None
+    for q in find_quads(rgb):
+        qx, qy, qw, qh = q.box
+        if qw * qh > 12 * w * h or qw * qh < w * h:
+            continue
+        if cv2.pointPolygonTest(np.asarray(q.polygon, np.float32), center, False) < 0:
+            continue
+        if best is None or qw * qh > best[2] * best[3]:  # the outermost: the whole sheet
+            best = q.box
+    return best
