@@ -105,6 +105,13 @@ def _user_message(exc: BaseException) -> str:
     return f"unexpected problem while processing this file ({type(exc).__name__})"
 
 
+def _log_failure(stage: str, exc: BaseException) -> None:
+    """Our own errors are expected and already reported to the user; anything else is a bug
+    worth a warning. Only the type is logged: messages of foreign exceptions may quote data."""
+    level = logging.INFO if isinstance(exc, SanitizerError) else logging.WARNING
+    log.log(level, "%s failed for one file: %s", stage, type(exc).__name__)
+
+
 def load_display(path: Path) -> np.ndarray:
     """The photo as the reviewer sees it: display orientation, sRGB, uint8 RGB(A)."""
     return formats.load_image(Path(path)).pixels
@@ -131,7 +138,7 @@ def analyse(path: Path | str, settings: Settings, progress: Progress | None = No
             progress(1, 1)
     except Exception as exc:  # noqa: BLE001 - a per-file problem must never stop the batch
         plan.error = _user_message(exc)
-        log.warning("analysis failed for one file: %s", type(exc).__name__)
+        _log_failure("analysis", exc)
     return plan
 
 
@@ -225,7 +232,7 @@ def clean(plan: Plan, out_dir: Path | str, settings: Settings, reserved_names: s
         result.ok = True
     except Exception as exc:  # noqa: BLE001 - fail closed for this file, go on with the batch
         result.error = _user_message(exc)
-        log.warning("clean failed for one file: %s", type(exc).__name__)
+        _log_failure("clean", exc)
     return result
 
 
