@@ -137,7 +137,7 @@ def licence_datas(dists: dict[str, metadata.Distribution], index_path: Path) -> 
         lines.append(f"Python {sys.version.split()[0]}: PSF-2.0")
     lines += ["", "Notes:",
               "- PyAV and pillow-heif binary wheels include libx264/libx265 (GPL-2.0-or-later);",
-              "  see docs/INSTALL.md, 'Licences', before distributing this folder outside your organisation.",
+              "  see README.md, 'Licences of the bundled models and libraries', before distributing this folder outside your organisation.",
               "- Qt (PySide6) is linked dynamically: its libraries are separate files in this folder",
               "  and can be replaced (LGPL-3.0). Source: https://download.qt.io/official_releases/QtForPython/",
               "- Models: see models/LICENSES and rapidocr's MODEL_LICENSES.md."]

@@ -8,7 +8,6 @@ network at once. The session is built once per process.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from pathlib import Path
@@ -18,6 +17,7 @@ import cv2
 import numpy as np
 
 from ..errors import SanitizerError
+from ..model_store import file_sha256
 from .base import OcrLine, TextBox, crop_quad, order_quad, split_words
 
 log = logging.getLogger(__name__)
@@ -44,19 +44,11 @@ def model_dir() -> Path:
     return Path(rapidocr.__file__).resolve().parent / "models"
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def verified_model_paths() -> dict[str, Path]:
     paths: dict[str, Path] = {}
     for role, (name, expected) in MODEL_FILES.items():
         path = model_dir() / name
-        if not path.is_file() or _sha256(path) != expected:
+        if not path.is_file() or file_sha256(path) != expected:
             raise OcrModelError("The text recognition model files are missing or damaged; "
                                 "reinstall the application.")
         paths[role] = path
