@@ -13,7 +13,6 @@ The output file is opened through the `file` protocol only, like the input.
 """
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -24,6 +23,7 @@ import numpy as np
 from av.bitstream import BitStreamFilterContext
 
 from ..errors import OutputError
+from .mp4boxes import child_boxes
 from .video_io import SAFE_PROTOCOLS, file_url
 
 # Audio codecs an MP4 carries as they are; anything else is re-encoded to AAC.
@@ -172,34 +172,14 @@ def blank_user_data(path: Path) -> int:
     with open(path, "r+b") as fh:
         fh.seek(0, 2)
         end = fh.tell()
-        for kind, start, payload, box_end in _children(fh, 0, end):
-            if kind != b"moov":
+        for box in child_boxes(fh, 0, end):
+            if box.kind != "moov":
                 continue
-            for child, cstart, cpayload, cend in _children(fh, payload, box_end):
-                if child == b"udta":
-                    fh.seek(cstart + 4)
+            for child in child_boxes(fh, box.payload, box.end):
+                if child.kind == "udta":
+                    fh.seek(child.start + 4)
                     fh.write(b"free")
-                    fh.seek(cpayload)
-                    fh.write(bytes(cend - cpayload))
+                    fh.seek(child.payload)
+                    fh.write(bytes(child.end - child.payload))
                     blanked += 1
     return blanked
-
-
-def _children(fh, start: int, end: int):
-    """(type, box start, payload start, box end) of the boxes between two offsets."""
-    boxes = []
-    pos = start
-    while pos + 8 <= end:
-        fh.seek(pos)
-        size, kind = struct.unpack(">I4s", fh.read(8))
-        header = 8
-        if size == 1:
-            size = struct.unpack(">Q", fh.read(8))[0]
-            header = 16
-        elif size == 0:
-            size = end - pos
-        if size < header or pos + size > end:
-            raise OutputError("the video output file has a damaged structure")
-        boxes.append((kind, pos, pos + header, pos + size))
-        pos += size
-    return boxes

@@ -7,13 +7,13 @@ side data that says where or with what they were made (display matrix, SEI user 
 """
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass
 from pathlib import Path
 
 import av
 
 from ..errors import VerificationFailed
+from .mp4boxes import child_boxes
 from .video_io import SAFE_PROTOCOLS, file_url
 
 _CONTAINER_TAGS = {"major_brand", "minor_version", "compatible_brands"}
@@ -47,30 +47,6 @@ class Expected:
     audio: bool
 
 
-def _boxes(fh, start: int, end: int) -> list[tuple[str, int, int]]:
-    """(type, payload start, box end) for each box between file offsets start and end."""
-    out = []
-    pos = start
-    while pos + 8 <= end:
-        fh.seek(pos)
-        size, kind = struct.unpack(">I4s", fh.read(8))
-        header = 8
-        if size == 1:
-            if pos + 16 > end:
-                raise VerificationFailed("the written video has a damaged structure")
-            size = struct.unpack(">Q", fh.read(8))[0]
-            header = 16
-        elif size == 0:
-            size = end - pos
-        if size < header or pos + size > end:
-            raise VerificationFailed("the written video has a damaged structure")
-        out.append((kind.decode("latin-1"), pos + header, pos + size))
-        pos += size
-    if pos != end:
-        raise VerificationFailed("the written video has a damaged structure")
-    return out
-
-
 def check_box_tree(path: Path) -> None:
     """Every box is on the allowlist; the iTunes tag list is empty; data references are local."""
     with open(path, "rb") as fh:
@@ -79,7 +55,7 @@ def check_box_tree(path: Path) -> None:
         while stack:
             parent, start, end = stack.pop()
             allowed = _CONTAINERS[parent]
-            for kind, payload, box_end in _boxes(fh, start, end):
+            for kind, payload, box_end in ((b.kind, b.payload, b.end) for b in child_boxes(fh, start, end)):
                 if kind not in allowed:
                     raise VerificationFailed("the written video contains an unexpected part; it was not kept")
                 if kind == "free" and parent == "moov":
