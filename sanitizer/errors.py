@@ -31,3 +31,14 @@ class ModelMissing(SanitizerError):
 
 class Cancelled(SanitizerError):
     """The user cancelled the batch."""
+
+
+def os_error_reason(exc: OSError) -> str:
+    """Plain words for an operating-system error on an input file (never its message, which quotes the path)."""
+    if isinstance(exc, PermissionError):
+        return "the file cannot be read (permission denied)"
+    if isinstance(exc, FileNotFoundError):
+        return "the file does not exist (moved or deleted?)"
+    if isinstance(exc, IsADirectoryError):
+        return "this is a folder, not a file"
+    return "the file cannot be read (input/output error)"

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import formats
 from .detectors import run_detectors
-from .errors import Cancelled, OutputError, SanitizerError  # noqa: F401 - Cancelled re-exported
+from .errors import Cancelled, OutputError, SanitizerError, os_error_reason  # noqa: F401 - Cancelled re-exported
 from .metadata import inspect_metadata
 from .redact import apply_redactions
 from .regions import MetadataFinding, Plan
@@ -98,10 +98,8 @@ def _user_message(exc: BaseException) -> str:
         return str(exc)
     if isinstance(exc, MemoryError):
         return "not enough memory to process this file"
-    if isinstance(exc, PermissionError):
-        return "the file could not be read (permission denied)"
     if isinstance(exc, OSError):
-        return "the file could not be read"
+        return os_error_reason(exc)
     return f"unexpected problem while processing this file ({type(exc).__name__})"
 
 
@@ -119,8 +117,14 @@ def load_display(path: Path) -> np.ndarray:
 
 def analyse(path: Path | str, settings: Settings, progress: Progress | None = None,
             cancel: Cancel | None = None) -> Plan:
-    path = Path(path)
+    return _analyse(Path(path), settings, progress, cancel)[0]
+
+
+def _analyse(path: Path, settings: Settings, progress: Progress | None,
+             cancel: Cancel | None) -> tuple[Plan, "formats.LoadedImage | None"]:
+    """The plan, and for a photo the decoded image, so a clean that follows needs no second decode."""
     plan = Plan(source=path)
+    loaded = None
     try:
         if not path.exists():
             raise SanitizerError("the file does not exist")
@@ -128,18 +132,20 @@ def analyse(path: Path | str, settings: Settings, progress: Progress | None = No
             raise SanitizerError("this is a folder, not a photo or video")
         if is_video(path):
             plan.media = "video"  # so a refused video is reported as one
-            return _video().analyse_video(path, settings, progress=progress, cancel=cancel)
+            return _video().analyse_video(path, settings, progress=progress, cancel=cancel), None
         loaded = formats.load_image(path)
         plan.format = loaded.format
         plan.height, plan.width = loaded.pixels.shape[:2]
         plan.metadata = inspect_metadata(path)
-        plan.regions = run_detectors(np.ascontiguousarray(loaded.pixels[..., :3]), settings)
+        rgb = np.ascontiguousarray(loaded.pixels[..., :3])
+        rgb.flags.writeable = False  # the same pixels are exported after analysis: detectors only read
+        plan.regions = run_detectors(rgb, settings)
         if progress:
             progress(1, 1)
     except Exception as exc:  # noqa: BLE001 - a per-file problem must never stop the batch
         plan.error = _user_message(exc)
         _log_failure("analysis", exc)
-    return plan
+    return plan, loaded
 
 
 def render_preview(plan: Plan, settings: Settings, pixels: np.ndarray | None = None) -> np.ndarray:
@@ -199,8 +205,10 @@ def _tally(plan: Plan, result: CleanResult) -> None:
 
 def clean(plan: Plan, out_dir: Path | str, settings: Settings, reserved_names: set[str] | None = None,
           progress: Progress | None = None, cancel: Cancel | None = None,
-          keep_audio: bool = False) -> CleanResult:
-    """Write a verified clean copy of plan.source into out_dir following the plan's decisions."""
+          keep_audio: bool = False, loaded: "formats.LoadedImage | None" = None) -> CleanResult:
+    """Write a verified clean copy of plan.source into out_dir following the plan's decisions.
+
+    `loaded` is the image as `analyse` decoded it, when the caller still holds it."""
     out_dir = Path(out_dir)
     reserved = reserved_names if reserved_names is not None else set()
     result = CleanResult(source=plan.source, media=plan.media)
@@ -215,7 +223,8 @@ def clean(plan: Plan, out_dir: Path | str, settings: Settings, reserved_names: s
             _video().clean_video(plan, dest, settings, progress=progress, cancel=cancel,
                                  keep_audio=keep_audio)
         else:
-            loaded = formats.load_image(plan.source)
+            if loaded is None:
+                loaded = formats.load_image(plan.source)
             if loaded.pixels.shape[:2] != (plan.height, plan.width):
                 raise SanitizerError("the file changed since it was analysed; analyse it again")
             ext, fmt = output_spec(loaded)
@@ -239,6 +248,6 @@ def clean(plan: Plan, out_dir: Path | str, settings: Settings, reserved_names: s
 def analyse_and_clean(path: Path, out_dir: Path, settings: Settings, reserved_names: set[str],
                       progress: Progress | None = None, cancel: Cancel | None = None,
                       keep_audio: bool = False) -> tuple[Plan, CleanResult]:
-    plan = analyse(path, settings, progress=progress, cancel=cancel)
+    plan, loaded = _analyse(Path(path), settings, progress, cancel)
     return plan, clean(plan, out_dir, settings, reserved_names, progress=progress, cancel=cancel,
-                       keep_audio=keep_audio)
+                       keep_audio=keep_audio, loaded=loaded)

@@ -49,7 +49,7 @@ def parser_for(path: Path) -> ImageParser:
     try:
         mime = sniff(path)
     except OSError as exc:
-        raise errors.DecodeError(_os_reason(exc)) from None
+        raise errors.DecodeError(errors.os_error_reason(exc)) from None
     cls = _PARSERS.get(mime) if mime else None
     if cls is None:
         suffix = path.suffix.lower()
@@ -75,7 +75,7 @@ def load_image(path: Path) -> LoadedImage:
         raise errors.TooLarge("the image is too large to decode in the memory available") from None
     except OSError as exc:
         if isinstance(exc, (PermissionError, IsADirectoryError, FileNotFoundError)):
-            raise errors.DecodeError(_os_reason(exc)) from None
+            raise errors.DecodeError(errors.os_error_reason(exc)) from None
         raise errors.DecodeError(_decode_reason(parser, exc)) from None
     except (SyntaxError, ValueError, TypeError, IndexError, KeyError, EOFError,
             struct.error, zlib.error, RuntimeError, AttributeError) as exc:
@@ -94,23 +94,13 @@ def _check_readable(path: Path) -> None:
     try:
         st = path.stat()
     except OSError as exc:
-        raise errors.DecodeError(_os_reason(exc)) from None
+        raise errors.DecodeError(errors.os_error_reason(exc)) from None
     if path.is_dir():
         raise errors.DecodeError("this is a folder, not a file")
     if st.st_size == 0:
         raise errors.DecodeError("the file is empty (0 bytes)")
     if not os.access(path, os.R_OK):
         raise errors.DecodeError("the file cannot be read (permission denied)")
-
-
-def _os_reason(exc: OSError) -> str:
-    if isinstance(exc, PermissionError):
-        return "the file cannot be read (permission denied)"
-    if isinstance(exc, FileNotFoundError):
-        return "the file does not exist (moved or deleted?)"
-    if isinstance(exc, IsADirectoryError):
-        return "this is a folder, not a file"
-    return "the file cannot be read (input/output error)"
 
 
 def _decode_reason(parser: ImageParser, exc: BaseException) -> str:
