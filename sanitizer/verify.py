@@ -8,7 +8,6 @@ as a short plain-words string (no file content is ever quoted).
 from __future__ import annotations
 
 import io
-import re
 import struct
 import warnings
 import zlib
@@ -16,14 +15,13 @@ from pathlib import Path
 
 from PIL import Image
 
+from sanitizer.jpeg_segments import JpegSegmentWalk, JpegStructureError
+
 # JPEG markers a clean file may contain (APP0 only as a plain JFIF header).
 _JPEG_ALLOWED = {
     0xDB: "DQT", 0xC0: "SOF0", 0xC1: "SOF1", 0xC2: "SOF2", 0xC4: "DHT", 0xDD: "DRI", 0xDA: "SOS", 0xE0: "APP0",
 }
 _SOF = {0xC0, 0xC1, 0xC2}
-# Inside entropy-coded data, 0xFF is followed by 0x00 (stuffing) or RST0-7; any other byte
-# (after optional 0xFF fill) is the next marker.
-_NEXT_MARKER = re.compile(rb"\xff(?=[^\x00\xd0-\xd7\xff])")
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PNG_ALLOWED = {b"IHDR", b"PLTE", b"tRNS", b"IDAT", b"IEND"}
@@ -70,48 +68,25 @@ def jpeg_structure(data: bytes) -> tuple[list[str], tuple[int, int] | None]:
     size = None
     if not data.startswith(b"\xff\xd8"):
         return ["not a JPEG (no start-of-image marker)"], None
-    pos, end, eoi = 2, len(data), False
-    while pos < end:
-        if data[pos] != 0xFF:
-            problems.append("unexpected bytes between JPEG segments")
-            break
-        while pos < end and data[pos] == 0xFF:
-            pos += 1
-        if pos >= end:
-            break
-        marker = data[pos]
-        pos += 1
-        if marker == 0xD9:
-            eoi = True
-            break
-        if 0xD0 <= marker <= 0xD7:
-            continue
-        if pos + 2 > end:
-            break
-        length = int.from_bytes(data[pos:pos + 2], "big")
-        segment = data[pos + 2:pos + length]
-        if length < 2 or pos + length > end:
-            problems.append("a JPEG segment runs past the end of the file")
-            break
-        if marker not in _JPEG_ALLOWED:
-            problems.append(f"JPEG segment {_marker_name(marker)} is not allowed")
-        elif marker == 0xE0 and not _plain_jfif(segment):
-            problems.append("APP0 segment is not a plain JFIF header")
-        elif marker in _SOF and len(segment) >= 5:
-            height, width = struct.unpack(">HH", segment[1:5])
-            if size is not None:
-                problems.append("more than one JPEG frame header")
-            size = (width, height)
-        pos += length
-        if marker == 0xDA:
-            found = _NEXT_MARKER.search(data, pos)
-            if found is None:
-                break
-            pos = found.start()
-    if not eoi:
+    walk = JpegSegmentWalk(data, strict=True)  # our own output: any damage is a problem
+    try:
+        for segment in walk:
+            marker = segment.marker
+            if marker not in _JPEG_ALLOWED:
+                problems.append(f"JPEG segment {_marker_name(marker)} is not allowed")
+            elif marker == 0xE0 and not _plain_jfif(segment.payload):
+                problems.append("APP0 segment is not a plain JFIF header")
+            elif marker in _SOF and len(segment.payload) >= 5:
+                height, width = struct.unpack(">HH", segment.payload[1:5])
+                if size is not None:
+                    problems.append("more than one JPEG frame header")
+                size = (width, height)
+    except JpegStructureError as damage:
+        problems.append(str(damage))
+    if not walk.reached_end_of_image:
         problems.append("the JPEG has no end-of-image marker (truncated)")
-    elif pos < end:
-        problems.append(f"{end - pos} bytes follow the end of the JPEG image")
+    elif walk.stopped_at < len(data):
+        problems.append(f"{len(data) - walk.stopped_at} bytes follow the end of the JPEG image")
     if size is None:
         problems.append("the JPEG has no frame header")
     return problems, size

@@ -80,6 +80,17 @@ def test_damaged_or_unknown_files_do_not_raise(tmp_path):
     inspect_metadata(cut)  # partial findings are fine; an exception is not
 
 
+def test_damaged_jpeg_segments_are_still_reported(tmp_path):
+    """The lenient walk keeps what it can: a cut-short segment and what stands before damage."""
+    cut_short = tmp_path / "cut_short.jpg"
+    cut_short.write_bytes(b"\xff\xd8\xff\xfe\x01\x00" + fx.SECRET_TEXT.encode())  # COM says 254 bytes
+    assert "JPEG comment" in details(inspect_metadata(cut_short))
+    junk = tmp_path / "junk.jpg"
+    junk.write_bytes(b"\xff\xd8\xff\xfe\x00\x07secretjunk after the comment\xff\xd9")
+    text = details(inspect_metadata(junk))
+    assert "JPEG comment" in text and "bytes after the end of the image" in text
+
+
 def test_every_group_has_a_plain_label():
     assert set(GROUP_LABELS) == set(GROUPS)
     assert all(label and label[0].isupper() for label in GROUP_LABELS.values())

@@ -182,6 +182,24 @@ def test_verifier_catches_truncation_and_trailers(tmp_path):
     assert any("checksum" in p for p in verify_clean_file(bad, "png", (96, 64)))
 
 
+def test_verifier_rejects_damaged_jpeg_segments(tmp_path):
+    """The strict walk fails on damage the lenient metadata walk steps over."""
+    dest = tmp_path / "c.jpg"
+    write_clean_image(fx.display_picture(), dest, "jpeg")
+    data = dest.read_bytes()
+    first_end = 4 + int.from_bytes(data[4:6], "big")  # end of the segment after SOI
+    cases = {
+        "a JPEG segment runs past the end of the file": data[:first_end - 3],
+        "unexpected bytes between JPEG segments": data[:first_end] + b"junk" + data[first_end:],
+    }
+    for expected, damaged in cases.items():
+        bad = tmp_path / "bad.jpg"
+        bad.write_bytes(damaged)
+        problems = verify_clean_file(bad, "jpeg", (96, 64))
+        assert expected in problems
+        assert "the JPEG has no end-of-image marker (truncated)" in problems
+
+
 def test_original_is_never_modified(tmp_path):
     src = fx.dirty_jpeg(tmp_path / "orig.jpg")
     before = (src.read_bytes(), os.stat(src).st_mtime_ns)

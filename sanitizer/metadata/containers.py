@@ -8,48 +8,24 @@ from pathlib import Path
 
 from PIL import ExifTags, Image
 
+from sanitizer.jpeg_segments import SOS, JpegSegmentWalk
 from sanitizer.metadata.blocks import exif_findings, icc_findings, iptc_findings, photoshop_findings, xmp_findings
 from sanitizer.metadata.findings import MAX_CHUNK, Findings, read_head, text_of
 
+
 # ---- JPEG ------------------------------------------------------------------------
-_NEXT_MARKER = re.compile(rb"\xff(?=[^\x00\xd0-\xd7\xff])")
-
-
 def read_jpeg(path: Path, found: Findings) -> None:
     data = read_head(path)
-    pos, end = 2, len(data)
+    walk = JpegSegmentWalk(data, strict=False)  # any input: damage is reported, not fatal
     icc_parts: list[bytes] = []
-    while pos + 2 <= end:
-        if data[pos] != 0xFF:
-            break
-        while pos < end and data[pos] == 0xFF:
-            pos += 1
-        if pos >= end:
-            break
-        marker = data[pos]
-        pos += 1
-        if marker == 0xD9:
-            break
-        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
-            continue
-        if pos + 2 > end:
-            break
-        length = struct.unpack(">H", data[pos:pos + 2])[0]
-        seg = data[pos + 2:pos + length]
-        pos += length
-        if marker == 0xDA:
-            m = _NEXT_MARKER.search(data, pos)
-            if m is None:
-                pos = end
-                break
-            pos = m.start()
-            continue
-        _jpeg_segment(marker, seg, found, icc_parts)
+    for segment in walk:
+        if segment.marker != SOS:
+            _jpeg_segment(segment.marker, segment.payload, found, icc_parts)
     if icc_parts:
         icc_findings(b"".join(icc_parts), found)
-    trailing = end - pos if pos < end else 0
+    trailing = len(data) - walk.stopped_at
     if trailing > 0:
-        tail = data[pos:]
+        tail = data[walk.stopped_at:]
         if b"\xff\xd8\xff" in tail[:64]:
             found.add("thumbnail", "extra embedded images", f"extra images after the photo ({trailing // 1024} KB)")
         elif tail.strip(b"\x00\xff"):
