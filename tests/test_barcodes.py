@@ -123,3 +123,21 @@ def test_white_label_without_a_code_is_found_by_its_print():
 class _Box:
     def __init__(self, box):
         self.box = box
+
+
+def test_label_found_when_the_code_is_small_next_to_it():
+    """A long wristband label with a small code at one end: the whole label, not just the
+    area next to the code, and the paper is measured from the code's quiet zone."""
+    from PIL import Image, ImageDraw
+    from sanitizer.detectors.barcodes import label_around
+    img = Image.new("RGB", (1400, 900), (185, 180, 175))      # a light grey gown behind
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((300, 380, 1100, 520), fill=(252, 252, 250))
+    code = code_image("466070960", "Code128", 1).resize((150, 40), Image.NEAREST)
+    img.paste(code, (330, 420))
+    rgb = np.asarray(img)
+    box = label_around(rgb, (330.0, 420.0, 150.0, 40.0))
+    assert box is not None
+    x, y, w, h = box
+    assert x <= 305 and x + w >= 1095 and y <= 385 and y + h >= 515
+    assert w * h < 1.2 * 800 * 140

@@ -7,17 +7,34 @@ import numpy as np
 import pytest
 
 from phi_fixtures import text_image
+from sanitizer.errors import ModelMissing
+from sanitizer.model_store import MODELS_ENV, model_path
 from sanitizer.ocr import get_engine, read
 from sanitizer.ocr.base import OcrLine, TextBox, crop_quad, split_words
 from sanitizer.ocr.rapid import MODEL_FILES, _tiles, verified_model_paths
 
 
-def test_models_come_from_the_wheel_and_match_their_checksums():
+def test_models_are_the_vetted_files():
+    """Recognition from the rapidocr wheel, detection from models/ (both checked by sha256)."""
     paths = verified_model_paths()
-    assert set(paths) == set(MODEL_FILES)
-    for role, path in paths.items():
-        assert path.name == MODEL_FILES[role][0]
-        assert "rapidocr" in path.parts
+    assert set(paths) == set(MODEL_FILES) | {"det"}
+    for role in MODEL_FILES:
+        assert paths[role].name == MODEL_FILES[role][0]
+        assert "rapidocr" in paths[role].parts
+    assert paths["det"] == model_path("text_detector")
+
+
+def test_a_tampered_text_detector_is_refused(tmp_path, monkeypatch):
+    import shutil
+    source = model_path("text_detector").parent
+    for name in ("manifest.json", "ppocr_v4_det_mobile.onnx"):
+        shutil.copy(source / name, tmp_path / name)
+    with open(tmp_path / "ppocr_v4_det_mobile.onnx", "r+b") as fh:
+        fh.seek(4096)
+        fh.write(b"\x00\x01\x02\x03")
+    monkeypatch.setenv(MODELS_ENV, str(tmp_path))
+    with pytest.raises(ModelMissing, match="checksum"):
+        verified_model_paths()
 
 
 def test_rapidocr_reads_a_line(caplog):

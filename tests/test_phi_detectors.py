@@ -107,3 +107,56 @@ def test_screen_without_text_only_under_strict():
 def test_blank_picture_gives_nothing(preset):
     rgb = np.full((600, 800, 3), 200, np.uint8)
     assert run_detectors(rgb, Settings(faces=False, preset=preset)) == []
+
+
+def test_a_sheet_is_hidden_whole_with_its_letterhead():
+    """A small table of results on a large sheet: the letterhead and footer far from the
+    table are hidden with it, because the sheet itself (a pale area around the print) is."""
+    from PIL import Image, ImageDraw
+    from phi_fixtures import font
+    img = Image.new("RGB", (2400, 1800), (70, 90, 110))
+    draw = ImageDraw.Draw(img)
+    rng = np.random.default_rng(5)
+    for x in range(0, 2400, 40):                      # a busy background: no outline around the sheet
+        for y in range(0, 1800, 40):
+            v = int(rng.integers(40, 190))
+            draw.rectangle((x, y, x + 39, y + 39), fill=(v, v + 10, v + 20))
+    sheet = (500, 150, 1500, 1650)
+    draw.rectangle(sheet, fill=(246, 244, 236))
+    draw.text((560, 200), "Northfield Medical Institute", fill=(20, 20, 20), font=font(26))
+    for k in range(8):
+        draw.text((620, 520 + 40 * k), f"Test {k}   Done   15/09/2023", fill=(20, 20, 20), font=font(20))
+    draw.text((560, 1560), "Northfield Medical Institute   (402) 738-3913", fill=(20, 20, 20), font=font(18))
+    rgb = np.asarray(img)
+    regions = PhiTextDetector().detect(rgb, Settings())
+    docs = [r for r in regions if r.kind is Kind.DOCUMENT]
+    assert docs
+    letterhead, footer = (560, 200, 400, 30), (560, 1560, 500, 24)
+    assert fraction_inside(letterhead, docs) > 0.98
+    assert fraction_inside(footer, docs) > 0.98
+    x0, y0, x1, y1 = sheet
+    assert all(r.box[2] * r.box[3] < 1.3 * (x1 - x0) * (y1 - y0) for r in docs)  # not the curtain
+
+
+def test_small_print_merged_on_the_overview_is_looked_at_closer():
+    """A label with 11 px, slightly blurred print, held at an angle, on a large photo: its
+    lines merge into one blob on the overview, which neither reads nor groups; the closer
+    look separates the lines, so the label's print is hidden."""
+    from PIL import Image, ImageDraw, ImageFilter
+    from phi_fixtures import font
+    from sanitizer.detectors.text_scene import OVERVIEW_SIDE, _look_closer
+    from sanitizer.ocr import get_engine
+    label = Image.new("RGB", (165, 77), (250, 250, 247))
+    draw = ImageDraw.Draw(label)
+    for k, line in enumerate(["ARNOLD, SAMANTHA", "MRN: 1878779633", "DOB: 07/25/1972", "FIN# 388402353"]):
+        draw.text((8, 4 + 16 * k), line, fill=(15, 15, 15), font=font(11))
+    label = label.rotate(28, expand=True, fillcolor=(150, 110, 90))
+    photo = Image.new("RGB", (1540, 2050), (150, 110, 90))
+    photo.paste(label, (1000, 560))
+    rgb = np.asarray(photo.filter(ImageFilter.GaussianBlur(1.2)))
+    engine, scale = get_engine("rapidocr"), OVERVIEW_SIDE / 2050
+    overview = engine.detect(rgb, scale)
+    closer = _look_closer(rgb, overview, scale, engine)
+    assert len(closer) >= len(overview) + 2          # the blob became separate lines
+    print_area = (1000 + 30, 560 + 40, 150, 80)
+    assert fraction_inside(print_area, PhiTextDetector().detect(rgb, Settings())) > 0.9

@@ -7,7 +7,9 @@ to find the wristband label they are printed on.
 """
 from __future__ import annotations
 
+import threading
 import weakref
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import cv2
@@ -29,6 +31,11 @@ _MAX_DECODE_PIXELS = 8_000_000
 # Bars are high-contrast: their mean squared Sobel response is far above print on paper.
 _MIN_ENERGY = 15000.0
 MAX_TEXTURE_CODES = 8
+# Pale-area search (labels, sheets): the closing kernel and the search window are shrunk
+# to at most these many pixels (see pale_area_around).
+_LABEL_MAX_KERNEL = 17.0
+_LABEL_WINDOW = 1000.0
+_LABEL_MAX_GROWTH = 25
 
 
 @dataclass(frozen=True)
@@ -118,34 +125,64 @@ def bar_texture(gray: np.ndarray, cell: int = 4) -> list[CodeHit]:
     return hits
 
 
-def label_around(whiteness: np.ndarray, code_box: tuple[float, float, float, float]) -> tuple[float, float, float, float] | None:
+def whiteness(rgb: np.ndarray) -> np.ndarray:
+    """Per-pixel minimum of R, G and B: labels are white or pale, skin and most backgrounds
+    are not. (Elementwise minimum: numpy's min over the channel axis is 4x slower.)"""
+    return np.minimum(np.minimum(rgb[:, :, 0], rgb[:, :, 1]), rgb[:, :, 2])
+
+
+def label_around(rgb: np.ndarray, code_box: tuple[float, float, float, float]) -> tuple[float, float, float, float] | None:
     """The light label a code is printed on (a wristband or specimen label), as a box.
 
-    `whiteness` is the per-pixel minimum of R, G and B: labels are white or pale, skin and
-    most backgrounds are not. The label is the white connected area around the code, after
-    closing the dark print (bars, text) into it; it is rejected when it runs off into a large
-    white background.
+    Searched within six code sizes around the code, closing the print with a kernel of a
+    third of the code's short side; a label runs well past a small code printed at one end,
+    but more than _LABEL_MAX_GROWTH times its area is a white background, not a label.
     """
-    gray = whiteness
     x, y, w, h = code_box
-    side = max(w, h)
-    H, W = gray.shape[:2]
-    x0, y0 = int(max(0, x - 4 * side)), int(max(0, y - 4 * side))
-    x1, y1 = int(min(W, x + w + 4 * side)), int(min(H, y + h + 4 * side))
-    window = cv2.GaussianBlur(gray[y0:y1, x0:x1], (3, 3), 0)
-    cx0, cy0 = int(x - x0), int(y - y0)
-    core = window[max(cy0, 0):cy0 + int(h), max(cx0, 0):cx0 + int(w)]
+    return pale_area_around(rgb, code_box, reach=6 * max(w, h), close=0.35 * min(w, h),
+                            max_growth=_LABEL_MAX_GROWTH)
+
+
+def pale_area_around(rgb: np.ndarray, box: tuple[float, float, float, float], *, reach: float,
+                     close: float, max_growth: float, max_sides: int = 2) -> tuple[float, float, float, float] | None:
+    """The white or pale connected area (a label, a sheet of paper) that print in `box` sits on.
+
+    Pale in `whiteness` means close to the paper level measured in the box and its margin;
+    the dark print inside is closed into the paper with a kernel of `close` pixels. The
+    search window reaches `reach` pixels past the box. The area is rejected (None) when it
+    is more than `max_growth` times the box, or touches more than `max_sides` sides of the
+    window (it runs off into a white background). The window is shrunk so the kernel and
+    the window stay small: an outline needs no fine detail, and at full size a long text
+    line on a 12 MP photo made this a 0.3 s step.
+    """
+    x, y, w, h = box
+    H, W = rgb.shape[:2]
+    x0, y0 = int(max(0, x - reach)), int(max(0, y - reach))
+    x1, y1 = int(min(W, x + w + reach)), int(min(H, y + h + reach))
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return None
+    f = min(1.0, _LABEL_MAX_KERNEL / max(close, 1.0), _LABEL_WINDOW / max(x1 - x0, y1 - y0))
+    window = whiteness(rgb[y0:y1, x0:x1])
+    if f < 1.0:
+        size = (max(1, round((x1 - x0) * f)), max(1, round((y1 - y0) * f)))
+        window = cv2.resize(window, size, interpolation=cv2.INTER_AREA)
+    window = cv2.GaussianBlur(window, (3, 3), 0)
+    cx0, cy0 = int((x - x0) * f), int((y - y0) * f)
+    cw, ch = max(1, int(w * f)), max(1, int(h * f))
+    core = window[max(cy0, 0):cy0 + ch, max(cx0, 0):cx0 + cw]
     if core.size < 16:
         return None
-    paper = float(np.percentile(core, 90))
+    # Paper from the print and its margin: a small or blurred code alone holds little white.
+    g = int(0.5 * min(cw, ch))
+    paper = float(np.percentile(window[max(cy0 - g, 0):cy0 + ch + g, max(cx0 - g, 0):cx0 + cw + g], 90))
     ink = float(np.percentile(core, 10))
     if paper - ink < 40:
         return None
     bright = (window >= paper - 0.3 * (paper - ink)).astype(np.uint8)
-    k = max(3, int(min(w, h) * 0.35)) | 1
+    k = max(3, int(close * f)) | 1
     closed = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(closed)
-    core_labels = labels[max(cy0, 0):cy0 + int(h), max(cx0, 0):cx0 + int(w)]
+    core_labels = labels[max(cy0, 0):cy0 + ch, max(cx0, 0):cx0 + cw]
     values, counts = np.unique(core_labels[core_labels > 0], return_counts=True)
     if len(values) == 0:
         return None
@@ -153,9 +190,9 @@ def label_around(whiteness: np.ndarray, code_box: tuple[float, float, float, flo
     lx, ly, lw, lh, area = (int(v) for v in stats[label])
     win_h, win_w = window.shape[:2]
     touches = (lx <= 0) + (ly <= 0) + (lx + lw >= win_w) + (ly + lh >= win_h)
-    if area > 12 * w * h or touches >= 3:
+    if area > max_growth * cw * ch or touches > max_sides:
         return None
-    return (float(lx + x0), float(ly + y0), float(lw), float(lh))
+    return (lx / f + x0, ly / f + y0, lw / f, lh / f)
 
 
 def bar_profile(gray: np.ndarray, corners: np.ndarray, theta: float) -> bool:
@@ -208,26 +245,42 @@ class CodeScan:
         return self.decoded + self.texture
 
 
-_scan_cache: list[tuple[weakref.ref, CodeScan]] = []
-
-
-def scan_codes(rgb: np.ndarray) -> CodeScan:
-    """Both finders on one picture, computed once per array (the text scene reuses it)."""
-    for ref, scan in _scan_cache:
-        if ref() is rgb:
-            return scan
+def _scan(rgb: np.ndarray) -> CodeScan:
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     decoded = decode_codes(gray)
     texture = [t for t in bar_texture(gray) if not _covered(t, decoded)][:MAX_TEXTURE_CODES]
-    whiteness = rgb.min(axis=2)
-    labels = [label_around(whiteness, c.box) for c in decoded + texture]
-    scan = CodeScan(decoded, texture, labels)
-    _scan_cache[:] = [(weakref.ref(rgb), scan)]
-    return scan
+    labels = [label_around(rgb, c.box) for c in decoded + texture]
+    return CodeScan(decoded, texture, labels)
+
+
+# One background thread: zxing, OpenCV and numpy release the GIL, so the scan runs beside
+# the face network instead of after it (the scan is mostly single-threaded).
+_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="code-scan")
+_scan_cache: list[tuple[weakref.ref, Future]] = []
+_scan_lock = threading.Lock()
+
+
+def start_code_scan(rgb: np.ndarray) -> Future:
+    """Start both finders on a background thread, once per array; the text scene reuses it."""
+    with _scan_lock:
+        for ref, future in _scan_cache:
+            if ref() is rgb:
+                return future
+        future = _pool.submit(_scan, rgb)
+        _scan_cache[:] = [(weakref.ref(rgb), future)]
+        return future
+
+
+def scan_codes(rgb: np.ndarray) -> CodeScan:
+    """Both finders on one picture (started now unless `start_code_scan` already did)."""
+    return start_code_scan(rgb).result()
 
 
 class BarcodeDetector:
     name = "barcodes"
+
+    def prepare(self, rgb: np.ndarray, settings: Settings) -> None:
+        start_code_scan(rgb)
 
     def detect(self, rgb: np.ndarray, settings: Settings) -> list[Region]:
         scan = scan_codes(rgb)

@@ -17,6 +17,10 @@ class Detector(Protocol):
         """Find regions in an HxWx3 uint8 RGB array (display orientation)."""
         ...
 
+# A detector may also have `prepare(rgb, settings)`: called for every detector before any
+# detect(), to start background work its detect() will wait for (the code scan), so that
+# work overlaps the detectors that run first.
+
 
 # (settings flag, module, factory). Modules are imported only when enabled so that a
 # faces-only run never loads OCR models.
@@ -48,8 +52,13 @@ def build_detectors(settings: Settings) -> list[Detector]:
 
 
 def run_detectors(rgb: np.ndarray, settings: Settings) -> list[Region]:
+    detectors = build_detectors(settings)
+    for detector in detectors:
+        prepare = getattr(detector, "prepare", None)
+        if prepare is not None:
+            prepare(rgb, settings)
     regions: list[Region] = []
-    for detector in build_detectors(settings):
+    for detector in detectors:
         regions.extend(detector.detect(rgb, settings))
     height, width = rgb.shape[:2]
     return [c for r in regions if (c := r.clipped(width, height)) is not None]

@@ -17,8 +17,8 @@ def label_candidates(rgb: np.ndarray) -> list[tuple[float, float, float, float]]
     height, width = rgb.shape[:2]
     scale = min(1.0, WORK_SIDE / max(height, width))
     small = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else rgb
-    low = small.min(axis=2)
-    high = small.max(axis=2)
+    low = np.minimum(np.minimum(small[:, :, 0], small[:, :, 1]), small[:, :, 2])
+    high = np.maximum(np.maximum(small[:, :, 0], small[:, :, 1]), small[:, :, 2])
     mask = ((low > 165) & ((high.astype(np.int16) - low) < 45)).astype(np.uint8)
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask)

@@ -15,6 +15,10 @@ from .text_scene import Group, TextScene, analyse_scene
 
 _LINE_MARGIN = 0.25     # of the line height, so ascenders and descenders are covered
 _GROUP_MARGIN = 0.8     # of the median line height around a label or document
+# A sheet is found by closing the print (kernel of 4 margins, about 3 line heights: line
+# gaps and short blank runs) and is at most this many times the text block's area.
+_SHEET_CLOSE = 4.0
+_SHEET_MAX_GROWTH = 20.0
 
 
 def _grow(box: tuple[float, float, float, float], pad: float) -> tuple[float, float, float, float]:
@@ -24,6 +28,10 @@ def _grow(box: tuple[float, float, float, float], pad: float) -> tuple[float, fl
 
 class PhiTextDetector:
     name = "phi_text"
+
+    def prepare(self, rgb: np.ndarray, settings: Settings) -> None:
+        from .barcodes import start_code_scan
+        start_code_scan(rgb)  # wristband labels are found from their codes
 
     def detect(self, rgb: np.ndarray, settings: Settings) -> list[Region]:
         scene = analyse_scene(rgb, settings)
@@ -56,8 +64,13 @@ def _group_region(rgb: np.ndarray, scene: TextScene, group: Group) -> Region:
     heights = [scene.boxes[i].height for i in group.members]
     pad = _GROUP_MARGIN * float(np.median(heights))
     box = _grow(group.box, pad)
+    from .barcodes import pale_area_around
     from .screens import page_around
     page = page_around(rgb, group.box)
+    if page is None:  # no outline seen: the paper itself, a pale area around the print
+        gx, gy, gw, gh = group.box
+        page = pale_area_around(rgb, group.box, reach=3 * max(gw, gh), close=_SHEET_CLOSE * pad,
+                                max_growth=_SHEET_MAX_GROWTH)
     if page is not None:  # hide the whole sheet: letterhead and footer too
         x0, y0 = min(box[0], page[0]), min(box[1], page[1])
         x1, y1 = max(box[0] + box[2], page[0] + page[2]), max(box[1] + box[3], page[1] + page[3])

@@ -27,6 +27,17 @@ from .barcodes import CodeHit, scan_codes
 
 OVERVIEW_SIDE = 1280
 MAX_UPSCALE = 2.0
+# Small, short boxes (maybe several lines of small print merged at overview scale) are
+# detected again on enlarged crops: boxes under CLOSER_NET_PX detector pixels high and
+# under CLOSER_ASPECT long, and blobs (under CLOSER_BLOB_ASPECT long: no line of print is
+# that short for its height) under CLOSER_BLOB_NET_PX high; most blob-like first, within
+# CLOSER_BUDGET detector pixels.
+CLOSER_NET_PX = 32
+CLOSER_ASPECT = 3.0
+CLOSER_BLOB_ASPECT = 1.6
+CLOSER_BLOB_NET_PX = 120
+CLOSER_MAX_SIDE = 800
+CLOSER_BUDGET = 600_000
 MAX_READ_LINES = 60       # lines read per picture; more are hidden unread (fail closed)
 DOC_MIN_LINES = 4
 LABEL_MAX_FRACTION = 0.04       # a wristband label is a small part of a photo
@@ -71,7 +82,7 @@ def _analyse(rgb: np.ndarray, settings: Settings) -> TextScene:
     engine = get_engine(settings.ocr_engine)
     height, width = rgb.shape[:2]
     scale = min(MAX_UPSCALE, OVERVIEW_SIDE / max(height, width))
-    boxes = _dedupe(list(engine.detect(rgb, scale)))
+    boxes = _dedupe(_look_closer(rgb, list(engine.detect(rgb, scale)), scale, engine))
     scan = scan_codes(rgb)
     groups = _wristbands(boxes, scan, width, height)
     groups += _plain_labels(rgb, boxes, groups, engine)
@@ -90,20 +101,52 @@ def _analyse(rgb: np.ndarray, settings: Settings) -> TextScene:
     return TextScene(boxes, groups, lines, findings, unread, scan.codes)
 
 
+def _look_closer(rgb: np.ndarray, boxes: list[TextBox], scale: float, engine) -> list[TextBox]:
+    """Small print a few detector pixels high merges into one blob on the overview (a label
+    held at an angle): such a blob neither reads nor classifies. Detect the lines of small,
+    short boxes again on enlarged crops; where that finds nothing the overview box stays
+    (fail closed)."""
+    if scale >= MAX_UPSCALE:
+        return boxes
+    small = [b for b in boxes
+             if (b.height * scale < CLOSER_NET_PX and b.length < CLOSER_ASPECT * b.height)
+             or (b.height * scale < CLOSER_BLOB_NET_PX and b.length < CLOSER_BLOB_ASPECT * b.height)]
+    small.sort(key=lambda b: b.length / max(b.height, 1.0))
+    height, width = rgb.shape[:2]
+    kept, budget = list(boxes), CLOSER_BUDGET
+    looked: list[tuple[int, int, int, int]] = []
+    for b in small:
+        if any(_center_in(b.box, area) for area in looked):
+            continue
+        x, y, w, h = b.box
+        pad = 0.5 * max(w, h)
+        x0, y0 = int(max(0.0, x - pad)), int(max(0.0, y - pad))
+        x1, y1 = int(min(width, x + w + pad)), int(min(height, y + h + pad))
+        crop_scale = min(MAX_UPSCALE, CLOSER_MAX_SIDE / max(x1 - x0, y1 - y0, 1))
+        cost = (x1 - x0) * (y1 - y0) * crop_scale ** 2
+        if crop_scale < 1.5 * scale or cost > budget:
+            continue
+        budget -= cost
+        area = (x0, y0, x1 - x0, y1 - y0)
+        looked.append(area)
+        found = engine.detect(rgb[y0:y1, x0:x1], crop_scale)
+        if found:
+            kept = [k for k in kept if not (k in small and _center_in(k.box, area))]
+            kept += [TextBox(tuple((px + x0, py + y0) for px, py in t.polygon), t.score) for t in found]
+    return kept
+
+
 def _labels_around_phi(rgb: np.ndarray, boxes: list[TextBox], findings: dict[int, Finding],
                        groups: list[Group]) -> list[Group]:
     """PHI printed on a small white label (a wristband whose code is hidden or too blurred):
     hide the whole label, so its other lines go too, read or not."""
     from .barcodes import label_around
-    whiteness = None
     found: list[Group] = []
     for i in findings:
         box = boxes[i].box
         if any(_center_in(box, g.box) for g in groups + found):
             continue
-        if whiteness is None:
-            whiteness = rgb.min(axis=2)
-        label = label_around(whiteness, box)
+        label = label_around(rgb, box)
         if label is None or label[2] * label[3] > LABEL_MAX_FRACTION * rgb.shape[0] * rgb.shape[1]:
             continue
         line_area = max(box[2] * box[3], 1.0)

@@ -9,6 +9,7 @@ boxes of the tracker, so the threshold is set low.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
@@ -31,6 +32,7 @@ Cancel = Callable[[], bool]
 Detect = Callable[[np.ndarray, Settings], list[Region]]
 
 THUMB_SIZE = (64, 36)
+PHI_QUEUE = 2
 
 
 @dataclass
@@ -98,15 +100,23 @@ def _detect_pass(path: Path, info: VideoInfo, settings: Settings, options: Video
     do_phi = settings.text or settings.barcodes or settings.screens
     face_settings, phi_settings = _face_settings(settings), _phi_settings(settings)
     state = _Pass1(info)
+    # PHI keyframes are analysed on a second thread while this one decodes and finds faces:
+    # OCR, zxing and OpenCV release the GIL, and the text analysis has single-threaded
+    # stretches that would leave a core idle. At most PHI_QUEUE frames wait (memory bound).
+    phi_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="video-phi")
+    phi_pending: dict[int, Future] = {}
 
     def run(index: int, frame: av.VideoFrame, faces: bool, phi: bool) -> None:
         if not (faces and do_faces) and not (phi and do_phi):
             return
         rgb = display_rgb(frame, info.orientation)
+        if phi and do_phi:
+            waiting = [f for f in phi_pending.values() if not f.done()]
+            if len(waiting) >= PHI_QUEUE:
+                wait(waiting, return_when=FIRST_COMPLETED)
+            phi_pending[index] = phi_pool.submit(detect, rgb, phi_settings)
         if faces and do_faces:
             state.face_hits[index] = detect(rgb, face_settings)
-        if phi and do_phi:
-            state.phi_hits[index] = detect(rgb, phi_settings)
 
     container = open_input(path)
     try:
@@ -126,8 +136,8 @@ def _detect_pass(path: Path, info: VideoInfo, settings: Settings, options: Video
                 if prev_thumb is not None and float(np.abs(thumb - prev_thumb).mean()) > options.scene_cut_threshold:
                     # A cut: the previous frame closes its shot, so it must be a keyframe.
                     pi, pframe = prev
-                    run(pi, pframe, pi not in state.face_hits, pi not in state.phi_hits)
-                    for keys, hits in ((state.face_keys, state.face_hits), (state.phi_keys, state.phi_hits)):
+                    run(pi, pframe, pi not in state.face_hits, pi not in phi_pending)
+                    for keys, hits in ((state.face_keys, state.face_hits), (state.phi_keys, phi_pending)):
                         if pi in hits and (not keys or keys[-1] != pi):
                             keys.append(pi)
                     shot_start = index
@@ -150,11 +160,13 @@ def _detect_pass(path: Path, info: VideoInfo, settings: Settings, options: Video
             raise DecodeError("no picture could be decoded from this video (empty or damaged)")
         # The last frame closes the last shot.
         pi, pframe = prev
-        run(pi, pframe, pi not in state.face_hits, pi not in state.phi_hits)
-        for keys, hits in ((state.face_keys, state.face_hits), (state.phi_keys, state.phi_hits)):
+        run(pi, pframe, pi not in state.face_hits, pi not in phi_pending)
+        for keys, hits in ((state.face_keys, state.face_hits), (state.phi_keys, phi_pending)):
             if keys and keys[-1] != pi:
                 keys.append(pi)
+        state.phi_hits = {index: future.result() for index, future in phi_pending.items()}
     finally:
+        phi_pool.shutdown(wait=True, cancel_futures=True)
         container.close()
     if info.declared_frames and state.frames < info.declared_frames * 0.98 - 1:
         raise DecodeError("the video is truncated: fewer pictures could be decoded than it declares")
