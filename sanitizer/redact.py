@@ -10,6 +10,8 @@ Masks have hard edges so every pixel of the region is covered.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 
@@ -95,6 +97,50 @@ def redact_region(pixels: np.ndarray, region: Region, style: Style, rng: np.rand
     if pixels.shape[2] == 4:
         rendered[..., 3] = patch[..., 3]  # keep transparency, destroy colour
     cv2.copyTo(rendered, mask.view(np.uint8), patch)
+
+
+# Black in limited-range YUV (what FILL_COLOUR becomes in a yuv420p video frame).
+_YUV_FILL = (16, 128, 128)
+
+
+def _scaled(region: Region, factor: float) -> Region:
+    x, y, w, h = region.box
+    polygon = tuple((px * factor, py * factor) for px, py in region.polygon) if region.polygon else None
+    return replace(region, box=(x * factor, y * factor, w * factor, h * factor), polygon=polygon)
+
+
+def _redact_plane(plane: np.ndarray, region: Region, style: Style, fill: int, rng: np.random.Generator) -> None:
+    height, width = plane.shape[:2]
+    found = region_mask(region, width, height)
+    if found is None:
+        return
+    mask, (x0, y0, x1, y1) = found
+    patch = plane[y0:y1, x0:x1]
+    if style is Style.FILL:
+        rendered = np.full_like(patch, fill)
+    else:
+        rendered = _RENDERERS[style](np.ascontiguousarray(patch), rng)
+    cv2.copyTo(rendered, mask.view(np.uint8), patch)
+
+
+def redact_yuv420(planes: tuple[np.ndarray, np.ndarray, np.ndarray], regions: list[Region],
+                  settings: Settings, seed: int | None = None) -> None:
+    """Redact in place the Y, U and V planes of a yuv420p video frame (U and V at half size).
+
+    The same regions and styles as apply_redactions, without turning the frame into RGB and
+    back (video: a third of the cost per frame). Each plane loses its detail: Y is blurred
+    or filled at full size, U and V with the region halved.
+    """
+    luma, cb, cr = planes
+    rng = np.random.default_rng(seed)
+    for region in regions:
+        if not region.redacted:
+            continue
+        style = settings.style_for(region.kind.value)
+        _redact_plane(luma, region, style, _YUV_FILL[0], rng)
+        half = _scaled(region, 0.5)
+        _redact_plane(cb, half, style, _YUV_FILL[1], rng)
+        _redact_plane(cr, half, style, _YUV_FILL[2], rng)
 
 
 def apply_redactions(pixels: np.ndarray, regions: list[Region], settings: Settings,

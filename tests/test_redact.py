@@ -115,3 +115,31 @@ def test_alpha_is_kept_colour_destroyed():
     out = apply_redactions(img, [Region(Kind.TEXT, (0, 0, 50, 50))], Settings())
     assert (out[:50, :50, 3] == 128).all()
     assert (out[:50, :50, :3] == 0).all()
+
+
+def test_video_planes_are_redacted_in_place_without_rgb():
+    """yuv420p frames are redacted plane by plane: the region loses its detail in Y, U and V
+    (blur) or becomes black (fill), and nothing outside the region changes."""
+    from sanitizer.redact import redact_yuv420
+    from sanitizer.video.clean import yuv420_planes
+    rng = np.random.default_rng(3)
+    width, height = 320, 240
+    yuv = rng.integers(16, 236, (height * 3 // 2, width), dtype=np.uint8)
+    before = yuv.copy()
+    region = Region(Kind.FACE, (100, 60, 80, 100))
+    redact_yuv420(yuv420_planes(yuv, width, height), [region], Settings())
+    luma, cb, cr = yuv420_planes(yuv, width, height)
+    old_luma, old_cb, old_cr = yuv420_planes(before, width, height)
+    for new, old, (x0, y0, x1, y1) in ((luma, old_luma, (100, 60, 180, 160)),
+                                       (cb, old_cb, (50, 30, 90, 80)), (cr, old_cr, (50, 30, 90, 80))):
+        inside_new, inside_old = new[y0:y1, x0:x1].astype(float), old[y0:y1, x0:x1].astype(float)
+        assert np.corrcoef(inside_new.ravel(), inside_old.ravel())[0, 1] < 0.2   # detail gone
+        outside = np.ones(new.shape, bool)
+        outside[y0:y1, x0:x1] = False
+        assert np.array_equal(new[outside], old[outside])
+    filled = before.copy()
+    redact_yuv420(yuv420_planes(filled, width, height), [Region(Kind.TEXT, (100, 60, 80, 100))],
+                  Settings(text_style=Style.FILL))
+    luma, cb, cr = yuv420_planes(filled, width, height)
+    assert (luma[60:160, 100:180] == 16).all()                 # black in limited-range YUV
+    assert (cb[30:80, 50:90] == 128).all() and (cr[30:80, 50:90] == 128).all()

@@ -10,6 +10,7 @@ import numpy as np
 WORK_SIDE = 1000
 MIN_AREA, MAX_AREA = 0.0004, 0.03     # of the picture
 MAX_CANDIDATES = 3                     # confirmations (an OCR detection each) per picture
+INK_CONTRAST = 50                      # print is this much darker than the label's paper
 
 
 def label_candidates(rgb: np.ndarray) -> list[tuple[float, float, float, float]]:
@@ -28,15 +29,23 @@ def label_candidates(rgb: np.ndarray) -> list[tuple[float, float, float, float]]
         x, y, w, h, area = (int(v) for v in stats[i])
         if not MIN_AREA * area_total <= area <= MAX_AREA * area_total:
             continue
-        inside = labels[y:y + h, x:x + w] == i
+        # The label with its print filled in: blurred print is wider than the closing and
+        # would otherwise leave holes that make the label look ragged and inkless.
+        component = (labels[y:y + h, x:x + w] == i).astype(np.uint8)
+        outline = cv2.findContours(component, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0]
+        filled = np.zeros_like(component)
+        cv2.drawContours(filled, outline, -1, 1, thickness=-1)
+        inside = filled.astype(bool)
         pts = (np.column_stack(np.nonzero(inside)[::-1]) + (x, y)).astype(np.float32)
         rect_w, rect_h = cv2.minAreaRect(pts)[1]
-        if area / max(rect_w * rect_h, 1.0) < 0.6:
+        if float(inside.sum()) / max(rect_w * rect_h, 1.0) < 0.6:
             continue
         aspect = max(rect_w, rect_h) / max(min(rect_w, rect_h), 1.0)
         if not 1.1 <= aspect <= 8.0:
             continue
-        ink = float(((low[y:y + h, x:x + w] < 120) & inside).sum()) / max(float(inside.sum()), 1.0)
+        patch = low[y:y + h, x:x + w]
+        paper = float(np.percentile(patch[component.astype(bool)], 90))
+        ink = float(((patch < paper - INK_CONTRAST) & inside).sum()) / max(float(inside.sum()), 1.0)
         if not 0.01 <= ink <= 0.4:
             continue
         found.append((ink, (x / scale, y / scale, w / scale, h / scale)))
@@ -45,7 +54,8 @@ def label_candidates(rgb: np.ndarray) -> list[tuple[float, float, float, float]]
 
 
 def confirmed_labels(rgb: np.ndarray, engine) -> list[tuple[float, float, float, float]]:
-    """Candidates on which the OCR detector sees at least two lines of small print."""
+    """Candidates on which the OCR detector sees print: two small lines, or one line up to
+    0.6 of the label's short side (blurred small print merges into one line)."""
     labels = []
     for box in label_candidates(rgb)[:MAX_CANDIDATES]:
         x, y, w, h = (int(v) for v in box)
@@ -53,7 +63,9 @@ def confirmed_labels(rgb: np.ndarray, engine) -> list[tuple[float, float, float,
         if min(crop.shape[:2]) < 8:
             continue
         scale = min(3.0, 600.0 / max(crop.shape[:2]))
-        lines = [b for b in engine.detect(crop, scale) if b.height <= 0.4 * min(w, h)]
-        if len(lines) >= 2:
+        heights = [b.height for b in engine.detect(crop, scale)]
+        small = sum(hgt <= 0.4 * min(w, h) for hgt in heights)
+        merged = sum(hgt <= 0.6 * min(w, h) for hgt in heights)
+        if small >= 2 or merged >= 1:
             labels.append(box)
     return labels

@@ -129,10 +129,15 @@ def _look_closer(rgb: np.ndarray, boxes: list[TextBox], scale: float, engine) ->
         budget -= cost
         area = (x0, y0, x1 - x0, y1 - y0)
         looked.append(area)
-        found = engine.detect(rgb[y0:y1, x0:x1], crop_scale)
-        if found:
-            kept = [k for k in kept if not (k in small and _center_in(k.box, area))]
-            kept += [TextBox(tuple((px + x0, py + y0) for px, py in t.polygon), t.score) for t in found]
+        found = [TextBox(tuple((px + x0, py + y0) for px, py in t.polygon), t.score)
+                 for t in engine.detect(rgb[y0:y1, x0:x1], crop_scale)]
+        if not found:
+            continue
+        # A small box is replaced only when the lines found cover most of it.
+        lines = _union([t.box for t in found])
+        kept = [k for k in kept if not (k in small and _center_in(k.box, area)
+                                        and _overlap(k.box, lines) >= 0.6 * k.box[2] * k.box[3])]
+        kept += found
     return kept
 
 

@@ -13,9 +13,10 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import numpy as np
 
 from ..errors import DecodeError, SanitizerError
-from ..redact import apply_redactions
+from ..redact import apply_redactions, redact_yuv420
 from ..regions import Plan
 from ..settings import Settings
 from ..tempfiles import atomic_output
@@ -40,6 +41,23 @@ class VideoCleanInfo:
     frames_redacted: int     # frames in which at least one region was redacted
     tracks_redacted: int
     tracks_kept: int
+
+
+def _yuv_direct(frame: av.VideoFrame, info) -> bool:
+    """Redact and encode the decoded yuv420p planes as they are (no RGB round trip): for the
+    common phone and camera frame (limited-range 8-bit 4:2:0, no rotation, sizes that split
+    evenly into planes). Anything else goes through RGB."""
+    return (frame.format.name == "yuv420p" and info.orientation.op == "none"
+            and frame.width % 2 == 0 and frame.height % 4 == 0)
+
+
+def yuv420_planes(yuv: np.ndarray, width: int, height: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Views of the Y, U and V planes inside a packed yuv420p array (height % 4 == 0)."""
+    quarter = height // 4
+    luma = yuv[:height]
+    cb = yuv[height:height + quarter].reshape(height // 2, width // 2)
+    cr = yuv[height + quarter:height + 2 * quarter].reshape(height // 2, width // 2)
+    return luma, cb, cr
 
 
 def _audio_label(has_audio: bool, keep: bool, mode: str | None) -> str:
@@ -115,12 +133,18 @@ def clean_video(plan: Plan, dest: Path | str, settings: Settings, progress: Prog
                             for held in waiting_audio:
                                 audio_packet(held)
                             waiting_audio.clear()
-                        rgb = display_rgb(frame, info.orientation)
                         regions = table[index]
-                        if regions:
-                            rgb = apply_redactions(rgb, regions, settings)
-                            frames_redacted += 1
-                        writer.write_frame(rgb, pts)
+                        if _yuv_direct(frame, info):
+                            yuv = frame.to_ndarray()  # a copy, in PyAV's packed yuv420p layout
+                            if regions:
+                                redact_yuv420(yuv420_planes(yuv, frame.width, frame.height), regions, settings)
+                            writer.write_yuv420(yuv, pts)
+                        else:
+                            rgb = display_rgb(frame, info.orientation)
+                            if regions:
+                                rgb = apply_redactions(rgb, regions, settings)
+                            writer.write_frame(rgb, pts)
+                        frames_redacted += bool(regions)
                         index += 1
                         if progress is not None:
                             progress(index, plan.frame_count)

@@ -127,12 +127,19 @@ class Mp4Writer:
         if (self._enc_w, self._enc_h) != (self.width, self.height):
             rgb = np.pad(rgb, ((0, self._enc_h - self.height), (0, self._enc_w - self.width), (0, 0)),
                          mode="edge")
+        # OpenCV's I420 conversion matches swscale's (BT.601, limited range) at a tenth of the cost.
+        self.write_yuv420(cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2YUV_I420), pts)
+
+    def write_yuv420(self, yuv: np.ndarray, pts: int) -> None:
+        """Encode one frame given as a packed yuv420p array (Y rows, then U, then V; PyAV's
+        layout) at `pts`. A fresh frame is built from the pixels alone: nothing the source
+        frame carried (side data, captions) can reach the encoder."""
+        if yuv.shape != (self._enc_h * 3 // 2, self._enc_w):
+            raise OutputError("a video frame has a different size from the first one")
         if self._last_pts is not None and pts <= self._last_pts:
             pts = self._last_pts + 1  # timestamps must rise; a damaged source may repeat them
         self._last_pts = pts
-        # OpenCV's I420 conversion matches swscale's (BT.601, limited range) at a tenth of the cost.
-        frame = av.VideoFrame.from_ndarray(cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2YUV_I420),
-                                           format="yuv420p")
+        frame = av.VideoFrame.from_ndarray(yuv, format="yuv420p")
         frame.pts = pts
         self._mux_video(self._video.encode(frame))
         self.frames_written += 1

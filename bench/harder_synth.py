@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""A harder copy of the synthetic PHI sets, to see how the detectors hold up beyond the dev half.
+
+The acceptance half of ../shared/corpus/synth is harder than the dev half (smaller text,
+steeper angles, motion blur, double JPEG). This script degrades the dev half the same ways
+so that robustness can be measured before acceptance:
+
+    python bench/harder_synth.py OUT_DIR [--scale 0.7] [--blur 5] [--sets wristbands,charts,screens]
+
+For each photo: downscale by --scale (smaller text), a motion blur of --blur pixels at a
+random angle, then JPEG quality 75 and again 85 (double compression). The ground-truth JSON
+is rewritten with the boxes scaled to match. Then run `sanitize clean OUT_DIR/<set> -o ...`
+and ../shared/eval/phi_score.py --gt OUT_DIR/<set> as for the dev half. OUT_DIR must be
+outside the project (it holds corpus-derived files).
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image
+
+REPO = Path(__file__).resolve().parents[1]
+SYNTH = REPO.parent / "shared" / "corpus" / "synth"
+
+
+def _scale_entry(entry: dict, f: float) -> dict:
+    out = dict(entry)
+    if "box" in out:
+        out["box"] = [v * f for v in out["box"]]
+    if out.get("polygon"):
+        out["polygon"] = [[x * f, y * f] for x, y in out["polygon"]]
+    if "text_h" in out:
+        out["text_h"] = out["text_h"] * f
+    return out
+
+
+def motion_blur(rgb: np.ndarray, length: int, angle: float) -> np.ndarray:
+    if length < 2:
+        return rgb
+    kernel = np.zeros((length, length), np.float32)
+    kernel[length // 2, :] = 1.0
+    rot = cv2.getRotationMatrix2D((length / 2 - 0.5, length / 2 - 0.5), angle, 1.0)
+    kernel = cv2.warpAffine(kernel, rot, (length, length))
+    return cv2.filter2D(rgb, -1, kernel / max(float(kernel.sum()), 1e-6))
+
+
+def double_jpeg(rgb: np.ndarray) -> bytes:
+    """JPEG at quality 75, decoded, then JPEG at quality 85: the file's bytes."""
+    first = io.BytesIO()
+    Image.fromarray(rgb).save(first, "JPEG", quality=75)
+    second = io.BytesIO()
+    Image.open(io.BytesIO(first.getvalue())).convert("RGB").save(second, "JPEG", quality=85)
+    return second.getvalue()
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--scale", type=float, default=0.7)
+    ap.add_argument("--blur", type=int, default=5)
+    ap.add_argument("--sets", default="wristbands,charts,screens")
+    a = ap.parse_args(argv)
+    if not SYNTH.is_dir():
+        print("../shared/corpus/synth is absent; nothing to do")
+        return 0
+    if REPO in a.out.resolve().parents:
+        print("OUT_DIR must be outside the project: it holds corpus-derived files")
+        return 2
+    rng = np.random.default_rng(2026)
+    for name in a.sets.split(","):
+        src, dst = SYNTH / name, a.out / name
+        dst.mkdir(parents=True, exist_ok=True)
+        count = 0
+        for gt_path in sorted(src.glob("*.json")):
+            gt = json.loads(gt_path.read_text(encoding="utf-8"))
+            rgb = np.asarray(Image.open(src / gt["image"]).convert("RGB"))
+            size = (round(rgb.shape[1] * a.scale), round(rgb.shape[0] * a.scale))
+            small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+            small = motion_blur(small, a.blur, float(rng.uniform(0, 180)))
+            (dst / gt["image"]).write_bytes(double_jpeg(small))
+            gt["width"], gt["height"] = size
+            for key in ("phi_boxes", "nonphi_text_boxes", "regions"):
+                gt[key] = [_scale_entry(e, a.scale) for e in gt.get(key, [])]
+            (dst / gt_path.name).write_text(json.dumps(gt), encoding="utf-8")
+            count += 1
+        print(f"{name}: {count} photos -> {dst}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
