@@ -86,10 +86,9 @@ def bar_texture(gray: np.ndarray, cell: int = 4) -> list[CodeHit]:
     The structure tensor is averaged over cell x cell blocks: bars give strong gradients that
     all point one way (coherence near 1), printed text gives strong gradients in many directions.
     """
-    g = gray.astype(np.float32)
-    gx = cv2.Sobel(g, cv2.CV_32F, 1, 0, ksize=3)
-    gy = cv2.Sobel(g, cv2.CV_32F, 0, 1, ksize=3)
-    size = (max(1, g.shape[1] // cell), max(1, g.shape[0] // cell))
+    gx = cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3)
+    size = (max(1, gray.shape[1] // cell), max(1, gray.shape[0] // cell))
     jxx = cv2.blur(cv2.resize(gx * gx, size, interpolation=cv2.INTER_AREA), (3, 3))
     jyy = cv2.blur(cv2.resize(gy * gy, size, interpolation=cv2.INTER_AREA), (3, 3))
     jxy = cv2.blur(cv2.resize(gx * gy, size, interpolation=cv2.INTER_AREA), (3, 3))
@@ -100,10 +99,12 @@ def bar_texture(gray: np.ndarray, cell: int = 4) -> list[CodeHit]:
     mask = ((coherence > 0.7) & (energy > _MIN_ENERGY)).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask)
     hits: list[CodeHit] = []
-    for i in range(1, count):
+    # Most components are specks: drop them in one vectorised step (a 12 MP photo has ~20k).
+    sizes = stats[1:]
+    big = np.flatnonzero((sizes[:, cv2.CC_STAT_AREA] >= 20)
+                         & (np.minimum(sizes[:, cv2.CC_STAT_WIDTH], sizes[:, cv2.CC_STAT_HEIGHT]) >= 4)) + 1
+    for i in big.tolist():
         x, y, w, h, area = (int(v) for v in stats[i])
-        if area < 20 or min(w, h) < 4:
-            continue
         sel = labels[y:y + h, x:x + w] == i
         consistency = np.hypot(d1[y:y + h, x:x + w][sel].sum(), d2[y:y + h, x:x + w][sel].sum()) / (
             mag[y:y + h, x:x + w][sel].sum() + 1e-3)
