@@ -90,6 +90,10 @@ class RapidOcrEngine:
             # rapidocr exposes no public per-stage API; these loaders build the two sessions.
             self._rec = engine._load_rec_model()
             self._det = engine._load_det_model()
+            # ...with onnxruntime's defaults, whose threads spin while waiting: next to the
+            # face network (another thread) that burns the cores the other work needs.
+            for stage, role in ((self._det, "det"), (self._rec, "rec")):
+                stage.session.session = _session(paths[role])
             # rapidocr's own logger would otherwise print warnings (never text, but noise).
             logging.getLogger("RapidOCR").setLevel(logging.ERROR)
 
@@ -129,6 +133,19 @@ class RapidOcrEngine:
             text = str(text).strip()
             lines.append(OcrLine(box.polygon, text, float(score), split_words(box.polygon, text, float(score))))
         return lines
+
+
+def _session(path: Path):
+    """An onnxruntime session like the face detector's: two threads that sleep, not spin,
+    while they wait (the cores are shared with the face network, the code scan and the UI)."""
+    import onnxruntime as ort
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 2
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    options.enable_cpu_mem_arena = False  # as rapidocr sets it: memory goes back after each photo
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
 def _tiles(img: np.ndarray):
