@@ -33,8 +33,8 @@ _MIN_ENERGY = 15000.0
 MAX_TEXTURE_CODES = 8
 # Pale-area search (labels, sheets): the closing kernel and the search window are shrunk
 # to at most these many pixels (see pale_area_around).
-_LABEL_MAX_KERNEL = 17.0
-_LABEL_WINDOW = 1000.0
+_PALE_MAX_KERNEL = 17.0
+_PALE_WINDOW = 1000.0
 _LABEL_MAX_GROWTH = 25
 
 
@@ -162,7 +162,7 @@ def pale_area_around(rgb: np.ndarray, box: tuple[float, float, float, float], *,
     x1, y1 = int(min(W, x + w + reach)), int(min(H, y + h + reach))
     if x1 - x0 < 2 or y1 - y0 < 2:
         return None
-    f = min(1.0, _LABEL_MAX_KERNEL / max(close, 1.0), _LABEL_WINDOW / max(x1 - x0, y1 - y0))
+    f = min(1.0, _PALE_MAX_KERNEL / max(close, 1.0), _PALE_WINDOW / max(x1 - x0, y1 - y0))
     window = whiteness(rgb[y0:y1, x0:x1])
     if f < 1.0:
         size = (max(1, round((x1 - x0) * f)), max(1, round((y1 - y0) * f)))

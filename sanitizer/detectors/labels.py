@@ -7,6 +7,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from .barcodes import whiteness
+
 WORK_SIDE = 1000
 MIN_AREA, MAX_AREA = 0.0004, 0.03     # of the picture
 MAX_CANDIDATES = 3                     # confirmations (an OCR detection each) per picture
@@ -18,7 +20,7 @@ def label_candidates(rgb: np.ndarray) -> list[tuple[float, float, float, float]]
     height, width = rgb.shape[:2]
     scale = min(1.0, WORK_SIDE / max(height, width))
     small = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else rgb
-    low = np.minimum(np.minimum(small[:, :, 0], small[:, :, 1]), small[:, :, 2])
+    low = whiteness(small)
     high = np.maximum(np.maximum(small[:, :, 0], small[:, :, 1]), small[:, :, 2])
     mask = ((low > 165) & ((high.astype(np.int16) - low) < 45)).astype(np.uint8)
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
