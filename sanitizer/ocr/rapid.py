@@ -110,15 +110,24 @@ class RapidOcrEngine:
         sy = rgb.shape[0] / bgr.shape[0]
         boxes: list[TextBox] = []
         for x0, y0, tile in _tiles(bgr):
-            result = self._det(tile)
-            if result.boxes is None:
-                continue
-            for quad, score in zip(result.boxes, result.scores):
+            quads, scores = self._detect_tile(tile)
+            for quad, score in zip(quads, scores):
                 pts = np.asarray(quad, dtype=np.float64) + (x0, y0)
                 pts[:, 0] *= sx
                 pts[:, 1] *= sy
                 boxes.append(TextBox(order_quad(pts), float(score)))
         return _dedupe(boxes)
+
+    def _detect_tile(self, bgr: np.ndarray):
+        """rapidocr's detector steps with our own input scaling: its normaliser works in
+        float64 and cost 13 ms a call; OpenCV's blob maker gives the same float32 input
+        ((pixel / 255 - 0.5) / 0.5, sides rounded to multiples of 32) in a fraction of that."""
+        h, w = bgr.shape[:2]
+        size = (max(32, int(round(w / 32) * 32)), max(32, int(round(h / 32) * 32)))
+        blob = cv2.dnn.blobFromImage(bgr, scalefactor=1 / 127.5, size=size, mean=(127.5, 127.5, 127.5))
+        preds = self._det.session(blob)
+        quads, scores = self._det.postprocess_op(preds, (h, w))
+        return (quads if len(quads) else []), scores
 
     # -- recognition -------------------------------------------------------------------
     def recognize(self, rgb: np.ndarray, boxes: Sequence[TextBox]) -> list[OcrLine]:
