@@ -128,8 +128,8 @@ def redact_yuv420(planes: tuple[np.ndarray, np.ndarray, np.ndarray], regions: li
     """Redact in place the Y, U and V planes of a yuv420p video frame (U and V at half size).
 
     The same regions and styles as apply_redactions, without turning the frame into RGB and
-    back (video: a third of the cost per frame). Each plane loses its detail: Y is blurred
-    or filled at full size, U and V with the region halved.
+    back, and on half the pixels (chroma is quarter size). Each plane loses its detail: Y is
+    blurred or filled at full size, U and V with the region halved.
     """
     luma, cb, cr = planes
     rng = np.random.default_rng(seed)
