@@ -85,16 +85,21 @@ def _fill(patch: np.ndarray, _rng: np.random.Generator) -> np.ndarray:
 _RENDERERS = {Style.FILL: _fill, Style.BLUR: _strong_blur, Style.PIXELATE: _pixelate}
 
 
-def redact_region(pixels: np.ndarray, region: Region, style: Style, rng: np.random.Generator) -> None:
-    """Redact one region in place."""
+def redact_region(pixels: np.ndarray, region: Region, style: Style, rng: np.random.Generator,
+                  fill: int | None = None) -> None:
+    """Redact one region in place, in an RGB(A) picture or in one plane of a video frame
+    (`fill` is then the plane's value for a solid fill)."""
     height, width = pixels.shape[:2]
     found = region_mask(region, width, height)
     if found is None:
         return
     mask, (x0, y0, x1, y1) = found
     patch = pixels[y0:y1, x0:x1]
-    rendered = _RENDERERS[style](np.ascontiguousarray(patch), rng)
-    if pixels.shape[2] == 4:
+    if style is Style.FILL and fill is not None:
+        rendered = np.full_like(patch, fill)
+    else:
+        rendered = _RENDERERS[style](np.ascontiguousarray(patch), rng)
+    if pixels.ndim == 3 and pixels.shape[2] == 4:
         rendered[..., 3] = patch[..., 3]  # keep transparency, destroy colour
     cv2.copyTo(rendered, mask.view(np.uint8), patch)
 
@@ -107,20 +112,6 @@ def _scaled(region: Region, factor: float) -> Region:
     x, y, w, h = region.box
     polygon = tuple((px * factor, py * factor) for px, py in region.polygon) if region.polygon else None
     return replace(region, box=(x * factor, y * factor, w * factor, h * factor), polygon=polygon)
-
-
-def _redact_plane(plane: np.ndarray, region: Region, style: Style, fill: int, rng: np.random.Generator) -> None:
-    height, width = plane.shape[:2]
-    found = region_mask(region, width, height)
-    if found is None:
-        return
-    mask, (x0, y0, x1, y1) = found
-    patch = plane[y0:y1, x0:x1]
-    if style is Style.FILL:
-        rendered = np.full_like(patch, fill)
-    else:
-        rendered = _RENDERERS[style](np.ascontiguousarray(patch), rng)
-    cv2.copyTo(rendered, mask.view(np.uint8), patch)
 
 
 def redact_yuv420(planes: tuple[np.ndarray, np.ndarray, np.ndarray], regions: list[Region],
@@ -137,10 +128,10 @@ def redact_yuv420(planes: tuple[np.ndarray, np.ndarray, np.ndarray], regions: li
         if not region.redacted:
             continue
         style = settings.style_for(region.kind.value)
-        _redact_plane(luma, region, style, _YUV_FILL[0], rng)
+        redact_region(luma, region, style, rng, fill=_YUV_FILL[0])
         half = _scaled(region, 0.5)
-        _redact_plane(cb, half, style, _YUV_FILL[1], rng)
-        _redact_plane(cr, half, style, _YUV_FILL[2], rng)
+        redact_region(cb, half, style, rng, fill=_YUV_FILL[1])
+        redact_region(cr, half, style, rng, fill=_YUV_FILL[2])
 
 
 def apply_redactions(pixels: np.ndarray, regions: list[Region], settings: Settings,
