@@ -10,7 +10,6 @@ is first checked to run to an end-of-image marker.
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import cv2
@@ -20,9 +19,9 @@ from PIL import Image
 from sanitizer import colour
 from sanitizer.formats.base import ImageParser
 from sanitizer.formats.content import JPEG
+from sanitizer.jpeg_segments import JpegSegmentWalk
 
 _RGB_FLAG = getattr(cv2, "IMREAD_COLOR_RGB", None)
-_NEXT_MARKER = re.compile(rb"\xff(?=[^\x00\xd0-\xd7\xff])")
 
 
 class JpegParser(ImageParser):
@@ -62,26 +61,7 @@ def decode_with_opencv(path: Path, size: tuple[int, int]) -> np.ndarray | None:
 
 def scan_is_complete(data: bytes) -> bool:
     """True when the first image's segments and scans run to an end-of-image marker."""
-    pos, end = 2, len(data)
-    while pos + 2 <= end:
-        if data[pos] != 0xFF:
-            return False
-        while pos < end and data[pos] == 0xFF:
-            pos += 1
-        if pos >= end:
-            return False
-        marker = data[pos]
-        pos += 1
-        if marker == 0xD9:
-            return True
-        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
-            continue
-        if pos + 2 > end:
-            return False
-        pos += int.from_bytes(data[pos:pos + 2], "big")
-        if marker == 0xDA:
-            found = _NEXT_MARKER.search(data, pos)
-            if found is None:
-                return False
-            pos = found.start()
-    return False
+    walk = JpegSegmentWalk(data, strict=False)
+    for _ in walk:
+        pass
+    return walk.reached_end_of_image
