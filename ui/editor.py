@@ -55,23 +55,30 @@ class ToggleCommand(_EditCommand):
         self._changed()
 
 
-class TrackToggleCommand(_EditCommand):
+class _DecisionsCommand(_EditCommand):
+    """A new decision for several Regions at once; undo puts each one's old decision back."""
+
+    def __init__(self, editor, text: str, regions: list[Region]) -> None:
+        super().__init__(editor, text)
+        self.regions = regions
+        self.before = [(r.decision, r.decided_by) for r in regions]
+
+    def undo(self) -> None:
+        for r, (decision, by) in zip(self.regions, self.before):
+            r.decision, r.decided_by = decision, by
+        self._changed()
+
+
+class TrackToggleCommand(_DecisionsCommand):
     """Video: hide <-> keep every Region of one track, so a face is treated the same in every frame."""
 
     def __init__(self, editor, regions: list[Region]) -> None:
-        super().__init__(editor, "keep track" if regions[0].redacted else "hide track")
-        self.regions = regions
-        self.before = [(r.decision, r.decided_by) for r in regions]
+        super().__init__(editor, "keep track" if regions[0].redacted else "hide track", regions)
         self.new = Decision.KEEP if regions[0].redacted else Decision.REDACT
 
     def redo(self) -> None:
         for r in self.regions:
             r.set_decision(self.new, DecidedBy.REVIEWER)
-        self._changed()
-
-    def undo(self) -> None:
-        for r, (decision, by) in zip(self.regions, self.before):
-            r.decision, r.decided_by = decision, by
         self._changed()
 
 
@@ -91,22 +98,15 @@ class SpanCommand(_EditCommand):
         self._changed()
 
 
-class ConsentCommand(_EditCommand):
+class ConsentCommand(_DecisionsCommand):
     """Keep a face because consent is on file (for a video: every Region of its track)."""
 
     def __init__(self, editor, regions: list[Region]) -> None:
-        super().__init__(editor, "consent on file")
-        self.regions = regions
-        self.before = [(r.decision, r.decided_by) for r in regions]
+        super().__init__(editor, "consent on file", regions)
 
     def redo(self) -> None:
         for r in self.regions:
             r.mark_consent()
-        self._changed()
-
-    def undo(self) -> None:
-        for r, (decision, by) in zip(self.regions, self.before):
-            r.decision, r.decided_by = decision, by
         self._changed()
 
 
