@@ -6,11 +6,9 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 
 from sanitizer.regions import DecidedBy, Decision, Kind, Plan, Region, Shape
-from sanitizer.settings import Settings
 from ui.canvas import Mode
-from ui.editor import EditorWidget
 
-from ui_support import plain_photo, widget_point
+from ui_support import open_editor, plain_photo, widget_point
 
 W, H = 400, 300
 
@@ -22,13 +20,7 @@ def editor(qtbot, tmp_path):
         Region(Kind.FACE, (40.0, 40.0, 80.0, 80.0), score=0.9, reason="face"),
         Region(Kind.TEXT, (200.0, 180.0, 140.0, 50.0), score=0.8, reason="MRN pattern"),
     ])
-    widget = EditorWidget(Settings())
-    qtbot.addWidget(widget)
-    widget.resize(1100, 760)
-    widget.show()
-    qtbot.waitExposed(widget)
-    widget.set_item(1, plan, "photo.png")
-    qtbot.waitUntil(lambda: widget.canvas.image_size == (W, H), timeout=10_000)
+    widget = open_editor(qtbot, plan, "photo.png", 1, (1100, 760), 10_000)
     widget.plan_for_test = plan
     return widget
 

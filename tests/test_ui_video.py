@@ -8,10 +8,8 @@ import pytest
 from PySide6.QtCore import Qt
 
 from sanitizer.regions import DecidedBy, Decision, Kind, Plan, Region
-from sanitizer.settings import Settings
-from ui.editor import EditorWidget
 
-from ui_support import widget_point
+from ui_support import open_editor, widget_point
 
 av = pytest.importorskip("av")
 
@@ -53,13 +51,7 @@ def video_editor(qtbot, tmp_path):
     other = Region(Kind.FACE, (200.0, 120.0, 50.0, 50.0), track_id=2, frame_span=(5, 20))
     plan = Plan(source=clip, media="video", width=W, height=H, frame_count=FRAMES, fps=float(FPS),
                 regions=[*track, other])
-    editor = EditorWidget(Settings())
-    qtbot.addWidget(editor)
-    editor.resize(1100, 800)
-    editor.show()
-    qtbot.waitExposed(editor)
-    editor.set_item(7, plan, "clip.mp4")
-    qtbot.waitUntil(lambda: editor.canvas.image_size == (W, H), timeout=20_000)
+    editor = open_editor(qtbot, plan, "clip.mp4", 7, (1100, 800), 20_000)
     editor.test_plan = plan
     return editor
 

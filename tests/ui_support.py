@@ -77,3 +77,17 @@ def wait_for_analysis(qtbot, window: MainWindow) -> None:
 def widget_point(canvas, x: float, y: float) -> QPoint:
     """An image coordinate as a point on the canvas widget."""
     return canvas.to_widget(QPointF(x, y)).toPoint()
+
+
+def open_editor(qtbot, plan, name: str, item: int, size: tuple[int, int], timeout_ms: int):
+    """A shown EditorWidget with `plan` loaded, once its canvas holds the picture."""
+    from sanitizer.settings import Settings
+    from ui.editor import EditorWidget
+    editor = EditorWidget(Settings())
+    qtbot.addWidget(editor)
+    editor.resize(*size)
+    editor.show()
+    qtbot.waitExposed(editor)
+    editor.set_item(item, plan, name)
+    qtbot.waitUntil(lambda: editor.canvas.image_size == (plan.width, plan.height), timeout=timeout_ms)
+    return editor
