@@ -17,7 +17,6 @@ import os
 import statistics
 import sys
 import time
-from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from sanitizer import netguard  # noqa: E402
+from stopwatch import Stopwatch  # noqa: E402
 
 netguard.install()
 
@@ -60,25 +60,6 @@ def load_12mp(path: Path) -> np.ndarray:
     return np.asarray(img.resize(SIZE, Image.BICUBIC))
 
 
-class StageClock:
-    """Wraps callables so their time is added to a named stage."""
-
-    def __init__(self) -> None:
-        self.totals: dict[str, float] = defaultdict(float)
-
-    def wrap(self, owner, attr: str, stage: str) -> None:
-        original = getattr(owner, attr)
-
-        def timed(*args, **kwargs):
-            start = time.perf_counter()
-            try:
-                return original(*args, **kwargs)
-            finally:
-                self.totals[stage] += time.perf_counter() - start
-
-        setattr(owner, attr, timed)
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--count", type=int, default=6)
@@ -89,7 +70,7 @@ def main(argv=None) -> int:
         return 0
     settings = Settings(preset=Preset(a.preset))
     photos = pick_photos(a.count + 1)
-    clock = StageClock()
+    clock = Stopwatch()
 
     start = time.perf_counter()
     detectors = registry.build_detectors(settings)
@@ -102,14 +83,14 @@ def main(argv=None) -> int:
     from sanitizer.detectors import barcodes, screens, text_scene
     from sanitizer.ocr import get_engine
     engine = get_engine(settings.ocr_engine)
-    clock.wrap(engine, "detect", "OCR text detection")
-    clock.wrap(engine, "recognize", "OCR recognition")
-    clock.wrap(barcodes, "decode_codes", "codes: zxing decode")
-    clock.wrap(barcodes, "bar_texture", "codes: bar texture")
-    clock.wrap(screens, "_find_quads", "screen outlines")
+    clock.patch(engine, "detect", "OCR text detection")
+    clock.patch(engine, "recognize", "OCR recognition")
+    clock.patch(barcodes, "decode_codes", "codes: zxing decode")
+    clock.patch(barcodes, "bar_texture", "codes: bar texture")
+    clock.patch(screens, "_find_quads", "screen outlines")
     for d in detectors:
         if d.name not in ("phi_text", "barcodes", "screens"):
-            clock.wrap(d, "detect", f"detector {d.name}")
+            clock.patch(d, "detect", f"detector {d.name}")
     del text_scene
 
     times, cpus = [], []
@@ -129,7 +110,7 @@ def main(argv=None) -> int:
     print("where the time goes (share of all analysis time; the code scan runs on its own thread, "
           "beside the face network, so stages overlap):")
     accounted = 0.0
-    for stage, seconds in sorted(clock.totals.items(), key=lambda kv: -kv[1]):
+    for stage, seconds in sorted(clock.seconds.items(), key=lambda kv: -kv[1]):
         background = stage.startswith("codes:")
         if not background:
             accounted += seconds

@@ -18,7 +18,6 @@ import os
 import sys
 import tempfile
 import time
-from collections import defaultdict
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -26,6 +25,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
 from sanitizer import netguard  # noqa: E402
+from stopwatch import Stopwatch  # noqa: E402
 
 netguard.install()
 
@@ -39,24 +39,6 @@ from sanitizer.video.frame_detect import video_detector  # noqa: E402
 from video_fixtures import Shot, long_shots, write_clip  # noqa: E402
 
 SIZES = {"720": (1280, 720), "1080": (1920, 1080)}
-
-
-class Stopwatch:
-    """Wall time per named stage, collected by wrapping the engine's functions."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = defaultdict(float)
-        self.calls: dict[str, int] = defaultdict(int)
-
-    def wrap(self, name: str, fn):
-        def timed(*args, **kwargs):
-            t0 = time.perf_counter()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                self.seconds[name] += time.perf_counter() - t0
-                self.calls[name] += 1
-        return timed
 
 
 def scaled_shots(seconds: float) -> list[Shot]:
