@@ -23,7 +23,7 @@ CLASSES = {62: "tv", 63: "laptop", 67: "cell phone"}
 IMAGE_EXT = {".jpg", ".jpeg", ".png"}
 
 
-def score(orig: Path, out: Path) -> dict:
+def score(orig: Path, out: Path, per_box: bool = False) -> dict:
     images = sorted(p for p in orig.iterdir() if p.suffix.lower() in IMAGE_EXT)
     labelled = []
     for img in images:
@@ -49,6 +49,9 @@ def score(orig: Path, out: Path) -> dict:
             hidden = False
             if yo is not None and yo.shape == yi.shape and x1 > x0 and y1 > y0:
                 hidden = is_hidden(region_metrics(yi[y0:y1, x0:x1], yo[y0:y1, x0:x1]))
+            if per_box:
+                print(f"  {'hidden' if hidden else 'MISSED'}  {img.name}  {CLASSES[cls]:<10} "
+                      f"x={x0} y={y0} {x1 - x0}x{y1 - y0} of {W}x{H}")
             c = counts[CLASSES[cls]]
             c[0] += int(hidden)
             c[1] += 1
@@ -67,8 +70,9 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--orig", required=True, type=Path)
     ap.add_argument("--out", required=True, type=Path)
+    ap.add_argument("--per-box", action="store_true", help="print every screen box and whether it is hidden")
     a = ap.parse_args(argv)
-    print(json.dumps(score(a.orig, a.out)))
+    print(json.dumps(score(a.orig, a.out, a.per_box)))
     return 0
 
 

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import logging
 
+import cv2
 import numpy as np
 import pytest
 
 from phi_fixtures import fraction_inside, screen_photo, text_image
 from sanitizer.detectors import build_detectors, run_detectors
 from sanitizer.detectors.phi_text import PhiTextDetector
-from sanitizer.detectors.screens import ScreenDetector
+from sanitizer.detectors.screens import ScreenDetector, find_quads
 from sanitizer.detectors.text_scene import analyse_scene
 from sanitizer.regions import Kind
 from sanitizer.settings import Preset, Settings
@@ -101,6 +102,22 @@ def test_screen_without_text_only_under_strict():
     strict = ScreenDetector().detect(rgb, Settings(preset=Preset.STRICT))
     assert strict and strict[0].kind is Kind.SCREEN
     assert fraction_inside((330, 230, 540, 320), strict) > 0.95
+
+
+def test_an_angled_monitor_crossed_by_faint_lines_is_one_screen():
+    """Faint lines (a window frame, a cable, a reflection) cross an angled monitor. Their
+    edges cut its panel into pieces and tie its bezel to the wall at the weaker edge levels;
+    the strong bezel-to-panel edge must still give the whole panel as one outline."""
+    rgb = np.full((800, 1200, 3), 150, np.uint8)
+    cv2.fillConvexPoly(rgb, np.array([[420, 180], [860, 240], [840, 640], [400, 600]], np.int32), (75, 75, 75))
+    panel = np.array([[440, 205], [835, 258], [818, 615], [422, 580]], np.int32)
+    cv2.fillConvexPoly(rgb, panel, (165, 175, 195))
+    for a, b in (((640, 0), (600, 799)), ((0, 430), (1199, 380)), ((0, 100), (1199, 700))):
+        cv2.line(rgb, a, b, (110, 110, 110), 3)
+    whole = [q for q in find_quads(rgb) if q.screen_like
+             and all(cv2.pointPolygonTest(np.asarray(q.polygon, np.float32), (float(x), float(y)), True) >= -6
+                     for x, y in panel)]
+    assert whole, "the panel was found only in pieces"
 
 
 @pytest.mark.parametrize("preset", [Preset.STANDARD, Preset.STRICT])

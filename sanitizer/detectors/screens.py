@@ -85,8 +85,10 @@ def _find_quads(rgb: np.ndarray) -> list[ScreenQuad]:
 
 def _candidate_contours(gray: np.ndarray):
     """Outlines from edges (a bezel's border) and from very dark or very bright areas
-    (a panel that is off, or lit and white)."""
-    for low, high in ((30, 90), (60, 180)):
+    (a panel that is off, or lit and white). The strictest edge level keeps only strong
+    edges, such as a dark bezel against a lit panel, so a panel whose faint content edges
+    join its outline to the wall behind it still comes out as one quad."""
+    for low, high in ((30, 90), (60, 180), (100, 250)):
         edges = cv2.dilate(cv2.Canny(gray, low, high), np.ones((3, 3), np.uint8))
         yield cv2.findContours(edges, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)[0]
     kernel = np.ones((5, 5), np.uint8)
