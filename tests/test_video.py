@@ -22,7 +22,7 @@ from sanitizer.video.tracking import (LOST_REASON, TrackParams, build_track_regi
 from sanitizer.video.verify import Expected, verify_output
 from sanitizer.video.video_io import probe
 
-from video_fixtures import DIRTY_TAGS, is_hidden, short_shots, unhidden_frames, write_clip
+from video_fixtures import DIRTY_TAGS, Photo, Shot, is_hidden, short_shots, unhidden_frames, write_clip
 
 REPO = Path(__file__).resolve().parents[1]
 FACES_ONLY = Settings(text=False, barcodes=False, screens=False)
@@ -122,6 +122,32 @@ def test_every_known_face_is_hidden_in_every_frame(cleaned_clip):
     failing, with_faces, frames = unhidden_frames(source, dest, truth, min_visible=0.5)
     assert with_faces == len(truth)  # every frame of this clip shows faces
     assert failing == 0, f"faces visible in frames {frames}"
+
+
+def test_wristband_and_screen_are_hidden_in_every_frame(tmp_path):
+    """PHI in a moving picture: a pan over a patient's wristband label, a cut, then a zoom
+    on a monitor showing a patient banner. The label and the screen's panel must be hidden
+    in every frame, between PHI keyframes too (all detectors, Standard preset)."""
+    if not (REPO / "models" / "centerface.onnx").exists():
+        pytest.skip("models/centerface.onnx is absent (run models/fetch_models.py)")
+    from phi_fixtures import screen_photo, wristband_photo
+
+    band, (lx, ly, lw, lh) = wristband_photo()
+    band = np.ascontiguousarray(band[100:1000, 0:1600])        # 16:9 around the arm
+    screen, (sx, sy, sw, sh) = screen_photo()
+    pics = (Photo(band, [(lx, ly - 100, lw, lh)]), Photo(screen, [(sx + 30, sy + 30, sw - 60, sh - 100)]))
+    shots = [Shot(0, 45, (0, 0, 1600, 900), (320, 80, 1280, 720)),
+             Shot(1, 45, (0, 50, 1600, 900), (200, 120, 1120, 630))]
+    source = tmp_path / "ward.mp4"
+    truth = write_clip(source, shots, pics=pics, audio=False)
+    settings = Settings()
+    plan = analyse_video(source, settings)
+    assert {r.kind for r in plan.regions} >= {Kind.WRISTBAND, Kind.SCREEN}
+    dest = tmp_path / "ward_clean.mp4"
+    clean_video(plan, dest, settings)
+    failing, with_boxes, frames = unhidden_frames(source, dest, truth, min_visible=0.5)
+    assert with_boxes == len(truth)
+    assert failing == 0, f"PHI visible in frames {frames}"
 
 
 def test_plan_describes_tracks_for_the_timeline(cleaned_clip):

@@ -105,9 +105,9 @@ class Face:
     visible: float    # share of the whole face box that is inside the frame
 
 
-def render_frames(shots: list[Shot], width: int, height: int):
-    """Yield (rgb frame, [Face]) for every frame of the shots."""
-    pics = photos()
+def render_frames(shots: list[Shot], width: int, height: int, pics: tuple[Photo, ...] | None = None):
+    """Yield (rgb frame, [Face]) for every frame of the shots (over `pics`, default photos())."""
+    pics = pics or photos()
     for shot in shots:
         photo = pics[shot.photo]
         for i in range(shot.frames):
@@ -141,10 +141,11 @@ DIRTY_TAGS = {
 
 
 def write_clip(path: Path, shots: list[Shot], width: int = 1280, height: int = 720, fps: int = 30,
-               audio: bool = True, rotation: int | None = None) -> list[list[Face]]:
-    """Write a dirty clip (MOV or MP4 by suffix); returns the face boxes of each frame
-    in display pixels. `rotation` stores the frames turned and a display matrix that
-    turns them back (like a phone filming upright)."""
+               audio: bool = True, rotation: int | None = None,
+               pics: tuple[Photo, ...] | None = None) -> list[list[Face]]:
+    """Write a dirty clip (MOV or MP4 by suffix); returns the known boxes (faces, or the
+    boxes of `pics`) of each frame in display pixels. `rotation` stores the frames turned
+    and a display matrix that turns them back (like a phone filming upright)."""
     path = Path(path)
     fmt = "mov" if path.suffix.lower() == ".mov" else "mp4"
     out = av.open(str(path), mode="w", format=fmt,
@@ -167,7 +168,7 @@ def write_clip(path: Path, shots: list[Shot], width: int = 1280, height: int = 7
         sound.layout = "stereo"
     truth: list[list[Face]] = []
     samples = 0
-    for index, (frame, boxes) in enumerate(render_frames(shots, width, height)):
+    for index, (frame, boxes) in enumerate(render_frames(shots, width, height, pics)):
         truth.append(boxes)
         stored = frame
         if rotation == 90:
