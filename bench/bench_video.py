@@ -9,7 +9,7 @@ is needed. CPU seconds are printed too: the machine is shared, and wall time alo
 mixes in the other users' load.
 
     .venv/bin/python bench/bench_video.py [--seconds 10] [--sizes 720,1080] [--all-detectors]
-        [--face-every 4] [--preset veryfast]
+        [--face-every 4] [--phi-every 15] [--preset veryfast]
 """
 from __future__ import annotations
 
@@ -100,14 +100,15 @@ def main() -> int:
     ap.add_argument("--all-detectors", action="store_true", help="text, codes and screens too")
     ap.add_argument("--face-every", type=int, default=VideoOptions.face_every)
     ap.add_argument("--face-long-side", type=int, default=VideoOptions.face_long_side)
+    ap.add_argument("--phi-every", type=int, default=VideoOptions.phi_every)
     ap.add_argument("--preset", default=EncoderSettings.preset)
     a = ap.parse_args()
     settings = Settings() if a.all_detectors else Settings(text=False, barcodes=False, screens=False)
-    options = VideoOptions(face_every=a.face_every, face_long_side=a.face_long_side)
+    options = VideoOptions(face_every=a.face_every, face_long_side=a.face_long_side, phi_every=a.phi_every)
     encoder = EncoderSettings(preset=a.preset)
     targets = {"720": 15.0, "1080": 8.0}
     print(f"settings: {'all detectors' if a.all_detectors else 'faces only'}, faces every "
-          f"{options.face_every} frames at {options.face_long_side} px, x264 preset {encoder.preset}"
+          f"{options.face_every} frames at {options.face_long_side} px, PHI every {options.phi_every}, x264 preset {encoder.preset}"
           "; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory(prefix="bench_video_") as tmp:

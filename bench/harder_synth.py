@@ -6,6 +6,10 @@ steeper angles, motion blur, double JPEG). This script degrades the dev half the
 so that robustness can be measured before acceptance:
 
     python bench/harder_synth.py OUT_DIR [--scale 0.7] [--blur 5] [--sets wristbands,charts,screens]
+        [--long-side 1280]
+
+--long-side scales every photo to that long side instead (1280: the size of a 720p video
+frame, to measure the PHI detectors as they run on video keyframes).
 
 For each photo: downscale by --scale (smaller text), a motion blur of --blur pixels at a
 random angle, then JPEG quality 75 and again 85 (double compression). The ground-truth JSON
@@ -64,6 +68,7 @@ def main(argv=None) -> int:
     ap.add_argument("out", type=Path)
     ap.add_argument("--scale", type=float, default=0.7)
     ap.add_argument("--blur", type=int, default=5)
+    ap.add_argument("--long-side", type=int, default=0, help="scale to this long side instead of --scale")
     ap.add_argument("--sets", default="wristbands,charts,screens")
     a = ap.parse_args(argv)
     if not SYNTH.is_dir():
@@ -80,13 +85,14 @@ def main(argv=None) -> int:
         for gt_path in sorted(src.glob("*.json")):
             gt = json.loads(gt_path.read_text(encoding="utf-8"))
             rgb = np.asarray(Image.open(src / gt["image"]).convert("RGB"))
-            size = (round(rgb.shape[1] * a.scale), round(rgb.shape[0] * a.scale))
+            scale = a.long_side / max(rgb.shape[:2]) if a.long_side else a.scale
+            size = (round(rgb.shape[1] * scale), round(rgb.shape[0] * scale))
             small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
             small = motion_blur(small, a.blur, float(rng.uniform(0, 180)))
             (dst / gt["image"]).write_bytes(double_jpeg(small))
             gt["width"], gt["height"] = size
             for key in ("phi_boxes", "nonphi_text_boxes", "regions"):
-                gt[key] = [_scale_entry(e, a.scale) for e in gt.get(key, [])]
+                gt[key] = [_scale_entry(e, scale) for e in gt.get(key, [])]
             (dst / gt_path.name).write_text(json.dumps(gt), encoding="utf-8")
             count += 1
         print(f"{name}: {count} photos -> {dst}")
