@@ -155,6 +155,31 @@ def test_a_sheet_is_hidden_whole_with_its_letterhead():
     assert all(r.box[2] * r.box[3] < 1.3 * (x1 - x0) * (y1 - y0) for r in docs)  # not the curtain
 
 
+def test_the_sheet_around_a_sparse_table_is_found():
+    """A table block that is mostly blank paper (short entries in wide columns, thin print,
+    slightly blurred): its print is well under a tenth of the block, and the sheet search
+    must still tell print from paper and return the whole sheet."""
+    import cv2
+    from sanitizer.detectors.barcodes import pale_area_around
+    from sanitizer.detectors.phi_text import _SHEET_CLOSE, _SHEET_INK_PERCENTILE, _SHEET_MAX_GROWTH
+    rgb = np.full((2400, 1800, 3), 45, np.uint8)
+    rgb[300:2100, 250:1550] = 244                                   # the sheet
+    block = (400, 900, 950, 620)
+    for k in range(9):                                              # three short entries a row
+        for x in (400, 800, 1200):
+            cv2.putText(rgb, "01/11", (x, 930 + 70 * k), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (30, 30, 30), 1)
+    rgb = cv2.GaussianBlur(rgb, (0, 0), 1.0)
+    x, y, w, h = block
+    ink = float((rgb[y:y + h, x:x + w].min(axis=2) < 150).mean())
+    assert ink < 0.05
+    pad = 0.8 * 25
+    sheet = pale_area_around(rgb, block, reach=3 * max(w, h), close=_SHEET_CLOSE * pad,
+                             max_growth=_SHEET_MAX_GROWTH, ink_percentile=_SHEET_INK_PERCENTILE)
+    assert sheet is not None
+    sx, sy, sw, sh = sheet
+    assert sx <= 270 and sy <= 320 and sx + sw >= 1530 and sy + sh >= 2080
+
+
 def test_small_print_merged_on_the_overview_is_looked_at_closer():
     """A label with 11 px, slightly blurred print, held at an angle, on a large photo: its
     lines merge into one blob on the overview, which neither reads nor groups; the closer

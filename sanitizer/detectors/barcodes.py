@@ -31,6 +31,10 @@ _MAX_DECODE_PIXELS = 8_000_000
 # Bars are high-contrast: their mean squared Sobel response is far above print on paper.
 _MIN_ENERGY = 15000.0
 MAX_TEXTURE_CODES = 8
+_ORIENTATION_BANDS = 8
+_BAR_WINDOW = 25   # profile samples (12 px) the local mean of a bar profile is taken over
+_BLURRED_MIN_CORR = 0.8
+_MIN_ALIGNED = 0.85      # bar patch: coherence of its summed structure tensor  # bar profile: row correlation required to count bars locally
 # Pale-area search (labels, sheets): the closing kernel and the search window are shrunk
 # to at most these many pixels (see pale_area_around).
 _PALE_MAX_KERNEL = 17.0
@@ -85,6 +89,9 @@ def bar_texture(gray: np.ndarray, cell: int = 4) -> list[CodeHit]:
 
     The structure tensor is averaged over cell x cell blocks: bars give strong gradients that
     all point one way (coherence near 1), printed text gives strong gradients in many directions.
+    Cells are grouped per orientation band, and gaps of a cell closed within a band: inside a
+    wide bar there is no gradient, so a large code would otherwise fall apart into slivers,
+    and closing across bands would weld it to the print beside it.
     """
     gx = cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3)
@@ -96,7 +103,30 @@ def bar_texture(gray: np.ndarray, cell: int = 4) -> list[CodeHit]:
     d1, d2 = jxx - jyy, 2 * jxy
     mag = np.sqrt(d1 * d1 + d2 * d2)
     coherence = mag / (energy + 1e-3)
-    mask = ((coherence > 0.7) & (energy > _MIN_ENERGY)).astype(np.uint8)
+    barred = (coherence > 0.7) & (energy > _MIN_ENERGY)
+    angle = 0.5 * np.arctan2(d2, d1)
+    close = np.ones((5, 5), np.uint8)
+    hits: list[CodeHit] = []
+    for band in range(_ORIENTATION_BANDS):
+        centre = -np.pi / 2 + band * np.pi / _ORIENTATION_BANDS
+        off = np.abs((angle - centre + np.pi / 2) % np.pi - np.pi / 2)
+        # Bands as wide as their spacing on each side: every orientation is in two bands,
+        # so a code at a band's edge is still whole in the next one.
+        mask = cv2.morphologyEx((barred & (off <= np.pi / _ORIENTATION_BANDS)).astype(np.uint8),
+                                cv2.MORPH_CLOSE, close)
+        hits += _bar_components(gray, mask, barred, energy, d1, d2, mag, coherence, cell)
+    hits.sort(key=lambda h: -h.strength)
+    kept: list[CodeHit] = []
+    for hit in hits:  # one code seen in two bands: keep the stronger sighting
+        if not _covered(hit, kept):
+            kept.append(hit)
+    return kept
+
+
+def _bar_components(gray, mask, barred, energy, d1, d2, mag, coherence, cell: int) -> list[CodeHit]:
+    """Bar codes among the components of one orientation band's `mask`. The orientation
+    checks count every strong cell in the component's area, whatever its band: print has
+    strokes of many orientations there, bars have one."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask)
     hits: list[CodeHit] = []
     # Most components are specks: drop them in one vectorised step (a 12 MP photo has ~20k).
@@ -105,10 +135,15 @@ def bar_texture(gray: np.ndarray, cell: int = 4) -> list[CodeHit]:
                          & (np.minimum(sizes[:, cv2.CC_STAT_WIDTH], sizes[:, cv2.CC_STAT_HEIGHT]) >= 4)) + 1
     for i in big.tolist():
         x, y, w, h, area = (int(v) for v in stats[i])
-        sel = labels[y:y + h, x:x + w] == i
-        consistency = np.hypot(d1[y:y + h, x:x + w][sel].sum(), d2[y:y + h, x:x + w][sel].sum()) / (
-            mag[y:y + h, x:x + w][sel].sum() + 1e-3)
-        if consistency < 0.7:
+        cut = (slice(y, y + h), slice(x, x + w))
+        sel = labels[cut] == i
+        oriented = sel & barred[cut]
+        consistency = np.hypot(d1[cut][oriented].sum(), d2[cut][oriented].sum()) / (mag[cut][oriented].sum() + 1e-3)
+        # The structure tensor summed over every strong cell in the area, oriented or not:
+        # near 1 for bars; print (curves, crossings) pulls it down.
+        strong = sel & (energy[cut] > _MIN_ENERGY)
+        aligned = np.hypot(d1[cut][strong].sum(), d2[cut][strong].sum()) / (energy[cut][strong].sum() + 1e-3)
+        if consistency < 0.7 or aligned < _MIN_ALIGNED:
             continue
         pts = (np.column_stack(np.nonzero(sel)[::-1]) + (x, y)).astype(np.float32)
         rect = cv2.minAreaRect(pts)
@@ -116,13 +151,12 @@ def bar_texture(gray: np.ndarray, cell: int = 4) -> list[CodeHit]:
         if area / max(rw * rh, 1.0) < 0.5:
             continue
         corners = cv2.boxPoints(rect) * cell
-        theta = 0.5 * float(np.arctan2(d2[y:y + h, x:x + w][sel].sum(), d1[y:y + h, x:x + w][sel].sum()))
+        theta = 0.5 * float(np.arctan2(d2[cut][sel].sum(), d1[cut][sel].sum()))
         if not bar_profile(gray, corners, theta):
             continue
         polygon = tuple((float(px), float(py)) for px, py in corners)
-        strength = float(area * consistency * float(np.mean(coherence[y:y + h, x:x + w][sel])))
+        strength = float(area * consistency * float(np.mean(coherence[cut][sel])))
         hits.append(CodeHit(polygon, "barcode", False, strength))
-    hits.sort(key=lambda h: -h.strength)
     return hits
 
 
@@ -145,16 +179,18 @@ def label_around(rgb: np.ndarray, code_box: tuple[float, float, float, float]) -
 
 
 def pale_area_around(rgb: np.ndarray, box: tuple[float, float, float, float], *, reach: float,
-                     close: float, max_growth: float, max_sides: int = 2) -> tuple[float, float, float, float] | None:
+                     close: float, max_growth: float, max_sides: int = 2,
+                     ink_percentile: float = 10) -> tuple[float, float, float, float] | None:
     """The white or pale connected area (a label, a sheet of paper) that print in `box` sits on.
 
     Pale in `whiteness` means close to the paper level measured in the box and its margin;
     the dark print inside is closed into the paper with a kernel of `close` pixels. The
     search window reaches `reach` pixels past the box. The area is rejected (None) when it
     is more than `max_growth` times the box, or touches more than `max_sides` sides of the
-    window (it runs off into a white background). The window is shrunk so the kernel and
-    the window stay small: an outline needs no fine detail, and at full size a long text
-    line on a 12 MP photo made this a 0.3 s step.
+    window (it runs off into a white background). The print's level is the box's
+    `ink_percentile`: a code is half ink, a sparse table on a sheet far less. The window
+    is shrunk so the kernel and the window stay small: an outline needs no fine detail, and
+    at full size a long text line on a 12 MP photo made this a 0.3 s step.
     """
     x, y, w, h = box
     H, W = rgb.shape[:2]
@@ -176,7 +212,7 @@ def pale_area_around(rgb: np.ndarray, box: tuple[float, float, float, float], *,
     # Paper from the print and its margin: a small or blurred code alone holds little white.
     g = int(0.5 * min(cw, ch))
     paper = float(np.percentile(window[max(cy0 - g, 0):cy0 + ch + g, max(cx0 - g, 0):cx0 + cw + g], 90))
-    ink = float(np.percentile(core, 10))
+    ink = float(np.percentile(core, ink_percentile))
     if paper - ink < 40:
         return None
     bright = (window >= paper - 0.3 * (paper - ink)).astype(np.uint8)
@@ -205,7 +241,9 @@ def bar_profile(gray: np.ndarray, corners: np.ndarray, theta: float) -> bool:
     rel = corners - center
     t_half = float(np.abs(rel @ across).max())
     s_half = float(np.abs(rel @ along).max())
-    if t_half < 8:
+    # Too few samples to count bars, or bars far shorter than the code is wide: a line of
+    # print smeared along its strokes, not a code (1D codes are at most ~8 times as wide).
+    if t_half < 8 or s_half < t_half / 8:
         return False
     ts = np.arange(-t_half, t_half, 0.5, dtype=np.float32)
     offsets = np.linspace(-0.4, 0.4, 5) * s_half
@@ -225,13 +263,41 @@ def bar_profile(gray: np.ndarray, corners: np.ndarray, theta: float) -> bool:
     profile = np.mean(rows, axis=0)
     if float(profile.max() - profile.min()) < 20:
         return False
-    binary = profile > (profile.max() + profile.min()) / 2
-    edges = np.flatnonzero(np.diff(binary.astype(np.int8)))
+    if _varied_bars(np.flatnonzero(np.diff((profile > (profile.max() + profile.min()) / 2).astype(np.int8)))):
+        return True
+    # Under motion blur thin bars and spaces keep their shape but lose contrast next to the
+    # wide ones and the quiet zone, so one threshold for the whole profile sees only the
+    # widest bars: count them against the local mean instead. That also finds bar-like
+    # runs of print, so only for bars that run almost perfectly straight through the patch
+    # and are not much shorter than the code is wide (a line of text is long and low).
+    if outer < _BLURRED_MIN_CORR or inner < _BLURRED_MIN_CORR or s_half < 0.2 * t_half:
+        return False
+    return _varied_bars(_bar_edges(profile))
+
+
+def _varied_bars(edges: np.ndarray) -> bool:
+    """Many bar edges, with bars and spaces of varied widths (stripes are even)."""
     if len(edges) < 12:
         return False
     runs = np.diff(edges).astype(np.float32)
-    variation = float(runs.std() / (runs.mean() + 1e-6))
-    return variation >= 0.25
+    return float(runs.std() / (runs.mean() + 1e-6)) >= 0.25
+
+
+def _bar_edges(profile: np.ndarray) -> np.ndarray:
+    """Where the profile (sampled every half pixel) crosses its local mean by a margin,
+    with hysteresis: from bar to space or back."""
+    local = cv2.blur(profile.reshape(1, -1), (_BAR_WINDOW, 1), borderType=cv2.BORDER_REPLICATE).ravel()
+    detail = profile - local
+    margin = 0.08 * float(profile.max() - profile.min())
+    state = np.zeros(len(profile), np.int8)
+    state[detail > margin] = 1
+    state[detail < -margin] = -1
+    # Carry the last firm state through the undecided samples (hysteresis).
+    firm = np.flatnonzero(state)
+    if len(firm) == 0:
+        return firm
+    held = state[firm][np.maximum(np.searchsorted(firm, np.arange(len(state)), side="right") - 1, 0)]
+    return np.flatnonzero(np.diff(held))
 
 
 @dataclass

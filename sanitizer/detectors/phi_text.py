@@ -19,6 +19,7 @@ _GROUP_MARGIN = 0.8     # of the median line height around a label or document
 # gaps and short blank runs) and is at most this many times the text block's area.
 _SHEET_CLOSE = 4.0
 _SHEET_MAX_GROWTH = 20.0
+_SHEET_INK_PERCENTILE = 1  # a table's print covers far less of its block than 10 %
 
 
 def _grow(box: tuple[float, float, float, float], pad: float) -> tuple[float, float, float, float]:
@@ -70,7 +71,7 @@ def _group_region(rgb: np.ndarray, scene: TextScene, group: Group) -> Region:
     if page is None:  # no outline seen: the paper itself, a pale area around the print
         gx, gy, gw, gh = group.box
         page = pale_area_around(rgb, group.box, reach=3 * max(gw, gh), close=_SHEET_CLOSE * pad,
-                                max_growth=_SHEET_MAX_GROWTH)
+                                max_growth=_SHEET_MAX_GROWTH, ink_percentile=_SHEET_INK_PERCENTILE)
     if page is not None:  # hide the whole sheet: letterhead and footer too
         x0, y0 = min(box[0], page[0]), min(box[1], page[1])
         x1, y1 = max(box[0] + box[2], page[0] + page[2]), max(box[1] + box[3], page[1] + page[3])
