@@ -89,9 +89,10 @@ def bar_texture(gray: np.ndarray, cell: int = 4) -> list[CodeHit]:
 
     The structure tensor is averaged over cell x cell blocks: bars give strong gradients that
     all point one way (coherence near 1), printed text gives strong gradients in many directions.
-    Cells are grouped per orientation band, and gaps of a cell closed within a band: inside a
-    wide bar there is no gradient, so a large code would otherwise fall apart into slivers,
-    and closing across bands would weld it to the print beside it.
+    Inside a wide bar or space there is no gradient, so gaps are closed, or a large code falls
+    apart into slivers; and closed per orientation band, or a code is welded to the print
+    beside it. The bands are only split where oriented cells form an area big enough to
+    hold a code (a 12 MP photo has thousands of specks).
     """
     gx = cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3)
@@ -103,18 +104,28 @@ def bar_texture(gray: np.ndarray, cell: int = 4) -> list[CodeHit]:
     d1, d2 = jxx - jyy, 2 * jxy
     mag = np.sqrt(d1 * d1 + d2 * d2)
     coherence = mag / (energy + 1e-3)
-    barred = (coherence > 0.7) & (energy > _MIN_ENERGY)
-    angle = 0.5 * np.arctan2(d2, d1)
+    tensor = _Tensor(energy, d1, d2, mag, coherence, (coherence > 0.7) & (energy > _MIN_ENERGY))
+    # Each oriented cell's orientation as one of _ORIENTATION_BANDS narrow sectors; a
+    # band is two neighbouring sectors, so every orientation lies in two overlapping bands
+    # and a code at the edge of one is whole in the next.
+    sectors = np.full(tensor.barred.shape, 255, np.uint8)
+    angle = 0.5 * np.arctan2(d2[tensor.barred], d1[tensor.barred])
+    sectors[tensor.barred] = ((angle + np.pi / 2) * (_ORIENTATION_BANDS / np.pi)).astype(np.int32) % _ORIENTATION_BANDS
     close = np.ones((5, 5), np.uint8)
+    areas = cv2.morphologyEx(tensor.barred.astype(np.uint8), cv2.MORPH_CLOSE, close)
+    count, area_labels, stats, _ = cv2.connectedComponentsWithStats(areas)
     hits: list[CodeHit] = []
-    for band in range(_ORIENTATION_BANDS):
-        centre = -np.pi / 2 + band * np.pi / _ORIENTATION_BANDS
-        off = np.abs((angle - centre + np.pi / 2) % np.pi - np.pi / 2)
-        # Bands as wide as their spacing on each side: every orientation is in two bands,
-        # so a code at a band's edge is still whole in the next one.
-        mask = cv2.morphologyEx((barred & (off <= np.pi / _ORIENTATION_BANDS)).astype(np.uint8),
-                                cv2.MORPH_CLOSE, close)
-        hits += _bar_components(gray, mask, barred, energy, d1, d2, mag, coherence, cell)
+    for i in _big_components(stats).tolist():
+        x, y, w, h = (int(v) for v in stats[i][:4])
+        # Room around the area, so closing does not stick to the window's edge.
+        x0, y0 = max(0, x - 3), max(0, y - 3)
+        window = (slice(y0, y + h + 3), slice(x0, x + w + 3))
+        in_area = area_labels[window] == i
+        here = sectors[window]
+        for band in range(_ORIENTATION_BANDS):
+            mask = in_area & ((here == band) | (here == (band + 1) % _ORIENTATION_BANDS))
+            mask = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_CLOSE, close)
+            hits += _bar_components(gray, mask, tensor, window, cell)
     hits.sort(key=lambda h: -h.strength)
     kept: list[CodeHit] = []
     for hit in hits:  # one code seen in two bands: keep the stronger sighting
@@ -123,39 +134,55 @@ def bar_texture(gray: np.ndarray, cell: int = 4) -> list[CodeHit]:
     return kept
 
 
-def _bar_components(gray, mask, barred, energy, d1, d2, mag, coherence, cell: int) -> list[CodeHit]:
-    """Bar codes among the components of one orientation band's `mask`. The orientation
-    checks count every strong cell in the component's area, whatever its band: print has
-    strokes of many orientations there, bars have one."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask)
-    hits: list[CodeHit] = []
-    # Most components are specks: drop them in one vectorised step (a 12 MP photo has ~20k).
+@dataclass
+class _Tensor:
+    """The structure tensor per cell, and which cells are strongly oriented."""
+    energy: np.ndarray
+    d1: np.ndarray
+    d2: np.ndarray
+    mag: np.ndarray
+    coherence: np.ndarray
+    barred: np.ndarray
+
+
+def _big_components(stats: np.ndarray) -> np.ndarray:
+    """Labels of components large enough to hold a code, in one vectorised step."""
     sizes = stats[1:]
-    big = np.flatnonzero((sizes[:, cv2.CC_STAT_AREA] >= 20)
-                         & (np.minimum(sizes[:, cv2.CC_STAT_WIDTH], sizes[:, cv2.CC_STAT_HEIGHT]) >= 4)) + 1
-    for i in big.tolist():
+    return np.flatnonzero((sizes[:, cv2.CC_STAT_AREA] >= 20)
+                          & (np.minimum(sizes[:, cv2.CC_STAT_WIDTH], sizes[:, cv2.CC_STAT_HEIGHT]) >= 4)) + 1
+
+
+def _bar_components(gray: np.ndarray, mask: np.ndarray, tensor: _Tensor, window, cell: int) -> list[CodeHit]:
+    """Bar codes among the components of one orientation band's `mask` (cells of `window`).
+    The orientation checks count every strong cell in a component's area, whatever its band:
+    print has strokes of many orientations there, bars have one."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask)
+    oy, ox = window[0].start, window[1].start
+    hits: list[CodeHit] = []
+    for i in _big_components(stats).tolist():
         x, y, w, h, area = (int(v) for v in stats[i])
-        cut = (slice(y, y + h), slice(x, x + w))
-        sel = labels[cut] == i
-        oriented = sel & barred[cut]
-        consistency = np.hypot(d1[cut][oriented].sum(), d2[cut][oriented].sum()) / (mag[cut][oriented].sum() + 1e-3)
+        sel = labels[y:y + h, x:x + w] == i
+        cut = (slice(oy + y, oy + y + h), slice(ox + x, ox + x + w))
+        d1, d2 = tensor.d1[cut], tensor.d2[cut]
+        oriented = sel & tensor.barred[cut]
+        consistency = np.hypot(d1[oriented].sum(), d2[oriented].sum()) / (tensor.mag[cut][oriented].sum() + 1e-3)
         # The structure tensor summed over every strong cell in the area, oriented or not:
         # near 1 for bars; print (curves, crossings) pulls it down.
-        strong = sel & (energy[cut] > _MIN_ENERGY)
-        aligned = np.hypot(d1[cut][strong].sum(), d2[cut][strong].sum()) / (energy[cut][strong].sum() + 1e-3)
+        strong = sel & (tensor.energy[cut] > _MIN_ENERGY)
+        aligned = np.hypot(d1[strong].sum(), d2[strong].sum()) / (tensor.energy[cut][strong].sum() + 1e-3)
         if consistency < 0.7 or aligned < _MIN_ALIGNED:
             continue
-        pts = (np.column_stack(np.nonzero(sel)[::-1]) + (x, y)).astype(np.float32)
+        pts = (np.column_stack(np.nonzero(sel)[::-1]) + (ox + x, oy + y)).astype(np.float32)
         rect = cv2.minAreaRect(pts)
         (rw, rh) = rect[1]
         if area / max(rw * rh, 1.0) < 0.5:
             continue
         corners = cv2.boxPoints(rect) * cell
-        theta = 0.5 * float(np.arctan2(d2[cut][sel].sum(), d1[cut][sel].sum()))
+        theta = 0.5 * float(np.arctan2(d2[sel].sum(), d1[sel].sum()))
         if not bar_profile(gray, corners, theta):
             continue
         polygon = tuple((float(px), float(py)) for px, py in corners)
-        strength = float(area * consistency * float(np.mean(coherence[cut][sel])))
+        strength = float(area * consistency * float(np.mean(tensor.coherence[cut][sel])))
         hits.append(CodeHit(polygon, "barcode", False, strength))
     return hits
 
