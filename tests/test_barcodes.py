@@ -160,6 +160,24 @@ def test_white_label_without_a_code_is_found_by_its_print():
     assert label_candidates(wall) == []
 
 
+def test_a_label_covered_in_blurred_print_is_a_label_candidate():
+    """Small print blurred across a small label covers about half of it: still a label."""
+    import cv2
+    from sanitizer.detectors.labels import confirmed_labels, label_candidates
+    from sanitizer.ocr import get_engine
+    label = np.full((130, 300, 3), 248, np.uint8)
+    for k, text in enumerate(("MORENO, PAT", "MRN 4660709", "DOB 03/15/46", "FIN 88120", "ADM 01/11/23")):
+        cv2.putText(label, text, (8, 24 + 25 * k), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (15, 15, 15), 3)
+    rgb = np.full((900, 1200, 3), (48, 44, 52), np.uint8)
+    cv2.rectangle(rgb, (0, 330), (1200, 560), (196, 150, 120), -1)     # the arm
+    rgb[380:510, 450:750] = label
+    rgb = cv2.GaussianBlur(rgb, (0, 0), 2.5)
+    assert float((rgb[380:510, 450:750].min(axis=2) < 198).mean()) > 0.4
+    box = (450, 380, 300, 130)
+    assert any(fraction_inside(box, [_Box(c)]) > 0.9 for c in label_candidates(rgb))
+    assert any(fraction_inside(box, [_Box(c)]) > 0.9 for c in confirmed_labels(rgb, get_engine("rapidocr")))
+
+
 class _Box:
     def __init__(self, box):
         self.box = box

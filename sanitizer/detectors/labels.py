@@ -13,6 +13,8 @@ WORK_SIDE = 1000
 MIN_AREA, MAX_AREA = 0.0004, 0.03     # of the picture
 MAX_CANDIDATES = 3                     # confirmations (an OCR detection each) per picture
 INK_CONTRAST = 50                      # print is this much darker than the label's paper
+MIN_FILL = 0.5                         # of the outline's bounding rectangle: a label is a filled band
+MIN_INK, MAX_INK = 0.01, 0.6           # share of the label that is print (blurred print spreads)
 
 
 def label_candidates(rgb: np.ndarray) -> list[tuple[float, float, float, float]]:
@@ -40,7 +42,7 @@ def label_candidates(rgb: np.ndarray) -> list[tuple[float, float, float, float]]
         inside = filled.astype(bool)
         pts = (np.column_stack(np.nonzero(inside)[::-1]) + (x, y)).astype(np.float32)
         rect_w, rect_h = cv2.minAreaRect(pts)[1]
-        if float(inside.sum()) / max(rect_w * rect_h, 1.0) < 0.6:
+        if float(inside.sum()) / max(rect_w * rect_h, 1.0) < MIN_FILL:
             continue
         aspect = max(rect_w, rect_h) / max(min(rect_w, rect_h), 1.0)
         if not 1.1 <= aspect <= 8.0:
@@ -48,7 +50,7 @@ def label_candidates(rgb: np.ndarray) -> list[tuple[float, float, float, float]]
         patch = low[y:y + h, x:x + w]
         paper = float(np.percentile(patch[component.astype(bool)], 90))
         ink = float(((patch < paper - INK_CONTRAST) & inside).sum()) / max(float(inside.sum()), 1.0)
-        if not 0.01 <= ink <= 0.4:
+        if not MIN_INK <= ink <= MAX_INK:
             continue
         found.append((ink, (x / scale, y / scale, w / scale, h / scale)))
     found.sort(key=lambda item: -item[0])
