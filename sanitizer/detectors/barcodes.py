@@ -33,8 +33,8 @@ _MIN_ENERGY = 15000.0
 MAX_TEXTURE_CODES = 8
 _ORIENTATION_BANDS = 8
 _BAR_WINDOW = 25   # profile samples (12 px) the local mean of a bar profile is taken over
-_BLURRED_MIN_CORR = 0.8
-_MIN_ALIGNED = 0.85      # bar patch: coherence of its summed structure tensor  # bar profile: row correlation required to count bars locally
+_BLURRED_MIN_CORR = 0.8  # bar profile: row correlation required to count bars locally
+_MIN_ALIGNED = 0.85      # bar patch: coherence of its summed structure tensor
 # Pale-area search (labels, sheets): the closing kernel and the search window are shrunk
 # to at most these many pixels (see pale_area_around).
 _PALE_MAX_KERNEL = 17.0
