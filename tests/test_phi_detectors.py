@@ -159,9 +159,8 @@ def test_the_sheet_around_a_sparse_table_is_found():
     """A table block that is mostly blank paper (short entries in wide columns, thin print,
     slightly blurred): its print is well under a tenth of the block, and the sheet search
     must still tell print from paper and return the whole sheet."""
-    import cv2
     from sanitizer.detectors.barcodes import pale_area_around
-    from sanitizer.detectors.phi_text import _SHEET_CLOSE, _SHEET_INK_PERCENTILE, _SHEET_MAX_GROWTH
+    from sanitizer.detectors.phi_text import _GROUP_MARGIN, _SHEET_CLOSE, _SHEET_INK_PERCENTILE, _SHEET_MAX_GROWTH
     rgb = np.full((2400, 1800, 3), 45, np.uint8)
     rgb[300:2100, 250:1550] = 244                                   # the sheet
     block = (400, 900, 950, 620)
@@ -172,7 +171,7 @@ def test_the_sheet_around_a_sparse_table_is_found():
     x, y, w, h = block
     ink = float((rgb[y:y + h, x:x + w].min(axis=2) < 150).mean())
     assert ink < 0.05
-    pad = 0.8 * 25
+    pad = _GROUP_MARGIN * 25  # margin of a block of 25 px lines
     sheet = pale_area_around(rgb, block, reach=3 * max(w, h), close=_SHEET_CLOSE * pad,
                              max_growth=_SHEET_MAX_GROWTH, ink_percentile=_SHEET_INK_PERCENTILE)
     assert sheet is not None
