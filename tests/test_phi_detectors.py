@@ -120,6 +120,25 @@ def test_an_angled_monitor_crossed_by_faint_lines_is_one_screen():
     assert whole, "the panel was found only in pieces"
 
 
+def test_a_dark_mode_monitor_is_hidden_whole():
+    """A dark-mode monitor (bezel and panel both dark, light text) in a busy, light room,
+    with its cable running down to a dark floor: no bezel edge sets its panel apart and the
+    cable joins it to the floor, yet the dark body is one screen."""
+    rng = np.random.default_rng(7)
+    field = rng.integers(90, 250, (25, 40, 1)).astype(np.uint8).repeat(3, axis=2)
+    rgb = cv2.resize(field, (1600, 1000), interpolation=cv2.INTER_NEAREST)
+    cv2.fillConvexPoly(rgb, np.array([[420, 180], [1180, 230], [1160, 720], [400, 690]], np.int32), (22, 24, 30))
+    for k, row in enumerate(("RIVERA, Willie  MRN 88120455", "HR 101  BP 153/50  SpO2 97", "Unit Census",
+                             "04:10  Alvarez, Rosa  4B-12", "04:20  Chen, Mei  4B-14", "04:35  Osei, Kofi  4B-15")):
+        cv2.putText(rgb, row, (460, 270 + 70 * k), cv2.FONT_HERSHEY_SIMPLEX, 1.1, (200, 210, 220), 2)
+    cv2.line(rgb, (780, 700), (700, 999), (25, 25, 25), 14)
+    cv2.rectangle(rgb, (0, 900), (1600, 999), (30, 30, 30), -1)
+    rgb = cv2.GaussianBlur(rgb, (0, 0), 1.5)
+    screens = ScreenDetector().detect(rgb, Settings())
+    assert fraction_inside((430, 240, 720, 440), screens) > 0.95
+    assert all(r.box[2] * r.box[3] < 0.3 * 1600 * 1000 for r in screens)   # not the room
+
+
 @pytest.mark.parametrize("preset", [Preset.STANDARD, Preset.STRICT])
 def test_blank_picture_gives_nothing(preset):
     rgb = np.full((600, 800, 3), 200, np.uint8)

@@ -1,7 +1,8 @@
 """Screens: screen-like quadrilaterals (a bezel around a lit panel) that hold text.
 
 Monitors, laptops, phones and TVs show patient banners and charts. A screen is found as a
-convex 4-sided outline with a uniform border (the bezel) around a panel that differs from it;
+convex 4-sided outline with a uniform border (the bezel) around a panel that differs from it,
+or as one solid dark 4-sided body (a dark-mode monitor, whose bezel and panel look alike);
 under Standard it is redacted whole when text lines sit inside it (text too small to read
 still counts as lines), under Strict every screen-like panel is redacted.
 """
@@ -21,6 +22,8 @@ MIN_AREA_FRACTION = 0.01
 MAX_AREA_FRACTION = 0.5
 MAX_OUTLINE_FRACTION = 0.9   # larger outlines can still be the page a document is printed on
 MIN_TEXT_LINES = 3
+_DARK_BODY_OPEN = 0.02   # of the work image's long side: thinner dark parts are cut off a body
+_DARK_BODY_MAX_FRACTION = 0.25  # of the picture
 # Under Strict a panel without readable text still counts when it differs from its bezel.
 STRICT_MIN_CONTRAST = 8.0
 
@@ -65,7 +68,7 @@ def _find_quads(rgb: np.ndarray) -> list[ScreenQuad]:
     gray = cv2.GaussianBlur(gray, (5, 5), 0)
     area_total = gray.shape[0] * gray.shape[1]
     found: list[tuple[np.ndarray, float]] = []
-    for contours in _candidate_contours(gray):
+    for contours, solid in _candidate_contours(gray):
         for contour in contours:
             area = cv2.contourArea(contour)
             if not MIN_AREA_FRACTION * area_total <= area <= MAX_OUTLINE_FRACTION * area_total:
@@ -73,7 +76,7 @@ def _find_quads(rgb: np.ndarray) -> list[ScreenQuad]:
             quad = _as_quad(contour)
             if quad is None:
                 continue
-            measured = _panel_contrast(gray, quad)
+            measured = _dark_body_contrast(gray, quad, contour) if solid else _panel_contrast(gray, quad)
             if measured is None:
                 continue
             if not any(_same_quad(quad, q) for q, _ in found):
@@ -84,17 +87,23 @@ def _find_quads(rgb: np.ndarray) -> list[ScreenQuad]:
 
 
 def _candidate_contours(gray: np.ndarray):
-    """Outlines from edges (a bezel's border) and from very dark or very bright areas
-    (a panel that is off, or lit and white). The strictest edge level keeps only strong
+    """(outlines, solid) from edges (a bezel's border) and from very dark or very bright
+    areas (a panel that is off, or lit and white); `solid` marks dark bodies, checked as a
+    whole rather than as a panel in a bezel. The strictest edge level keeps only strong
     edges, such as a dark bezel against a lit panel, so a panel whose faint content edges
     join its outline to the wall behind it still comes out as one quad."""
     for low, high in ((30, 90), (60, 180), (100, 250)):
         edges = cv2.dilate(cv2.Canny(gray, low, high), np.ones((3, 3), np.uint8))
-        yield cv2.findContours(edges, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)[0]
+        yield cv2.findContours(edges, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)[0], False
     kernel = np.ones((5, 5), np.uint8)
-    for mask in (gray < 50, gray > 215):
-        mask = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_CLOSE, kernel)
-        yield cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0]
+    dark, bright = (cv2.morphologyEx(m.astype(np.uint8), cv2.MORPH_CLOSE, kernel) for m in (gray < 50, gray > 215))
+    for mask in (dark, bright):
+        yield cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0], False
+    # A dark-mode monitor is one dark body, bezel and panel alike; a cable or an arm
+    # across it joins it to other dark things until thin parts are opened away.
+    side = max(5, int(_DARK_BODY_OPEN * max(gray.shape)))
+    body = cv2.morphologyEx(dark, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side)))
+    yield cv2.findContours(body, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0], True
 
 
 def _as_quad(contour: np.ndarray) -> np.ndarray | None:
@@ -130,13 +139,17 @@ def _along_picture_edges(quad: np.ndarray, shape: tuple[int, ...]) -> bool:
     return int(touching) >= 2
 
 
+def _quad_and_ring(shape: tuple[int, ...], quad: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Masks of the quad, of the quad less a thin margin, and of a thin ring around it."""
+    mask = np.zeros(shape[:2], np.uint8)
+    cv2.fillConvexPoly(mask, quad.astype(np.int32), 1)
+    square = np.ones((max(4, int(0.04 * np.sqrt(cv2.contourArea(quad)))),) * 2, np.uint8)
+    return mask, cv2.erode(mask, square), cv2.dilate(mask, square) - mask
+
+
 def _panel_contrast(gray: np.ndarray, quad: np.ndarray) -> tuple[float, float] | None:
     """(luma difference between the panel and a thin ring around it (the bezel), panel luma)."""
-    mask = np.zeros(gray.shape, np.uint8)
-    cv2.fillConvexPoly(mask, quad.astype(np.int32), 1)
-    side = max(4, int(0.04 * np.sqrt(cv2.contourArea(quad))))
-    inner = cv2.erode(mask, np.ones((side, side), np.uint8))
-    ring = cv2.dilate(mask, np.ones((side, side), np.uint8)) - mask
+    _, inner, ring = _quad_and_ring(gray.shape, quad)
     if inner.sum() < 50 or ring.sum() < 20:
         return None
     ring_values = gray[ring > 0].astype(np.float32)
@@ -145,6 +158,22 @@ def _panel_contrast(gray: np.ndarray, quad: np.ndarray) -> tuple[float, float] |
         return None
     inside = float(gray[inner > 0].mean())
     return float(abs(inside - ring_values.mean())), inside
+
+
+def _dark_body_contrast(gray: np.ndarray, quad: np.ndarray, contour: np.ndarray) -> tuple[float, float] | None:
+    """For a solid dark body (a dark-mode monitor seen whole): it must fill its outline and
+    be dark throughout; (luma difference to its surroundings, its luma)."""
+    if cv2.contourArea(contour) < 0.85 * cv2.contourArea(quad):
+        return None
+    if cv2.contourArea(quad) > _DARK_BODY_MAX_FRACTION * gray.shape[0] * gray.shape[1]:
+        return None  # most of a night scene is one dark body too
+    mask, _, ring = _quad_and_ring(gray.shape, quad)
+    if mask.sum() < 50 or ring.sum() < 20:
+        return None
+    inside = float(np.median(gray[mask > 0]))
+    if inside > 50:
+        return None
+    return float(abs(inside - float(gray[ring > 0].mean()))), inside
 
 
 def _same_quad(a: np.ndarray, b: np.ndarray) -> bool:
