@@ -31,6 +31,9 @@ from PIL import Image
 
 REPO = Path(__file__).resolve().parents[1]
 SYNTH = REPO.parent / "shared" / "corpus" / "synth"
+sys.path.insert(0, str(REPO / "tests"))
+
+from phi_fixtures import motion_blur  # noqa: E402  (the tests' own smear, one definition)
 
 
 def _scale_entry(entry: dict, f: float) -> dict:
@@ -42,16 +45,6 @@ def _scale_entry(entry: dict, f: float) -> dict:
     if "text_h" in out:
         out["text_h"] = out["text_h"] * f
     return out
-
-
-def motion_blur(rgb: np.ndarray, length: int, angle: float) -> np.ndarray:
-    if length < 2:
-        return rgb
-    kernel = np.zeros((length, length), np.float32)
-    kernel[length // 2, :] = 1.0
-    rot = cv2.getRotationMatrix2D((length / 2 - 0.5, length / 2 - 0.5), angle, 1.0)
-    kernel = cv2.warpAffine(kernel, rot, (length, length))
-    return cv2.filter2D(rgb, -1, kernel / max(float(kernel.sum()), 1e-6))
 
 
 def double_jpeg(rgb: np.ndarray) -> bytes:

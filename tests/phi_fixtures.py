@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
@@ -89,3 +90,14 @@ def fraction_inside(box, regions) -> float:
         rx, ry, rw, rh = (int(round(v)) for v in r.box)
         mask[max(ry, 0):max(ry + rh, 0), max(rx, 0):max(rx + rw, 0)] = True
     return float(mask[y:y + h, x:x + w].mean())
+
+
+def motion_blur(rgb: np.ndarray, length: int, angle: float) -> np.ndarray:
+    """A straight smear of `length` pixels at `angle` degrees (a moving hand or camera)."""
+    if length < 2:
+        return rgb
+    kernel = np.zeros((length, length), np.float32)
+    kernel[length // 2, :] = 1.0
+    rot = cv2.getRotationMatrix2D((length / 2 - 0.5, length / 2 - 0.5), angle, 1.0)
+    kernel = cv2.warpAffine(kernel, rot, (length, length))
+    return cv2.filter2D(rgb, -1, kernel / max(float(kernel.sum()), 1e-6))

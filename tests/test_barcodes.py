@@ -7,7 +7,7 @@ import logging
 import numpy as np
 import pytest
 
-from phi_fixtures import code_image, fraction_inside, text_image, wristband_photo
+from phi_fixtures import code_image, fraction_inside, motion_blur, text_image, wristband_photo
 from sanitizer.detectors.barcodes import BarcodeDetector, bar_texture, decode_codes, scan_codes
 from sanitizer.detectors.phi_text import PhiTextDetector
 from sanitizer.regions import Kind
@@ -87,15 +87,6 @@ def test_blurred_code_found_by_bar_texture_only():
     assert all(h.reason == "barcode" and not h.decoded for h in hits)
 
 
-def _motion_blur(img: np.ndarray, length: int, angle: float) -> np.ndarray:
-    import cv2
-    kernel = np.zeros((length, length), np.float32)
-    kernel[length // 2, :] = 1
-    turn = cv2.getRotationMatrix2D((length / 2 - 0.5, length / 2 - 0.5), angle, 1.0)
-    kernel = cv2.warpAffine(kernel, turn, (length, length))
-    return cv2.filter2D(img, -1, kernel / kernel.sum())
-
-
 @pytest.mark.parametrize("blur", [7, 9])
 def test_tilted_motion_blurred_code_is_found_whole(blur):
     """A code with wide bars, tilted and smeared across its bars (a moving arm): its wide
@@ -105,7 +96,7 @@ def test_tilted_motion_blurred_code_is_found_whole(blur):
     canvas = np.full((500, 800, 3), 235, np.uint8)
     canvas[200:290, 150:537] = code
     turn = cv2.getRotationMatrix2D((400, 250), 16, 1.0)
-    canvas = _motion_blur(cv2.warpAffine(canvas, turn, (800, 500), borderValue=(235, 235, 235)), blur, 16)
+    canvas = motion_blur(cv2.warpAffine(canvas, turn, (800, 500), borderValue=(235, 235, 235)), blur, 16)
     gray = cv2.cvtColor(canvas, cv2.COLOR_RGB2GRAY)
     assert decode_codes(gray) == []
     corners = cv2.transform(np.float32([[[150, 200], [537, 200], [537, 290], [150, 290]]]), turn)[0]
@@ -123,7 +114,7 @@ def test_print_smeared_along_its_strokes_is_not_a_barcode():
     lines = ["Line 4: vitals stable, plan unchanged, review at 12:00", "heart of the hospital"]
     rgb = text_image(lines, size=(1400, 300), height=40, origin=(60, 60))
     for blur in (1, 5):
-        smeared = _motion_blur(rgb, blur, 90) if blur > 1 else rgb
+        smeared = motion_blur(rgb, blur, 90)
         assert bar_texture(cv2.cvtColor(smeared, cv2.COLOR_RGB2GRAY)) == []
 
 
