@@ -277,3 +277,18 @@ def test_truncated_file_of_every_format_is_a_decode_error(tmp_path, kind):
         cut.write_bytes(data[: int(len(data) * fraction)])
         with pytest.raises(errors.DecodeError):
             load_image(cut)
+
+
+def test_heif_cut_at_a_box_boundary_or_with_its_image_data_gone_is_refused(tmp_path):
+    data = fx.build("heif", tmp_path).read_bytes()
+    mdat = data.index(b"mdat") - 4
+    cases = {
+        "no_mdat": data[:mdat],                                        # cut exactly before the image data box
+        "empty_mdat": data[:mdat] + struct.pack(">I4s", 8, b"mdat"),   # a well-formed but empty image data box
+        "one_byte_short": data[:-1],
+    }
+    for name, cut in cases.items():
+        path = tmp_path / f"{name}.heic"
+        path.write_bytes(cut)
+        with pytest.raises(errors.DecodeError, match="truncated"):
+            load_image(path)

@@ -10,10 +10,12 @@ Colour from an ICC profile, or from an nclx box with wide-gamut primaries (Displ
 """
 from __future__ import annotations
 
+import struct
+
 from PIL import Image
 import pillow_heif
 
-from sanitizer import colour
+from sanitizer import colour, errors
 from sanitizer.formats.base import ImageParser
 from sanitizer.formats.content import AVIF, HEIF
 
@@ -29,7 +31,11 @@ class HeifParser(ImageParser):
 
     def check(self, im: Image.Image) -> None:
         # Several top-level images (bursts, edits): pillow-heif opens the primary one.
-        return None
+        # libheif >= 1.19 decodes a file cut inside its image data without an error (the
+        # missing tiles come out grey), so the boxes are checked to lie inside the file.
+        if not boxes_are_complete(self.path.read_bytes()):
+            raise errors.DecodeError(f"the {self.label} file is truncated or damaged (its image data "
+                                     "runs past the end of the file)")
 
     def orientation(self, im: Image.Image) -> int:
         return 1
@@ -46,3 +52,76 @@ class AvifParser(ImageParser):
     name = "avif"
     label = "AVIF"
     pillow_formats = ("AVIF",)
+
+
+def boxes_are_complete(data: bytes) -> bool:
+    """True when every top-level box, and every file extent the 'iloc' box lists, fits in the file."""
+    end = len(data)
+    pos, meta = 0, None
+    while pos + 8 <= end:
+        size, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        header = 8
+        if size == 1:
+            if pos + 16 > end:
+                return False
+            size, header = struct.unpack(">Q", data[pos + 8:pos + 16])[0], 16
+        elif size == 0:
+            size = end - pos
+        if size < header:
+            return False
+        if pos + size > end:
+            return False
+        if kind == b"meta":
+            meta = (pos + header + 4, pos + size)  # a FullBox: skip version and flags
+        pos += size
+    if meta is None:
+        return False
+    iloc = _child(data, *meta, b"iloc")
+    return iloc is not None and _extents_fit(data, *iloc)
+
+
+def _child(data: bytes, start: int, end: int, kind: bytes) -> tuple[int, int] | None:
+    pos = start
+    while pos + 8 <= end:
+        size, box = struct.unpack(">I4s", data[pos:pos + 8])
+        if size < 8 or pos + size > end:
+            return None
+        if box == kind:
+            return pos + 8, pos + size
+        pos += size
+    return None
+
+
+def _extents_fit(data: bytes, start: int, end: int) -> bool:
+    """Walk the 'iloc' box (ISO/IEC 14496-12 8.11.3): file-offset extents must end inside the file."""
+    body = memoryview(data)[start:end]
+    pos = 0
+
+    def take(nbytes: int) -> int:
+        nonlocal pos
+        if pos + nbytes > len(body):
+            raise ValueError("iloc box cut short")
+        value = int.from_bytes(body[pos:pos + nbytes], "big")
+        pos += nbytes
+        return value
+
+    try:
+        version = take(1)
+        take(3)  # flags
+        sizes = take(2)
+        offset_size, length_size = sizes >> 12, (sizes >> 8) & 0xF
+        base_offset_size = (sizes >> 4) & 0xF
+        index_size = sizes & 0xF if version in (1, 2) else 0
+        for _ in range(take(2 if version < 2 else 4)):
+            take(2 if version < 2 else 4)  # item id
+            method = take(2) & 0xF if version in (1, 2) else 0
+            take(2)  # data reference index
+            base = take(base_offset_size)
+            for _ in range(take(2)):
+                take(index_size)
+                offset, length = take(offset_size), take(length_size)
+                if method == 0 and base + offset + length > len(data):
+                    return False
+    except ValueError:
+        return False
+    return True
