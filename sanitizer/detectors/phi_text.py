@@ -15,6 +15,7 @@ from .text_scene import Group, TextScene, analyse_scene
 
 _LINE_MARGIN = 0.25     # of the line height, so ascenders and descenders are covered
 _GROUP_MARGIN = 0.8     # of the median line height around a label or document
+_PAGE_MARGIN = 0.02     # of a page's long side, when no line on it was detected
 # A sheet is found by closing the print (kernel of 4 margins, about 3 line heights: line
 # gaps and short blank runs) and is at most this many times the text block's area.
 _SHEET_CLOSE = 4.0
@@ -63,7 +64,8 @@ def _group_region(rgb: np.ndarray, scene: TextScene, group: Group) -> Region:
     if group.kind == "wristband":
         return Region(Kind.WRISTBAND, group.box, 0.8, "wristband")
     heights = [scene.boxes[i].height for i in group.members]
-    pad = _GROUP_MARGIN * float(np.median(heights))
+    # A page found from its rows of print may hold no detected line at all.
+    pad = _GROUP_MARGIN * float(np.median(heights)) if heights else _PAGE_MARGIN * max(group.box[2:])
     box = _grow(group.box, pad)
     from .barcodes import pale_area_around
     from .screens import page_around

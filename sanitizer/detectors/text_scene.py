@@ -6,7 +6,9 @@ Steps (all in memory; recognised text never leaves this process's RAM):
    a label with a code is a wristband (or specimen label) and is hidden whole, so its small
    print is hidden even when it is too small or blurred to detect or read;
 3. cluster the other lines: many small, close lines are a chart, form, whiteboard or screen
-   of text and become one document region (again hidden whole, never read);
+   of text and become one document region (again hidden whole, never read); a pale outline
+   holding rows of print is a page too, even when the detector saw too few of its lines
+   (pages.py);
 4. read the remaining lines and classify them with the PHI rules; PHI found on a small white
    label hides that label too (a wristband whose code did not show).
 The result is cached per array (weakly), so each detector asks for it without a second OCR
@@ -17,6 +19,7 @@ from __future__ import annotations
 import weakref
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 
 from ..ocr.base import OcrLine, TextBox, get_engine
@@ -24,6 +27,8 @@ from ..phi.classifier import classify_lines
 from ..phi.rules import Finding
 from ..settings import Settings
 from .barcodes import CodeHit, scan_codes
+from .pages import printed_pages
+from .screens import find_quads
 
 OVERVIEW_SIDE = 1280
 MAX_UPSCALE = 2.0
@@ -88,6 +93,7 @@ def _analyse(rgb: np.ndarray, settings: Settings) -> TextScene:
     groups += _plain_labels(rgb, boxes, groups, engine)
     taken = {i for g in groups for i in g.members}
     groups += _documents(boxes, taken, width, height)
+    groups += _pages(rgb, boxes, groups)
     grouped = {i for g in groups for i in g.members}
     loose = [i for i in range(len(boxes)) if i not in grouped]
     loose.sort(key=lambda i: -boxes[i].height)
@@ -298,6 +304,27 @@ def _grow_documents(docs: list[tuple[list[int], float]], boxes: list[TextBox],
             if changed:
                 break
     return groups
+
+
+def _pages(rgb: np.ndarray, boxes: list[TextBox], groups: list[Group]) -> list[Group]:
+    """Pages of print (pages.py) not already hidden as a label or a document; a document
+    that lies on a page grows to the whole page."""
+    height, width = rgb.shape[:2]
+    found: list[Group] = []
+    for page in printed_pages(rgb, find_quads(rgb), DOC_MAX_LINE_FRACTION * max(height, width)):
+        on_page = [g for g in groups if _center_in(g.box, page.box)]
+        if any(g.kind == "wristband" for g in on_page) or any(_center_in(page.box, g.box) for g in groups):
+            continue
+        polygon = np.asarray(page.polygon, np.float32)
+        owned = {i for g in groups + found for i in g.members}
+        members = [i for i, b in enumerate(boxes) if i not in owned
+                   and cv2.pointPolygonTest(polygon, (b.box[0] + b.box[2] / 2, b.box[1] + b.box[3] / 2), False) >= 0]
+        if on_page:
+            on_page[0].members += members
+            on_page[0].box = _union([on_page[0].box, page.box])
+        else:
+            found.append(Group("document", members, page.box))
+    return found
 
 
 def _union(boxes: list[tuple[float, float, float, float]]) -> tuple[float, float, float, float]:

@@ -1,0 +1,79 @@
+"""Pages of print found from their rows, without reading them (sanitizer/detectors/pages.py)."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from phi_fixtures import fraction_inside, page_photo
+from sanitizer.detectors import run_detectors
+from sanitizer.detectors import text_scene
+from sanitizer.detectors.pages import has_rows_of_print
+from sanitizer.settings import Settings
+
+
+def _aabb(corners: np.ndarray) -> tuple[float, float, float, float]:
+    x0, y0 = corners.min(axis=0)
+    x1, y1 = corners.max(axis=0)
+    return float(x0), float(y0), float(x1 - x0), float(y1 - y0)
+
+
+def test_a_turned_page_of_small_blurred_print_is_hidden_whole(monkeypatch):
+    rgb, corners = page_photo(print_px=9)
+    settings = Settings(faces=False)
+    assert text_scene.analyse_scene(rgb, settings).boxes == []   # the OCR detector sees no line
+    regions = run_detectors(rgb, settings)
+    assert fraction_inside(_aabb(corners), regions) > 0.95
+    assert {r.reason for r in regions} == {"chart"}
+    # The page is found by its rows of print: without that, nothing hides it.
+    monkeypatch.setattr(text_scene, "printed_pages", lambda *args: [])
+    assert fraction_inside(_aabb(corners), run_detectors(rgb.copy(), settings)) < 0.2
+
+
+def _pale_board(draw) -> tuple[np.ndarray, np.ndarray]:
+    """A pale 600x400 board on a 1600x1200 picture with `draw(board)` on it; (gray, corners)."""
+    board = np.full((400, 600), 215, np.uint8)
+    draw(board)
+    gray = np.full((1200, 1600), 90, np.uint8)
+    gray[400:800, 500:1100] = board
+    return gray, np.float32([[500, 400], [1100, 400], [1100, 800], [500, 800]])
+
+
+def _max_line(gray: np.ndarray) -> float:
+    return text_scene.DOC_MAX_LINE_FRACTION * max(gray.shape)
+
+
+def test_rows_of_print_are_found_on_a_page_seen_square_on():
+    def lines(board):
+        for k, length in enumerate([200, 520, 500, 530, 300, 510, 480, 260, 520, 490]):
+            board[30 + 32 * k:30 + 32 * k + 9, 40:40 + length] = 40
+            board[30 + 32 * k:30 + 32 * k + 9, 40:40 + length:14] = 215   # gaps between letters
+    gray, corners = _pale_board(lines)
+    assert has_rows_of_print(gray, corners, _max_line(gray))
+    assert has_rows_of_print(np.ascontiguousarray(gray.T), corners[:, ::-1].copy(), _max_line(gray))
+
+
+def test_bricks_shelves_blinds_and_big_letters_are_not_print():
+    def bricks(board):      # mortar lines run the whole board, joints between them
+        for y in range(20, 400, 40):
+            board[y:y + 3] = 150
+            for x in range(40 * (y // 40 % 2), 600, 80):
+                board[y:y + 40, x:x + 3] = 150
+
+    def shelves(board):     # thin rows of different lengths, far apart for their thickness
+        for k, y in enumerate(range(20, 400, 48)):
+            board[y:y + 3, 30:30 + (250, 540, 400, 520, 300, 530, 480, 200)[k]] = 60
+
+    def blinds(board):      # slats of one length
+        for y in range(20, 380, 24):
+            board[y:y + 8, 20:560] = 120
+
+    def sign(board):        # six rows of 40 px letters
+        for k, word in enumerate(["EXIT", "WAY OUT 7", "STAIRS", "LIFTS 1-4", "WARD 7 EAST", "CAFE"]):
+            cv2.putText(board, word, (20, 60 + 64 * k), cv2.FONT_HERSHEY_SIMPLEX, 1.8, 30, 6)
+
+    for draw in (bricks, shelves, blinds):
+        gray, corners = _pale_board(draw)
+        assert not has_rows_of_print(gray, corners, _max_line(gray)), draw.__name__
+    gray, corners = _pale_board(sign)
+    assert has_rows_of_print(gray, corners, 50)          # rows of print up to 50 px: these count
+    assert not has_rows_of_print(gray, corners, 30)      # up to 30 px: the letters are too tall
