@@ -103,10 +103,12 @@ def motion_blur(rgb: np.ndarray, length: int, angle: float) -> np.ndarray:
     return cv2.filter2D(rgb, -1, kernel / max(float(kernel.sum()), 1e-6))
 
 
-def page_photo(print_px: int = 9, turn: float = 28.0, blur: int = 5) -> tuple[np.ndarray, np.ndarray]:
+def page_photo(print_px: int = 9, turn: float = 28.0, blur: int = 5,
+               busy: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """A sheet of small print on a clipboard, turned and seen from the side, smeared by a
-    moving hand: at 9 px the OCR detector finds none of its lines. Returns the picture and
-    the sheet's four corners."""
+    moving hand: at 9 px the OCR detector finds none of its lines. `busy`: the sheet lies
+    on a cluttered bed instead (no clipboard, no even border around it). Returns the
+    picture and the sheet's four corners."""
     sheet = Image.new("RGB", (620, 800), (246, 245, 238))
     draw = ImageDraw.Draw(sheet)
     words = "patient reports stable blood pressure review plan follow visit dose daily".split()
@@ -121,11 +123,17 @@ def page_photo(print_px: int = 9, turn: float = 28.0, blur: int = 5) -> tuple[np
         y += int(print_px * 2.6)
     board = np.full((880, 680, 3), (40, 80, 150), np.uint8)
     board[40:840, 30:650] = np.asarray(sheet)
+    if busy:
+        board = cv2.resize(np.asarray(sheet), (680, 880), interpolation=cv2.INTER_AREA)
     cos, sin = np.cos(np.radians(turn)), np.sin(np.radians(turn))
     seen = np.float32([[0, 0], [600, 0], [640, 760], [-40, 700]])  # the top edge further away
     placed = (seen @ np.float32([[cos, sin], [-sin, cos]]) + np.float32([600, 180])).astype(np.float32)
     warp = cv2.getPerspectiveTransform(np.float32([[0, 0], [680, 0], [680, 880], [0, 880]]), placed)
     photo = np.full((1200, 1600, 3), (70, 90, 120), np.uint8)
+    if busy:  # blankets, tubes and shadows: dark and mid-grey blocks
+        blocks = rng.choice(np.array([25, 150], np.uint8), (24, 32, 1)) + rng.integers(0, 30, (24, 32, 3))
+        photo = cv2.resize(blocks.astype(np.uint8), (1600, 1200), interpolation=cv2.INTER_NEAREST)
     cv2.warpPerspective(board, warp, (1600, 1200), photo, borderMode=cv2.BORDER_TRANSPARENT)
-    corners = cv2.perspectiveTransform(np.float32([[[30, 40], [650, 40], [650, 840], [30, 840]]]), warp)[0]
+    sheet_at = [[0, 0], [680, 0], [680, 880], [0, 880]] if busy else [[30, 40], [650, 40], [650, 840], [30, 840]]
+    corners = cv2.perspectiveTransform(np.float32([sheet_at]), warp)[0]
     return motion_blur(photo, blur, 30.0), corners

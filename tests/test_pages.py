@@ -8,6 +8,7 @@ from phi_fixtures import fraction_inside, page_photo
 from sanitizer.detectors import run_detectors
 from sanitizer.detectors import text_scene
 from sanitizer.detectors.pages import has_rows_of_print
+from sanitizer.detectors.screens import find_plain_outlines, find_quads
 from sanitizer.settings import Settings
 
 
@@ -27,6 +28,20 @@ def test_a_turned_page_of_small_blurred_print_is_hidden_whole(monkeypatch):
     # The page is found by its rows of print: without that, nothing hides it.
     monkeypatch.setattr(text_scene, "printed_pages", lambda *args: [])
     assert fraction_inside(_aabb(corners), run_detectors(rgb.copy(), settings)) < 0.2
+
+
+def test_a_sheet_on_a_cluttered_bed_is_found_without_an_even_border():
+    """No clipboard: the sheet's surroundings are blocks of every shade, so it is no screen
+    in a bezel, but its outline still holds rows of print."""
+    rgb, corners = page_photo(print_px=9, busy=True)
+    centre = corners.mean(axis=0)
+
+    def around(quads):
+        return [q for q in quads if np.abs(np.asarray(q.polygon).mean(axis=0) - centre).max() < 40]
+
+    assert not around(find_quads(rgb)) and around(find_plain_outlines(rgb))
+    regions = run_detectors(rgb, Settings(faces=False))
+    assert fraction_inside(_aabb(corners), regions) > 0.95
 
 
 def _pale_board(draw) -> tuple[np.ndarray, np.ndarray]:

@@ -6,7 +6,8 @@ bed seen from the side), yet a page of print is plain to see as a page: its outl
 from the screen finder's quads, the quad is warped to a rectangle, and the dark marks in it
 are merged along each row. Many separate rows, close together for their height and not all
 the same length, are lines of print; bricks, blinds and tiles give thin rows far apart or
-rows of one length, and a sign's big letters give rows too tall for print.
+rows of one length, a sign's big letters give rows too tall for print, and people and
+shadows on a pale floor give rows of every height.
 """
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ MIN_INK, MAX_INK = 0.01, 0.35   # share of the page that is print
 MIN_ROWS = 6
 MIN_SHORT_ROWS = 2       # rows under 0.6 of the longest: headings, the ends of paragraphs
 MAX_ROW_PITCH = 4.0      # row spacing, in row heights (bricks and blinds are far sparser)
+MAX_ROW_SPREAD = 0.6     # interquartile range of row heights, in row heights: print is of
+                         # one size, people and shadows on a floor are not
 ROW_JOIN = 0.03          # of the page width: gaps between words closed within a row
 MARGIN = 0.04            # of the page's short side: the outline itself is not print
 
@@ -76,8 +79,11 @@ def _rows_of_print(ink: np.ndarray, max_row: float) -> bool:
     heights = np.array([b[1] - b[0] for b in bands], np.float32)
     centres = np.array([(b[0] + b[1]) / 2 for b in bands], np.float32)
     lengths = np.array([b[3] - b[2] for b in bands], np.float32)
-    pitch = float(np.median(np.diff(centres))) / max(float(np.median(heights)), 1.0)
-    return pitch <= MAX_ROW_PITCH and int((lengths < 0.6 * lengths.max()).sum()) >= MIN_SHORT_ROWS
+    median = max(float(np.median(heights)), 1.0)
+    pitch = float(np.median(np.diff(centres))) / median
+    low, high = np.percentile(heights, [25, 75])
+    return (pitch <= MAX_ROW_PITCH and float(high - low) <= MAX_ROW_SPREAD * median
+            and int((lengths < 0.6 * lengths.max()).sum()) >= MIN_SHORT_ROWS)
 
 
 def _square_on(gray: np.ndarray, polygon: np.ndarray) -> tuple[np.ndarray, float]:

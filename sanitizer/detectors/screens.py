@@ -48,26 +48,38 @@ class ScreenQuad:
         return (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
 
 
-_cache: list[tuple[weakref.ref, list[ScreenQuad]]] = []
+_cache: list[tuple[weakref.ref, tuple[list[ScreenQuad], list[ScreenQuad]]]] = []
 
 
 def find_quads(rgb: np.ndarray) -> list[ScreenQuad]:
-    for ref, quads in _cache:
+    """Screen-like outlines: a panel within an even bezel, or one solid dark body."""
+    return _outlines(rgb)[0]
+
+
+def find_plain_outlines(rgb: np.ndarray) -> list[ScreenQuad]:
+    """The other convex 4-sided outlines, with no bezel around them (a sheet of paper lying
+    on a busy background); their contrast is 0."""
+    return _outlines(rgb)[1]
+
+
+def _outlines(rgb: np.ndarray) -> tuple[list[ScreenQuad], list[ScreenQuad]]:
+    for ref, found in _cache:
         if ref() is rgb:
-            return quads
-    quads = _find_quads(rgb)
-    _cache[:] = [(weakref.ref(rgb), quads)]
-    return quads
+            return found
+    found = _find_quads(rgb)
+    _cache[:] = [(weakref.ref(rgb), found)]
+    return found
 
 
-def _find_quads(rgb: np.ndarray) -> list[ScreenQuad]:
+def _find_quads(rgb: np.ndarray) -> tuple[list[ScreenQuad], list[ScreenQuad]]:
     height, width = rgb.shape[:2]
     scale = min(1.0, WORK_SIDE / max(height, width))
     small = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else rgb
     gray = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
     gray = cv2.GaussianBlur(gray, (5, 5), 0)
     area_total = gray.shape[0] * gray.shape[1]
-    found: list[tuple[np.ndarray, float]] = []
+    found: list[tuple[np.ndarray, tuple[float, float]]] = []
+    plain: list[tuple[np.ndarray, tuple[float, float]]] = []
     for contours, solid in _candidate_contours(gray):
         for contour in contours:
             area = cv2.contourArea(contour)
@@ -77,13 +89,17 @@ def _find_quads(rgb: np.ndarray) -> list[ScreenQuad]:
             if quad is None:
                 continue
             measured = _dark_body_contrast(gray, quad, contour) if solid else _panel_contrast(gray, quad)
-            if measured is None:
-                continue
-            if not any(_same_quad(quad, q) for q, _ in found):
-                found.append((quad, measured))
-    return [ScreenQuad(tuple((float(x / scale), float(y / scale)) for x, y in q), contrast, luma,
-                       float(cv2.contourArea(q)) / area_total, _along_picture_edges(q, gray.shape))
-            for q, (contrast, luma) in found]
+            if measured is not None:
+                if not any(_same_quad(quad, q) for q, _ in found):
+                    found.append((quad, measured))
+            elif not solid and not any(_same_quad(quad, q) for q, _ in plain):
+                plain.append((quad, (0.0, _inside_luma(gray, quad))))
+    plain = [(q, m) for q, m in plain if not any(_same_quad(q, f) for f, _ in found)]
+
+    def in_image(q: np.ndarray, contrast: float, luma: float) -> ScreenQuad:
+        return ScreenQuad(tuple((float(x / scale), float(y / scale)) for x, y in q), contrast, luma,
+                          float(cv2.contourArea(q)) / area_total, _along_picture_edges(q, gray.shape))
+    return ([in_image(q, *m) for q, m in found], [in_image(q, *m) for q, m in plain])
 
 
 def _candidate_contours(gray: np.ndarray):
@@ -158,6 +174,11 @@ def _panel_contrast(gray: np.ndarray, quad: np.ndarray) -> tuple[float, float] |
         return None
     inside = float(gray[inner > 0].mean())
     return float(abs(inside - ring_values.mean())), inside
+
+
+def _inside_luma(gray: np.ndarray, quad: np.ndarray) -> float:
+    _, inner, _ = _quad_and_ring(gray.shape, quad)
+    return float(gray[inner > 0].mean()) if inner.any() else 0.0
 
 
 def _dark_body_contrast(gray: np.ndarray, quad: np.ndarray, contour: np.ndarray) -> tuple[float, float] | None:

@@ -28,7 +28,7 @@ from ..phi.rules import Finding
 from ..settings import Settings
 from .barcodes import CodeHit, scan_codes
 from .pages import printed_pages
-from .screens import find_quads
+from .screens import find_plain_outlines, find_quads
 
 OVERVIEW_SIDE = 1280
 MAX_UPSCALE = 2.0
@@ -311,7 +311,8 @@ def _pages(rgb: np.ndarray, boxes: list[TextBox], groups: list[Group]) -> list[G
     that lies on a page grows to the whole page."""
     height, width = rgb.shape[:2]
     found: list[Group] = []
-    for page in printed_pages(rgb, find_quads(rgb), DOC_MAX_LINE_FRACTION * max(height, width)):
+    outlines = find_quads(rgb) + find_plain_outlines(rgb)
+    for page in printed_pages(rgb, outlines, DOC_MAX_LINE_FRACTION * max(height, width)):
         on_page = [g for g in groups if _center_in(g.box, page.box)]
         if any(g.kind == "wristband" for g in on_page) or any(_center_in(page.box, g.box) for g in groups):
             continue
