@@ -104,6 +104,17 @@ def test_screen_without_text_only_under_strict():
     assert fraction_inside((330, 230, 540, 320), strict) > 0.95
 
 
+def test_a_screen_cut_by_the_picture_edge_is_hidden_under_strict():
+    """A laptop at the left edge of the photo: its panel runs off the picture, so its
+    outline is closed by the picture's border."""
+    rgb = np.full((800, 1200, 3), 150, np.uint8)
+    rgb[250:650, 0:420] = 200       # the laptop's light bezel, cut by the left edge
+    rgb[275:600, 0:395] = 90        # its panel
+    strict = ScreenDetector().detect(rgb, Settings(preset=Preset.STRICT))
+    assert fraction_inside((0, 285, 380, 300), strict) > 0.95
+    assert ScreenDetector().detect(rgb, Settings()) == []   # no text on it: kept under Standard
+
+
 def test_an_angled_monitor_crossed_by_faint_lines_is_one_screen():
     """Faint lines (a window frame, a cable, a reflection) cross an angled monitor. Their
     edges cut its panel into pieces and tie its bezel to the wall at the weaker edge levels;

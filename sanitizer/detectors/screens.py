@@ -3,6 +3,8 @@
 Monitors, laptops, phones and TVs show patient banners and charts. A screen is found as a
 convex 4-sided outline with a uniform border (the bezel) around a panel that differs from it,
 or as one solid dark 4-sided body (a dark-mode monitor, whose bezel and panel look alike);
+an outline that runs off the picture (a laptop at the edge of the photo) is closed by the
+picture's border;
 under Standard it is redacted whole when text lines sit inside it (text too small to read
 still counts as lines), under Strict every screen-like panel is redacted.
 """
@@ -110,6 +112,8 @@ def _candidate_contours(gray: np.ndarray):
     join its outline to the wall behind it still comes out as one quad."""
     for low, high in ((30, 90), (60, 180), (100, 250)):
         edges = cv2.dilate(cv2.Canny(gray, low, high), np.ones((3, 3), np.uint8))
+        edges[[0, -1], :] = 255  # the picture's border closes outlines that run off it
+        edges[:, [0, -1]] = 255
         yield cv2.findContours(edges, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)[0], False
     kernel = np.ones((5, 5), np.uint8)
     dark, bright = (cv2.morphologyEx(m.astype(np.uint8), cv2.MORPH_CLOSE, kernel) for m in (gray < 50, gray > 215))
