@@ -94,13 +94,16 @@ def _find_quads(rgb: np.ndarray) -> tuple[list[ScreenQuad], list[ScreenQuad]]:
             if measured is not None:
                 if not any(_same_quad(quad, q) for q, _ in found):
                     found.append((quad, measured))
-            elif not solid and not any(_same_quad(quad, q) for q, _ in plain):
+            elif not solid and not _edges_touched(quad, gray.shape) \
+                    and not any(_same_quad(quad, q) for q, _ in plain):
+                # Without a bezel to go by, an outline closed by the picture's border is as
+                # likely a sheet joined to the background beside it.
                 plain.append((quad, (0.0, _inside_luma(gray, quad))))
     plain = [(q, m) for q, m in plain if not any(_same_quad(q, f) for f, _ in found)]
 
     def in_image(q: np.ndarray, contrast: float, luma: float) -> ScreenQuad:
         return ScreenQuad(tuple((float(x / scale), float(y / scale)) for x, y in q), contrast, luma,
-                          float(cv2.contourArea(q)) / area_total, _along_picture_edges(q, gray.shape))
+                          float(cv2.contourArea(q)) / area_total, _edges_touched(q, gray.shape) >= 2)
     return ([in_image(q, *m) for q, m in found], [in_image(q, *m) for q, m in plain])
 
 
@@ -148,15 +151,14 @@ def _as_quad(contour: np.ndarray) -> np.ndarray | None:
     return quad
 
 
-def _along_picture_edges(quad: np.ndarray, shape: tuple[int, ...]) -> bool:
-    """An outline running along two edges of the picture is the picture's own dark or bright
-    background, not a screen seen whole within it."""
+def _edges_touched(quad: np.ndarray, shape: tuple[int, ...]) -> int:
+    """How many of the picture's edges the outline runs along. Two or more: the picture's
+    own dark or bright background, not a screen seen whole within it."""
     height, width = shape[:2]
     margin = 0.01 * max(height, width)
     xs, ys = quad[:, 0], quad[:, 1]
-    touching = (xs.min() <= margin) + (ys.min() <= margin) + (xs.max() >= width - 1 - margin) \
-        + (ys.max() >= height - 1 - margin)
-    return int(touching) >= 2
+    return int((xs.min() <= margin) + (ys.min() <= margin) + (xs.max() >= width - 1 - margin)
+               + (ys.max() >= height - 1 - margin))
 
 
 def _quad_and_ring(shape: tuple[int, ...], quad: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -270,7 +272,7 @@ def page_around(rgb: np.ndarray, box: tuple[float, float, float, float]) -> tupl
     best = None
     for q in find_quads(rgb):
         qx, qy, qw, qh = q.box
-        if qw * qh > 12 * w * h or qw * qh < w * h:
+        if qw * qh > 12 * w * h or qw * qh < w * h or q.along_edges:  # not the picture's own border
             continue
         if cv2.pointPolygonTest(np.asarray(q.polygon, np.float32), center, False) < 0:
             continue

@@ -308,23 +308,31 @@ def _grow_documents(docs: list[tuple[list[int], float]], boxes: list[TextBox],
 
 def _pages(rgb: np.ndarray, boxes: list[TextBox], groups: list[Group]) -> list[Group]:
     """Pages of print (pages.py) not already hidden as a label or a document; a document
-    that lies on a page grows to the whole page."""
+    that lies on a page grows to the whole page. The tightest outline around a page is
+    taken: a looser one is the sheet joined to pale things beside it."""
     height, width = rgb.shape[:2]
-    found: list[Group] = []
     outlines = find_quads(rgb) + find_plain_outlines(rgb)
-    for page in printed_pages(rgb, outlines, DOC_MAX_LINE_FRACTION * max(height, width)):
-        on_page = [g for g in groups if _center_in(g.box, page.box)]
-        if any(g.kind == "wristband" for g in on_page) or any(_center_in(page.box, g.box) for g in groups):
+    pages = printed_pages(rgb, outlines, DOC_MAX_LINE_FRACTION * max(height, width))
+    found: list[Group] = []
+    on_a_page: set[int] = set()   # ids of groups already grown to, or found as, a page
+    for page in sorted(pages, key=lambda q: q.box[2] * q.box[3]):
+        on_page = [g for g in groups + found if _center_in(g.box, page.box)]
+        if any(g.kind == "wristband" or id(g) in on_a_page for g in on_page):
             continue
+        if any(_center_in(page.box, g.box) for g in groups + found):
+            continue  # the page lies within a document already
         polygon = np.asarray(page.polygon, np.float32)
         owned = {i for g in groups + found for i in g.members}
         members = [i for i, b in enumerate(boxes) if i not in owned
                    and cv2.pointPolygonTest(polygon, (b.box[0] + b.box[2] / 2, b.box[1] + b.box[3] / 2), False) >= 0]
         if on_page:
-            on_page[0].members += members
-            on_page[0].box = _union([on_page[0].box, page.box])
+            group = on_page[0]
+            group.members += members
+            group.box = _union([group.box, page.box])
         else:
-            found.append(Group("document", members, page.box))
+            group = Group("document", members, page.box)
+            found.append(group)
+        on_a_page.add(id(group))
     return found
 
 
