@@ -319,8 +319,9 @@ def _pages(rgb: np.ndarray, boxes: list[TextBox], groups: list[Group]) -> list[G
         on_page = [g for g in groups + found if _center_in(g.box, page.box)]
         if any(g.kind == "wristband" or id(g) in on_a_page for g in on_page):
             continue
-        if any(_center_in(page.box, g.box) for g in groups + found):
-            continue  # the page lies within a document already
+        page_area = page.box[2] * page.box[3]
+        if any(_center_in(page.box, g.box) and g.box[2] * g.box[3] >= page_area for g in groups + found):
+            continue  # the page lies within a larger document already
         polygon = np.asarray(page.polygon, np.float32)
         owned = {i for g in groups + found for i in g.members}
         members = [i for i, b in enumerate(boxes) if i not in owned
