@@ -123,7 +123,7 @@ def main(argv=None) -> int:
             homography = np.diag([scale, scale, 1.0])
             if a.tilt:
                 tilt = tilt_homography(size, a.tilt, rng)
-                small = cv2.warpPerspective(small, tilt, size, flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REFLECT)
+                small = cv2.warpPerspective(small, tilt, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
                 homography = tilt @ homography
             small = motion_blur(small, a.blur, float(rng.uniform(0, 180)))
             (dst / gt["image"]).write_bytes(double_jpeg(small))

@@ -18,6 +18,7 @@ import pillow_heif
 from sanitizer import colour, errors
 from sanitizer.formats.base import ImageParser
 from sanitizer.formats.content import AVIF, HEIF
+from sanitizer.metadata.isobmff import child_box
 
 # Thumbnails, depth and auxiliary images are never decoded: only the primary image is used.
 pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
@@ -76,20 +77,8 @@ def boxes_are_complete(data: bytes) -> bool:
         pos += size
     if meta is None:
         return False
-    iloc = _child(data, *meta, b"iloc")
+    iloc = child_box(data, *meta, b"iloc")
     return iloc is not None and _extents_fit(data, *iloc)
-
-
-def _child(data: bytes, start: int, end: int, kind: bytes) -> tuple[int, int] | None:
-    pos = start
-    while pos + 8 <= end:
-        size, box = struct.unpack(">I4s", data[pos:pos + 8])
-        if size < 8 or pos + size > end:
-            return None
-        if box == kind:
-            return pos + 8, pos + size
-        pos += size
-    return None
 
 
 def _extents_fit(data: bytes, start: int, end: int) -> bool:

@@ -60,10 +60,10 @@ def _iso_refs(data: bytes, found: Findings) -> None:
         if box not in _ISO_TOP_LEVEL:
             found.add("other", f"box {text_of(box)}", f"container box '{text_of(box)}' ({size} bytes)")
         pos += size
-    meta = _child_box(data, 0, len(data), b"meta")
+    meta = child_box(data, 0, len(data), b"meta")
     if meta is None:
         return
-    iref = _child_box(data, meta[0] + 4, meta[1], b"iref")
+    iref = child_box(data, meta[0] + 4, meta[1], b"iref")
     if iref is None:
         return
     pos, end = iref[0] + 4, iref[1]
@@ -80,7 +80,7 @@ def _iso_refs(data: bytes, found: Findings) -> None:
         found.add("thumbnail", "auxiliary images", "auxiliary images (depth map, HDR gain map or transparency)")
 
 
-def _child_box(data: bytes, start: int, end: int, kind: bytes) -> tuple[int, int] | None:
+def child_box(data: bytes, start: int, end: int, kind: bytes) -> tuple[int, int] | None:
     """(payload start, payload end) of the first box of `kind` between start and end."""
     pos = start
     while pos + 8 <= end:
