@@ -107,6 +107,24 @@ def test_tilted_motion_blurred_code_is_found_whole(blur):
                for h in hits), [h.box for h in hits]
 
 
+def test_a_small_code_beside_an_edge_that_runs_with_its_bars_is_found():
+    """A small code at the end of a label, with a dark sleeve's edge 18 px past it: the edge
+    runs the way the bars do, and closing the oriented cells joins the two into one ragged
+    patch. The code is still found on its own, and the sleeve is not taken for part of it."""
+    import cv2
+    canvas = np.full((400, 700, 3), 200, np.uint8)
+    canvas[150:250, 80:600] = 248                               # the label
+    canvas[60:360, 600:700] = 45                                # the sleeve
+    code = (600 - 18 - 110, 185, 110, 32)         # its right end 18 px from the sleeve
+    x, y, w, h = code
+    canvas[y:y + h, x:x + w] = np.asarray(code_image("466070960", "Code128", 1).resize((w, h)))
+    gray = cv2.cvtColor(canvas, cv2.COLOR_RGB2GRAY)
+    assert decode_codes(gray) == []
+    hits = bar_texture(gray)
+    assert any(hit.box[0] <= x + 0.15 * w and hit.box[0] + hit.box[2] >= x + 0.85 * w
+               and hit.box[0] + hit.box[2] <= 600 for hit in hits), [hit.box for hit in hits]
+
+
 def test_print_smeared_along_its_strokes_is_not_a_barcode():
     """Print blurred along its strokes looks like bars; within a band of one orientation its
     strokes close into a long bar-like patch, which is still print."""

@@ -152,10 +152,13 @@ def _big_components(stats: np.ndarray) -> np.ndarray:
                           & (np.minimum(sizes[:, cv2.CC_STAT_WIDTH], sizes[:, cv2.CC_STAT_HEIGHT]) >= 4)) + 1
 
 
-def _bar_components(gray: np.ndarray, mask: np.ndarray, tensor: _Tensor, window, cell: int) -> list[CodeHit]:
+def _bar_components(gray: np.ndarray, mask: np.ndarray, tensor: _Tensor, window, cell: int,
+                    split: bool = True) -> list[CodeHit]:
     """Bar codes among the components of one orientation band's `mask` (cells of `window`).
     The orientation checks count every strong cell in a component's area, whatever its band:
-    print has strokes of many orientations there, bars have one."""
+    print has strokes of many orientations there, bars have one. A ragged component (a
+    small code that the closing joined to an edge of the same orientation beside it) is
+    looked at again from its oriented cells alone, closed less."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask)
     oy, ox = window[0].start, window[1].start
     hits: list[CodeHit] = []
@@ -176,6 +179,11 @@ def _bar_components(gray: np.ndarray, mask: np.ndarray, tensor: _Tensor, window,
         rect = cv2.minAreaRect(pts)
         (rw, rh) = rect[1]
         if area / max(rw * rh, 1.0) < 0.5:
+            if split:
+                part = np.zeros_like(mask)
+                part[y:y + h, x:x + w] = sel & tensor.barred[cut]
+                part = cv2.morphologyEx(part, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+                hits += _bar_components(gray, part, tensor, window, cell, split=False)
             continue
         corners = cv2.boxPoints(rect) * cell
         theta = 0.5 * float(np.arctan2(d2[sel].sum(), d1[sel].sum()))
