@@ -115,7 +115,7 @@ def test_a_small_code_beside_an_edge_that_runs_with_its_bars_is_found():
     canvas = np.full((400, 700, 3), 200, np.uint8)
     canvas[150:250, 80:600] = 248                               # the label
     canvas[60:360, 600:700] = 45                                # the sleeve
-    code = (600 - 18 - 110, 185, 110, 32)         # its right end 18 px from the sleeve
+    code = (600 - 18 - 110, 185, 110, 32)                       # its right end 18 px from the sleeve
     x, y, w, h = code
     canvas[y:y + h, x:x + w] = np.asarray(code_image("466070960", "Code128", 1).resize((w, h)))
     gray = cv2.cvtColor(canvas, cv2.COLOR_RGB2GRAY)

@@ -5,8 +5,7 @@ import cv2
 import numpy as np
 
 from phi_fixtures import fraction_inside, page_photo
-from sanitizer.detectors import run_detectors
-from sanitizer.detectors import text_scene
+from sanitizer.detectors import run_detectors, text_scene
 from sanitizer.detectors.pages import has_rows_of_print
 from sanitizer.detectors.screens import find_plain_outlines, find_quads
 from sanitizer.settings import Settings
