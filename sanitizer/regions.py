@@ -5,7 +5,7 @@ where PHI sits in a photo. Coordinates are display pixels (EXIF orientation appl
 """
 from __future__ import annotations
 
-import itertools
+import uuid
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -32,13 +32,18 @@ class Decision(str, Enum):
     KEEP = "keep"
 
 
+class Tier(str, Enum):
+    """How sure the detector is. Both tiers are hidden by default; the reviewer can keep
+    every *possible* region of a file in one action."""
+    CERTAIN = "certain"
+    POSSIBLE = "possible"
+
+
 class DecidedBy(str, Enum):
     DETECTOR = "detector"
     REVIEWER = "reviewer"
     CONSENT = "consent on file"
 
-
-_region_ids = itertools.count(1)
 
 Box = tuple[float, float, float, float]  # x, y, w, h
 
@@ -57,7 +62,10 @@ class Region:
     # Video only: which track the region belongs to and the frames it covers (inclusive).
     track_id: int | None = None
     frame_span: tuple[int, int] | None = None
-    id: int = field(default_factory=lambda: next(_region_ids))
+    tier: Tier = Tier.CERTAIN
+    # Unique across processes (analysis runs in one process, the reviewer draws in another, and
+    # the audit counts regions by id): a per-process counter gave two regions the same id.
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property
     def redacted(self) -> bool:
@@ -144,6 +152,8 @@ class Plan:
     # Video only: frame count and rate, so the GUI can show a timeline.
     frame_count: int = 0
     fps: float = 0.0
+    # True only when a reviewer explicitly approved this file (being shown is not approval).
+    approved: bool = False
 
     @property
     def redacted_regions(self) -> list[Region]:
