@@ -21,9 +21,10 @@ from .detectors import run_detectors
 from .errors import Cancelled, OutputError, SanitizerError, os_error_reason  # noqa: F401 - Cancelled re-exported
 from .metadata import inspect_metadata
 from .redact import apply_redactions
-from .regions import MetadataFinding, Plan
+from .regions import MetadataFinding, Plan, Region, iou
 from .settings import Settings
 from .tempfiles import TEMP_PREFIX
+from .transparency import detection_views
 from .writer import output_spec, write_clean_image
 
 log = logging.getLogger(__name__)
@@ -137,15 +138,29 @@ def _analyse(path: Path, settings: Settings, progress: Progress | None,
         plan.format = loaded.format
         plan.height, plan.width = loaded.pixels.shape[:2]
         plan.metadata = inspect_metadata(path)
-        rgb = np.ascontiguousarray(loaded.pixels[..., :3])
-        rgb.flags.writeable = False  # the same pixels are exported after analysis: detectors only read
-        plan.regions = run_detectors(rgb, settings)
+        plan.regions = detect_in_pixels(loaded.pixels, settings)
         if progress:
             progress(1, 1)
     except Exception as exc:  # noqa: BLE001 - a per-file problem must never stop the batch
         plan.error = _user_message(exc)
         _log_failure("analysis", exc)
     return plan, loaded
+
+
+# Two regions of one kind found in two views of a transparent picture are one finding when
+# they overlap this much (the views differ in contrast, so boxes differ by a few pixels).
+SAME_FINDING_IOU = 0.7
+
+
+def detect_in_pixels(pixels: np.ndarray, settings: Settings) -> list[Region]:
+    """Regions in an RGB(A) picture: for a transparent one, found in every way it can be seen
+    (transparency.detection_views), a region found in several views kept once."""
+    regions: list[Region] = []
+    for view in detection_views(pixels):
+        for region in run_detectors(view, settings):
+            if not any(r.kind is region.kind and iou(r.box, region.box) >= SAME_FINDING_IOU for r in regions):
+                regions.append(region)
+    return regions
 
 
 def render_preview(plan: Plan, settings: Settings, pixels: np.ndarray | None = None) -> np.ndarray:

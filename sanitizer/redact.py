@@ -7,7 +7,9 @@ Three styles, all meant to leave nothing recoverable:
   A large region is blurred and noised at a small work size, then scaled up.
 - pixelate: blocks no smaller than 1/8 of the region (at most 8 blocks across), then the
   same strong blur and noise, so block means do not survive as a coarse portrait either.
-Masks have hard edges so every pixel of the region is covered.
+Masks have hard edges so every pixel of the region is covered. In a picture with
+transparency a redacted region becomes opaque (no trace left in the alpha channel either),
+and colour under fully transparent pixels is cleared everywhere.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import numpy as np
 
 from .regions import Region, Shape
 from .settings import Settings, Style
+from .transparency import clear_invisible_colour
 
 FILL_COLOUR = (0, 0, 0)
 NOISE_AMPLITUDE = 10  # uniform integer noise in [-10, 10] (std ~6 grey levels)
@@ -104,7 +107,9 @@ def redact_region(pixels: np.ndarray, region: Region, style: Style, rng: np.rand
     else:
         rendered = _RENDERERS[style](np.ascontiguousarray(patch), rng)
     if pixels.ndim == 3 and pixels.shape[2] == 4:
-        rendered[..., 3] = patch[..., 3]  # keep transparency, destroy colour
+        # Alpha is flattened too: letters drawn in the alpha channel (or one level off it)
+        # would otherwise survive a colour-only redaction.
+        rendered[..., 3] = 255
     cv2.copyTo(rendered, mask.view(np.uint8), patch)
 
 
@@ -144,6 +149,7 @@ def apply_redactions(pixels: np.ndarray, regions: list[Region], settings: Settin
     out = np.array(pixels, copy=True)
     if out.ndim == 2:
         out = np.stack([out] * 3, axis=-1)
+    clear_invisible_colour(out)
     rng = np.random.default_rng(seed)
     for region in regions:
         if region.redacted:

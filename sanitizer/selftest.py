@@ -30,6 +30,44 @@ def _check_network_guard() -> str:
     raise AssertionError("a socket connect was not refused")
 
 
+def _load_a_model() -> None:
+    """In a spawned child: load the face model the way analysis does (import the engine first)."""
+    import onnxruntime as ort
+
+    from .model_store import model_path
+    ort.InferenceSession(str(model_path("centerface")), providers=["CPUExecutionProvider"])
+
+
+# Where a process keeps per-user files; all are pointed at an empty folder for the probe.
+_HOME_VARIABLES = ("HOME", "USERPROFILE", "LOCALAPPDATA", "APPDATA", "XDG_CACHE_HOME",
+                   "XDG_CONFIG_HOME", "XDG_DATA_HOME")
+
+
+def _check_native_telemetry(work: Path, probe: Callable[[], None] = _load_a_model) -> str:
+    """onnxruntime's telemetry is native (netguard cannot see it) and writes a device id and an
+    event queue under HOME when a model loads. A child process started as the app starts its
+    workers, without ORT_DISABLE_TELEMETRY inherited and with an empty HOME, loads a model;
+    the HOME must stay empty."""
+    import multiprocessing
+    home = work / "home"
+    home.mkdir()
+    saved = dict(os.environ)
+    try:
+        os.environ.pop("ORT_DISABLE_TELEMETRY", None)  # the engine must set it itself
+        for name in _HOME_VARIABLES:
+            os.environ[name] = str(home)
+        child = multiprocessing.get_context("spawn").Process(target=probe)
+        child.start()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    child.join(120)
+    assert child.exitcode == 0, "the model could not be loaded in a child process"
+    written = [p for p in home.rglob("*") if p.is_file()]
+    assert not written, f"{len(written)} file(s) written under the home folder while loading a model"
+    return "onnxruntime telemetry is off: loading a model wrote nothing under the home folder"
+
+
 def _check_models() -> str:
     import json
     from .model_store import model_path, models_dir
@@ -83,6 +121,7 @@ CHECKS: list[tuple[str, Callable[..., str]]] = [
     ("face detection", _check_faces),
     ("photo clean + verify", _check_photo_clean),
     ("video clean + verify", _check_video),
+    ("native telemetry", _check_native_telemetry),
 ]
 
 

@@ -122,11 +122,15 @@ def test_pixel_blocks_are_at_least_an_eighth_of_the_region():
     assert len(distinct_cols) > 1
 
 
-def test_alpha_is_kept_colour_destroyed():
-    img = np.dstack([textured(), np.full((200, 300), 128, np.uint8)])
+def test_alpha_is_flattened_inside_a_region_and_kept_outside():
+    """Letters in the alpha channel must not survive a redaction: the region becomes opaque."""
+    alpha = np.full((200, 300), 128, np.uint8)
+    alpha[10:20, 10:40] = 127  # a mark one level off, as text hidden in alpha would be
+    img = np.dstack([textured(), alpha])
     out = apply_redactions(img, [Region(Kind.TEXT, (0, 0, 50, 50))], Settings())
-    assert (out[:50, :50, 3] == 128).all()
+    assert (out[:50, :50, 3] == 255).all()
     assert (out[:50, :50, :3] == 0).all()
+    assert (out[60:, 60:, 3] == 128).all() and (out[60:, 60:, :3] == img[60:, 60:, :3]).all()
 
 
 def test_video_planes_are_redacted_in_place_without_rgb():

@@ -144,3 +144,19 @@ def test_app_self_test_runs_the_checks_without_opening_a_window(monkeypatch, cap
     monkeypatch.setattr(selftest, "CHECKS", [("quick", lambda: "ok")])
     assert app_module.main(["--self-test"]) == 0
     assert capsys.readouterr().out.splitlines() == ["PASS  quick: ok", "self-test: 1 passed, 0 failed"]
+
+
+def _writes_under_home() -> None:
+    """A probe standing in for a library that keeps files under HOME (runs in a spawned child)."""
+    (Path.home() / "events.db").write_bytes(b"queued")
+
+
+def test_native_telemetry_check_passes_and_sees_files_written_under_home(tmp_path):
+    missing = _models_present()
+    if missing:
+        pytest.skip(f"models absent: {missing}")
+    (tmp_path / "a").mkdir()
+    assert "wrote nothing" in selftest._check_native_telemetry(tmp_path / "a")
+    (tmp_path / "b").mkdir()
+    with pytest.raises(AssertionError, match="written under the home folder"):
+        selftest._check_native_telemetry(tmp_path / "b", probe=_writes_under_home)

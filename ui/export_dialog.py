@@ -11,13 +11,14 @@ from pathlib import Path
 
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QFileDialog, QFormLayout,
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QFormLayout,
                                QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QRadioButton,
                                QVBoxLayout, QWidget)
 
 from sanitizer.audit import AuditReport
 from sanitizer.settings import Preset, Settings, Style
 
+from . import file_dialogs
 from .worker import EXPORT_CANCELLED, ExportJob, Exporter
 
 STYLE_LABELS = {Style.BLUR: "Strong blur", Style.PIXELATE: "Pixelate", Style.FILL: "Solid black box"}
@@ -195,7 +196,7 @@ class ExportDialog(QDialog):
         self.folder_edit.setText(str(folder))
 
     def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Folder for the clean copies", self.folder_edit.text())
+        folder = file_dialogs.choose_folder(self, "Folder for the clean copies", self.folder_edit.text())
         if folder:
             self.folder_edit.setText(folder)
 

@@ -13,13 +13,14 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QDragEnterEvent, QDropEvent, QIcon, QImage, QKeySequence, QPainter, QPixmap
-from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QFrame, QHBoxLayout, QHeaderView, QLabel,
+from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel,
                                QMainWindow, QMessageBox, QProgressBar, QPushButton, QStackedLayout,
                                QStackedWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from sanitizer import pipeline
 from sanitizer.regions import Kind, Plan
 
+from . import file_dialogs
 from .editor import EditorWidget, one_per_track
 from .settings_store import SettingsStore
 from .worker import THUMB_SIZE, AnalysisQueue
@@ -311,12 +312,12 @@ class MainWindow(QMainWindow):
 
     # ----- adding files ------------------------------------------------------------------
     def choose_files(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, "Add photos or videos")
+        files = file_dialogs.choose_files(self, "Add photos or videos")
         if files:
             self.add_paths([Path(f) for f in files])
 
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Add a folder (its subfolders are included)")
+        folder = file_dialogs.choose_folder(self, "Add a folder (its subfolders are included)")
         if folder:
             self.add_paths([Path(folder)])
 
