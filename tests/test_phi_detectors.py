@@ -231,3 +231,12 @@ def test_small_print_merged_on_the_overview_is_looked_at_closer():
     assert len(closer) >= len(overview) + 2          # the blob became separate lines
     print_area = (1000 + 30, 560 + 40, 150, 80)
     assert fraction_inside(print_area, PhiTextDetector().detect(rgb, Settings())) > 0.9
+
+
+def test_standard_hides_a_labelled_name_whose_surname_is_a_common_word():
+    """'Smith' alone is a common word; after 'Patient:' it is a name (it was kept visible)."""
+    rgb = text_image(["Patient: John Smith", "MRN 12345678"], size=(760, 230), height=40)
+    regions = PhiTextDetector().detect(rgb, Settings())
+    assert sorted(r.reason for r in regions) == ["MRN pattern", "name"]
+    name = next(r for r in regions if r.reason == "name")
+    assert name.box[1] < 60 and name.box[0] + name.box[2] > 400  # the whole first line

@@ -146,3 +146,42 @@ def test_label_above_a_value_gives_context():
 def test_ocr_line_repr_hides_text():
     line = _line("MRN 12345678", 0, 0)
     assert "12345678" not in repr(line)
+
+
+# Surnames that are also common words (in lexicon.COMMON_WORDS): not names on their own,
+# names when a label says so, on the same line or in the box just before.
+COMMON_WORD_SURNAMES = [
+    # (text, context)
+    ("Patient: John Smith", ""),
+    ("Name: Mary Brown", ""),
+    ("Pt: James Taylor", ""),
+    ("Name: Robert King", ""),
+    ("Patient: Anna Baker", ""),
+    ("Patient John Smith", ""),           # no colon
+    ("PATIENT NAME: MARY BROWN", ""),
+    ("Resident - Robert King", ""),
+    ("Guardian: Anna Baker", ""),
+    ("Next of kin: James Taylor", ""),
+    ("Mary Brown", "Name:"),              # label above, or in a table cell to the left
+    ("Robert King", "Patient"),
+    ("Smith Baker", "Name:"),
+]
+
+
+@pytest.mark.parametrize("text,context", COMMON_WORD_SURNAMES)
+def test_a_label_makes_common_word_surnames_a_name(text, context):
+    found = classify(text, context)
+    assert found is not None and found.rule == "name"
+
+
+@pytest.mark.parametrize("text", ["Patient Care Unit", "Patient Lounge", "Name Badge", "Patient Safety First",
+                                  "Patient:", "King Street Entrance", "Brown"])
+def test_labels_alone_and_signs_are_not_names(text):
+    assert classify(text) is None
+
+
+def test_label_in_a_table_cell_left_of_the_value():
+    label = _line("Name", 10, 100)
+    value = _line("Robert King", 90, 100)
+    found = {f.line.text: f.finding.rule for f in classify_lines([label, value])}
+    assert found == {"Robert King": "name"}

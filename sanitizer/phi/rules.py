@@ -60,6 +60,13 @@ SSN_CONTEXT = re.compile(r"(?<![A-Z])(?:SSN|SOCIAL\s+SECURITY|SS#)", _I)
 NAME_CONTEXT = re.compile(
     r"(?<![A-Z])(?:NAME|PATIENT|PT|ATTENDING|PHYSICIAN|PROVIDER|GUARDIAN|NEXT\s+OF\s+KIN|"
     r"EMERGENCY\s+CONTACT|NURSE|RN|MD|DR)(?![A-Z])", _I)
+# A field label that says the words after it on the same line are a person's name. Its value
+# is a name whatever the words are: surnames such as Smith, Brown, King or Baker are also
+# common words and are not names on their own, but "Patient: John Smith" is.
+NAME_LABEL = (r"(?:patient(?:'s)?(?:\s+(?:full\s+)?name)?|pt\.?(?:\s+name)?|(?:full|first|last|given|family|sur)\s*name|"
+              r"name|resident|guardian|next\s+of\s+kin|emergency\s+contact|caregiver|parent|spouse)")
+LEADING_NAME_LABEL = re.compile(rf"^\s*{NAME_LABEL}\s*(?P<sep>[:;=\-]|\.(?=\s))?\s*(?P<value>\S.*)$", _I)
+MAX_NAME_WORDS = 5  # "Patient: Mary Anne de la Cruz" still is one; a longer value is a sentence
 PATIENT_CONTEXT = re.compile(
     r"(?<![A-Z])(?:PATIENT|PT|MRN|D[O0]B|NAME|ALLERGIES|ALLERGY|DR|ROOM|BED|ADMIT)(?![A-Z])", _I)
 
@@ -86,6 +93,20 @@ def _looks_like_full_name(text: str) -> bool:
         if (is_first_name(a) and is_last_name(b)) or (is_last_name(a) and is_first_name(b) and a.isupper()):
             return True
     return False
+
+
+def _labelled_name(text: str) -> bool:
+    """A name label followed on the same line by its value ("Patient: John Smith", "Pt James
+    Taylor"). With a separator (colon, dash) any capitalised value counts; without one, one of
+    its words must be a known first or last name, so a sign reading "Patient Care Unit" does not."""
+    m = LEADING_NAME_LABEL.match(text)
+    if not m:
+        return False
+    value = m.group("value")
+    tokens = _name_tokens(value)
+    if not tokens or len(tokens) > MAX_NAME_WORDS or not CAP_WORD.match(value):
+        return False
+    return bool(m.group("sep")) or any(is_any_name(t) for t in tokens)
 
 
 def _last_first(text: str) -> bool:
@@ -136,6 +157,8 @@ def classify(text: str, context: str = "", allowlist: Sequence[str] = ()) -> Fin
         return Finding("address", "street address", 0.8)
     if _last_first(text):
         return Finding("name", "name", 0.9)
+    if _labelled_name(text):
+        return Finding("name", "name", 0.85)
     if TITLE_NAME.search(text) or (TITLE_END.search(context) and CAP_WORD.match(text.strip())):
         return Finding("name", "name", 0.85)
     if _looks_like_full_name(text):
