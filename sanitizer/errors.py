@@ -42,3 +42,29 @@ def os_error_reason(exc: OSError) -> str:
     if isinstance(exc, IsADirectoryError):
         return "this is a folder, not a file"
     return "the file cannot be read (input/output error)"
+
+
+def where_raised(exc: BaseException) -> str:
+    """Where an unexpected exception was raised, for a log line that lets a bug be found
+    without its message (messages of foreign exceptions can quote text read from a file):
+    the innermost frame, and the innermost frame of this application when that is another."""
+    import traceback
+    from pathlib import Path
+
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return "unknown place"
+
+    def place(frame: traceback.FrameSummary) -> str:
+        path = Path(frame.filename)
+        return f"{path.parent.name}/{path.name}:{frame.lineno} in {frame.name}"
+
+    ours = [f for f in frames if Path(f.filename).parent.name in _OUR_PACKAGES
+            or Path(f.filename).parent.parent.name in _OUR_PACKAGES]
+    text = place(frames[-1])
+    if ours and ours[-1] is not frames[-1]:
+        text += f", from {place(ours[-1])}"
+    return text
+
+
+_OUR_PACKAGES = {"sanitizer", "ui"}

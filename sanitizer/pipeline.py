@@ -18,7 +18,8 @@ import numpy as np
 
 from . import formats
 from .detectors import run_detectors
-from .errors import Cancelled, OutputError, SanitizerError, os_error_reason  # noqa: F401 - Cancelled re-exported
+from .errors import (Cancelled, OutputError, SanitizerError, os_error_reason,  # noqa: F401 - Cancelled re-exported
+                     where_raised)
 from .metadata import inspect_metadata
 from .redact import apply_redactions
 from .regions import MetadataFinding, Plan, Region, iou
@@ -106,9 +107,12 @@ def _user_message(exc: BaseException) -> str:
 
 def _log_failure(stage: str, exc: BaseException) -> None:
     """Our own errors are expected and already reported to the user; anything else is a bug
-    worth a warning. Only the type is logged: messages of foreign exceptions may quote data."""
-    level = logging.INFO if isinstance(exc, SanitizerError) else logging.WARNING
-    log.log(level, "%s failed for one file: %s", stage, type(exc).__name__)
+    worth a warning, with the type and the place it was raised. Never the message (messages
+    of foreign exceptions may quote data) nor the file's name."""
+    if isinstance(exc, SanitizerError):
+        log.info("%s failed for one file: %s", stage, type(exc).__name__)
+    else:
+        log.warning("%s failed for one file: %s raised at %s", stage, type(exc).__name__, where_raised(exc))
 
 
 def load_display(path: Path) -> np.ndarray:

@@ -137,10 +137,29 @@ def test_existing_output_is_never_overwritten(samples, tmp_path):
 def test_inspect_hides_free_text_unless_asked(samples, capsys):
     assert main(["inspect", str(samples[0])]) == 0
     out = capsys.readouterr().out
-    assert "41.88" in out  # GPS coordinates are shown: the user must see where the photo was taken
-    assert "Demo Photographer" not in out and "SN-0042" not in out
+    assert "GPS position" in out  # what is there is named...
+    for value in ("41.88", "87.62", "Demo Photographer", "SN-0042"):  # ...never what it says
+        assert value not in out
     assert main(["inspect", str(samples[0]), "--values"]) == 0
-    assert "Demo Photographer" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Demo Photographer" in out and "41.88" in out
+
+
+def test_inspect_never_prints_the_bytes_of_an_unknown_segment(tmp_path, capsys):
+    """An APPn segment nobody names used to be shown by its first 20 bytes."""
+    from PIL import Image
+    src = tmp_path / "leak.jpg"
+    Image.new("RGB", (32, 32), (90, 90, 90)).save(src)
+    data = src.read_bytes()
+    payload = b"LEAK15 APP Patient John Smith MRN 12345678"
+    segment = b"\xff\xea" + (len(payload) + 2).to_bytes(2, "big") + payload  # APP10
+    src.write_bytes(data[:2] + segment + data[2:])
+    assert main(["inspect", str(src)]) == 0
+    out = capsys.readouterr().out
+    assert "APP10 segment" in out
+    assert "Patient" not in out and "LEAK15" not in out
+    assert main(["inspect", str(src), "--values"]) == 0
+    assert "LEAK15 APP Patient" in capsys.readouterr().out
 
 
 def test_console_script_runs_as_a_process(samples, tmp_path):

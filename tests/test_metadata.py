@@ -22,11 +22,11 @@ def test_dirty_jpeg_all_groups(tmp_path):
     assert {"gps", "camera", "dates", "thumbnail", "makernotes", "xmp", "iptc", "icc", "comment",
             "software", "other"} <= groups(findings)
     text = details(findings)
-    assert "GPS position 41.88, -87.62" in text
+    assert "GPS position" in text and "41.88" not in text  # named, never its value unless asked
     assert "camera serial number" in text
     assert "thumbnail of the original (48x32)" in text
     assert "JPEG comment" in text and "IPTC caption" in text
-    assert "APP12 segment (Ducky)" in text
+    assert "APP12 segment (13 bytes)" in text and "Ducky" not in text
     assert "bytes after the end of the image" in text  # the trailer
     assert all(f.group in GROUPS for f in findings)
 
@@ -46,14 +46,14 @@ def test_png_text_chunks_and_exif(tmp_path):
     assert "text_chunks" in groups(findings)
     for key in ("tEXt note 'Author'", "zTXt note 'Comment'", "iTXt note 'Description'", "eXIf"):
         assert key in text
-    assert "GPS position 41.88, -87.62" in text  # from the eXIf chunk
+    assert "GPS position" in text and "41.88" not in text  # from the eXIf chunk; no values unless asked
     assert {"xmp", "icc", "dates"} <= groups(findings)
 
 
 @pytest.mark.parametrize("kind", ["tiff", "webp", "heif", "avif"])
 def test_other_containers_report_gps_camera_xmp(tmp_path, kind):
     findings = inspect_metadata(fx.build(kind, tmp_path))
-    assert "GPS position 41.88, -87.62" in details(findings)
+    assert "GPS position" in details(findings) and "41.88" not in details(findings)
     assert {"camera", "xmp", "icc", "software"} <= groups(findings)
 
 

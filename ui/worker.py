@@ -24,6 +24,7 @@ from PySide6.QtCore import QObject, QRunnable, QSize, QThreadPool, Qt, QTimer, S
 from PySide6.QtGui import QImage, QImageReader
 
 from sanitizer import pipeline
+from sanitizer.errors import where_raised
 from sanitizer.regions import Plan
 from sanitizer.settings import Settings
 
@@ -108,8 +109,8 @@ class _Task(QRunnable):
         try:
             self._fn()
         except Exception as exc:  # noqa: BLE001 - a worker must never take the app down
-            # Type only: a traceback's message can quote file contents or OCR'd text.
-            log.warning("background task failed: %s", type(exc).__name__)
+            # Type and place only: a traceback's message can quote file contents or OCR'd text.
+            log.warning("background task failed: %s raised at %s", type(exc).__name__, where_raised(exc))
 
 
 def _pool(threads: int) -> QThreadPool:
@@ -260,7 +261,7 @@ class AnalysisQueue(QObject):
             except Exception as exc:  # noqa: BLE001 - the worker died or the task failed
                 reason = ("the analyser stopped on this file (it may be damaged)"
                           if isinstance(exc, BrokenProcessPool) else safe_reason(exc))
-                log.warning("analysis task failed: %s", type(exc).__name__)
+                log.warning("analysis task failed: %s raised at %s", type(exc).__name__, where_raised(exc))
                 plan = Plan(source=path, error=reason)
             signals.analysed.emit(key, plan)
 
@@ -278,7 +279,7 @@ class AnalysisQueue(QObject):
                     cancel=cancel.is_set,
                 )
             except Exception as exc:  # noqa: BLE001 - report as this file's error
-                log.warning("analysis task failed: %s", type(exc).__name__)
+                log.warning("analysis task failed: %s raised at %s", type(exc).__name__, where_raised(exc))
                 plan = Plan(source=path, error=safe_reason(exc))
             signals.analysed.emit(key, plan)
 

@@ -4,9 +4,9 @@ Used to show the reviewer (and the audit report) what the clean copy drops. It r
 container itself (JPEG segments, PNG chunks, RIFF chunks, TIFF/EXIF IFDs, HEIF boxes) with
 Pillow and a few hand-written walkers; it never runs exiftool (the bundled app has no perl).
 
-Free-text values (comments, names, captions, camera serials) are only put in `detail` when
-`show_values=True`: they can hold names. GPS positions are always shown (rounded to 2
-decimals, about 1 km) because "this photo says where it was taken" is the point.
+Values (comments, names, captions, camera serials, dates, GPS positions, the first bytes of
+an unknown block) are only put in `detail` when `show_values=True`: any field can hold a
+name. Without values a finding names what is there ("GPS position", "APP10 segment").
 """
 from __future__ import annotations
 

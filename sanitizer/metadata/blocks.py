@@ -12,45 +12,45 @@ from sanitizer import colour
 from sanitizer.metadata.findings import MAX_CHUNK, Findings, text_of
 
 # EXIF tag -> (group, plain tag name, is free text)
-_EXIF_TAGS: dict[int, tuple[str, str, bool]] = {
-    0x010F: ("camera", "camera make", True),
-    0x0110: ("camera", "camera model", True),
-    0xA431: ("camera", "camera serial number", True),
-    0xC62F: ("camera", "camera serial number", True),
-    0xA430: ("camera", "camera owner name", True),
-    0xA433: ("camera", "lens make", True),
-    0xA434: ("camera", "lens model", True),
-    0xA435: ("camera", "lens serial number", True),
-    0xA420: ("camera", "unique image ID", True),
-    0x0132: ("dates", "date modified", False),
-    0x9003: ("dates", "date taken", False),
-    0x9004: ("dates", "date digitized", False),
-    0x9010: ("dates", "time zone", False),
-    0x9011: ("dates", "time zone (taken)", False),
-    0x9012: ("dates", "time zone (digitized)", False),
-    0x9290: ("dates", "sub-second time", False),
-    0x9291: ("dates", "sub-second time (taken)", False),
-    0x9292: ("dates", "sub-second time (digitized)", False),
-    0x0131: ("software", "software", True),
-    0x000B: ("software", "processing software", True),
-    0x013C: ("software", "host computer", True),
-    0x010E: ("comment", "image description", True),
-    0x9286: ("comment", "user comment", True),
-    0x9C9B: ("comment", "Windows title", True),
-    0x9C9C: ("comment", "Windows comment", True),
-    0x9C9D: ("comment", "Windows author", True),
-    0x9C9E: ("comment", "Windows keywords", True),
-    0x9C9F: ("comment", "Windows subject", True),
-    0x010D: ("comment", "document name", True),
-    0x013B: ("other", "author name", True),
-    0x8298: ("other", "copyright notice", True),
-    0x0112: ("other", "orientation flag (applied to the pixels)", False),
-    0x927C: ("makernotes", "maker notes", False),
-    0x02BC: ("xmp", "XMP packet", False),
-    0x83BB: ("iptc", "IPTC data", False),
-    0x8773: ("icc", "colour profile", False),
-    0x8649: ("other", "Photoshop resources", False),
-    0xC4A5: ("other", "print settings (PrintIM)", False),
+_EXIF_TAGS: dict[int, tuple[str, str]] = {
+    0x010F: ("camera", "camera make"),
+    0x0110: ("camera", "camera model"),
+    0xA431: ("camera", "camera serial number"),
+    0xC62F: ("camera", "camera serial number"),
+    0xA430: ("camera", "camera owner name"),
+    0xA433: ("camera", "lens make"),
+    0xA434: ("camera", "lens model"),
+    0xA435: ("camera", "lens serial number"),
+    0xA420: ("camera", "unique image ID"),
+    0x0132: ("dates", "date modified"),
+    0x9003: ("dates", "date taken"),
+    0x9004: ("dates", "date digitized"),
+    0x9010: ("dates", "time zone"),
+    0x9011: ("dates", "time zone (taken)"),
+    0x9012: ("dates", "time zone (digitized)"),
+    0x9290: ("dates", "sub-second time"),
+    0x9291: ("dates", "sub-second time (taken)"),
+    0x9292: ("dates", "sub-second time (digitized)"),
+    0x0131: ("software", "software"),
+    0x000B: ("software", "processing software"),
+    0x013C: ("software", "host computer"),
+    0x010E: ("comment", "image description"),
+    0x9286: ("comment", "user comment"),
+    0x9C9B: ("comment", "Windows title"),
+    0x9C9C: ("comment", "Windows comment"),
+    0x9C9D: ("comment", "Windows author"),
+    0x9C9E: ("comment", "Windows keywords"),
+    0x9C9F: ("comment", "Windows subject"),
+    0x010D: ("comment", "document name"),
+    0x013B: ("other", "author name"),
+    0x8298: ("other", "copyright notice"),
+    0x0112: ("other", "orientation flag (applied to the pixels)"),
+    0x927C: ("makernotes", "maker notes"),
+    0x02BC: ("xmp", "XMP packet"),
+    0x83BB: ("iptc", "IPTC data"),
+    0x8773: ("icc", "colour profile"),
+    0x8649: ("other", "Photoshop resources"),
+    0xC4A5: ("other", "print settings (PrintIM)"),
 }
 # Storage-structure tags (TIFF layout, EXIF pointers): not reported.
 _STRUCTURAL = {0x00FE, 0x00FF, 0x0100, 0x0101, 0x0102, 0x0103, 0x0106, 0x0107, 0x010A, 0x0111,
@@ -111,7 +111,7 @@ def exif_findings(blob: bytes, found: Findings, where: str = "EXIF") -> None:
             if known is None:
                 other += 1
                 continue
-            group, name, free = known
+            group, name = known
             if tag == 0x927C:
                 found.add(group, name, f"maker notes ({len(value) if hasattr(value, '__len__') else '?'} bytes)")
             elif tag == 0x0112:
@@ -123,7 +123,7 @@ def exif_findings(blob: bytes, found: Findings, where: str = "EXIF") -> None:
                 elif tag == 0x83BB and isinstance(value, bytes):
                     iptc_findings(value, found)
             else:
-                found.add(group, name, name, value, free)
+                found.add(group, name, name, value)
     if other:
         found.add("other", "camera settings", f"{other} other EXIF fields (exposure, focus, flash...)")
     if gps:
@@ -143,8 +143,7 @@ def _gps(gps: dict, found: Findings) -> None:
     lat = _dms(gps.get(2), gps.get(1, "N")) if 2 in gps else None
     lon = _dms(gps.get(4), gps.get(3, "E")) if 4 in gps else None
     if lat is not None and lon is not None and math.isfinite(lat) and math.isfinite(lon) and (lat, lon) != (0.0, 0.0):
-        digits = 6 if found.show_values else 2
-        found.add("gps", "GPS position", f"GPS position {lat:.{digits}f}, {lon:.{digits}f}")
+        found.add("gps", "GPS position", "GPS position", f"{lat:.6f}, {lon:.6f}")
     else:
         found.add("gps", "GPS fields", f"{len(gps)} GPS fields (no position)")
     if 6 in gps:
@@ -193,7 +192,7 @@ def iptc_findings(data: bytes, found: Findings) -> None:
         any_ = True
         name = _IPTC_NAMES.get(dataset, f"field 2:{dataset}")
         if dataset in _IPTC_DATES:
-            found.add("dates", f"IPTC {name}", f"IPTC {name}", value, free_text=False)
+            found.add("dates", f"IPTC {name}", f"IPTC {name}", value)
         else:
             found.add("iptc", f"IPTC {name}", f"IPTC {name}", value)
     if any_ or not data:

@@ -42,7 +42,7 @@ def _jpeg_segment(marker: int, seg: bytes, found: Findings, icc_parts: list[byte
         elif seg.startswith(b"JFXX\x00"):
             found.add("thumbnail", "JFIF extension thumbnail", "JFIF extension thumbnail")
         elif not seg.startswith(b"JFIF\x00"):
-            found.add("other", "APP0 segment", f"APP0 segment ({_ident(seg)})")
+            _segment(found, "APP0", seg)
     elif marker == 0xE1:
         if seg.startswith(b"Exif\x00"):
             try:
@@ -54,7 +54,7 @@ def _jpeg_segment(marker: int, seg: bytes, found: Findings, icc_parts: list[byte
         elif seg.startswith(b"http://ns.adobe.com/xmp/extension/\x00"):
             xmp_findings(seg[35 + 40:], found)
         else:
-            found.add("other", "APP1 segment", f"APP1 segment ({_ident(seg)})")
+            _segment(found, "APP1", seg)
     elif marker == 0xE2:
         if seg.startswith(b"ICC_PROFILE\x00"):
             icc_parts.append(seg[14:])
@@ -63,19 +63,24 @@ def _jpeg_segment(marker: int, seg: bytes, found: Findings, icc_parts: list[byte
         elif seg.startswith(b"FPXR"):
             found.add("thumbnail", "FlashPix data", "FlashPix extension data (can hold a preview)")
         else:
-            found.add("other", "APP2 segment", f"APP2 segment ({_ident(seg)})")
+            _segment(found, "APP2", seg)
     elif marker == 0xED and seg.startswith(b"Photoshop 3.0\x00"):
         photoshop_findings(seg[14:], found)
     elif marker == 0xEE and seg.startswith(b"Adobe"):
         return  # colour-transform flag: storage structure
     elif 0 <= app <= 15:
-        found.add("other", f"APP{app} segment", f"APP{app} segment ({_ident(seg)})")
+        _segment(found, f"APP{app}", seg)
+
+
+def _segment(found: Findings, marker: str, seg: bytes) -> None:
+    """An APPn segment nobody names: its size, and its first bytes only when values are asked
+    for (an unknown segment can start with anything, a patient's name included)."""
+    found.add("other", f"{marker} segment", f"{marker} segment ({len(seg)} bytes)", _ident(seg) or None)
 
 
 def _ident(seg: bytes) -> str:
     ident = seg[:20].split(b"\x00", 1)[0]
-    text = re.sub(rb"[^A-Za-z0-9 ._/:-]", b"", ident).decode("ascii").strip()
-    return text or f"{len(seg)} bytes"
+    return re.sub(rb"[^A-Za-z0-9 ._/:-]", b"", ident).decode("ascii").strip()
 
 
 # ---- PNG -----------------------------------------------------------------------
@@ -104,11 +109,22 @@ def read_png(path: Path, found: Findings) -> None:
             _png_chunk(ctype, body, length, found)
 
 
+# PNG's registered text keywords and those common tools write (lower case).
+_PNG_KEYWORDS = {
+    "title", "author", "description", "copyright", "creation time", "software", "disclaimer", "warning",
+    "source", "comment", "xml:com.adobe.xmp", "date:create", "date:modify", "date:timestamp",
+    "raw profile type exif", "raw profile type iptc", "raw profile type xmp", "raw profile type 8bim",
+    "raw profile type icc", "raw profile type app1",
+}
+
+
 def _png_chunk(ctype: bytes, body: bytes, length: int, found: Findings) -> None:
     name = ctype.decode("latin-1")
     if ctype in (b"tEXt", b"zTXt", b"iTXt"):
         keyword, _, rest = body.partition(b"\x00")
         key = text_of(keyword)[:40]
+        # A keyword is free text too: only the registered and common ones are named.
+        shown_key = key if key.lower() in _PNG_KEYWORDS or found.show_values else "keyword not shown"
         text = rest
         if ctype == b"zTXt":
             text = _inflate(rest[1:])
@@ -127,8 +143,8 @@ def _png_chunk(ctype: bytes, body: bytes, length: int, found: Findings) -> None:
         if key.startswith("Raw profile type"):
             _raw_profile(key, text, found)
         if key.lower() in ("creation time", "date:create", "date:modify", "date:timestamp"):
-            found.add("dates", f"PNG text '{key}'", f"PNG {name} '{key}'", text, free_text=False)
-        found.add("text_chunks", f"PNG text '{key}'", f"PNG {name} note '{key}' ({length} bytes)", text)
+            found.add("dates", f"PNG text '{key}'", f"PNG {name} '{key}'", text)
+        found.add("text_chunks", f"PNG text '{shown_key}'", f"PNG {name} note '{shown_key}' ({length} bytes)", text)
     elif ctype == b"eXIf":
         found.add("text_chunks", "PNG eXIf", "PNG eXIf chunk (EXIF data)")
         try:

@@ -29,14 +29,16 @@ MAX_CHUNK = 4 << 20      # per text chunk / segment body inspected
 
 
 class Findings:
-    """Findings of one file, one per (group, tag); values only when asked or not free text."""
+    """Findings of one file, one per (group, tag). Values (text, dates, positions, bytes of an
+    unknown block) only when asked for: without them a finding names what is there, never
+    what it says, since any field can hold a name."""
 
     def __init__(self, show_values: bool):
         self.show_values = show_values
         self.items: dict[tuple[str, str], MetadataFinding] = {}
 
-    def add(self, group: str, tag: str, detail: str = "", value: object = None, free_text: bool = True) -> None:
-        if value is not None and (self.show_values or not free_text):
+    def add(self, group: str, tag: str, detail: str = "", value: object = None) -> None:
+        if value is not None and self.show_values:
             shown = text_of(value)
             if shown:
                 detail = f"{detail}: {shown}" if detail else shown
