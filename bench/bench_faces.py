@@ -24,6 +24,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from sanitizer.detectors.analysis import ImageAnalysis  # noqa: E402
 from sanitizer.detectors.faces import FaceDetector, plan_scales, TUNINGS  # noqa: E402
 from sanitizer.settings import Sensitivity, Settings  # noqa: E402
 
@@ -77,12 +78,12 @@ def _found(regions, face) -> bool:
 def bench(name: str, width: int, height: int, runs: int, settings: Settings) -> float:
     photo, planted = build_photo(width, height)
     detector = FaceDetector()
-    detector.detect(photo, settings)  # warm-up: session creation and first-run allocation
+    detector.detect(ImageAnalysis(photo), settings)  # warm-up: session creation and first-run allocation
     totals, timings, regions = [], [], []
     load_before = os.getloadavg()[0]
     for _ in range(runs):
         t0 = time.perf_counter()
-        regions = detector.detect(photo, settings)
+        regions = detector.detect(ImageAnalysis(photo), settings)
         totals.append(time.perf_counter() - t0)
         timings.append(detector.last_timings)
     median = statistics.median(totals)

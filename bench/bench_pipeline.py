@@ -80,18 +80,17 @@ def main(argv=None) -> int:
           f"detectors: {[d.name for d in detectors]}")
 
     # Stage wrappers (installed after warm-up so loading is not counted).
-    from sanitizer.detectors import barcodes, screens, text_scene
+    from sanitizer.detectors import codes, outlines
     from sanitizer.ocr import get_engine
     engine = get_engine(settings.ocr_engine)
     clock.patch(engine, "detect", "OCR text detection")
     clock.patch(engine, "recognize", "OCR recognition")
-    clock.patch(barcodes, "decode_codes", "codes: zxing decode")
-    clock.patch(barcodes, "bar_texture", "codes: bar texture")
-    clock.patch(screens, "_find_quads", "screen outlines")
+    clock.patch(codes, "decode_codes", "codes: zxing decode")
+    clock.patch(codes, "bar_texture", "codes: bar texture")
+    clock.patch(outlines, "_find_quads", "screen outlines")
     for d in detectors:
         if d.name not in ("phi_text", "barcodes", "screens"):
             clock.patch(d, "detect", f"detector {d.name}")
-    del text_scene
 
     times, cpus = [], []
     for path in photos[1:]:

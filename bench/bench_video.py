@@ -103,7 +103,7 @@ def main() -> int:
     ap.add_argument("--phi-every", type=int, default=VideoOptions.phi_every)
     ap.add_argument("--preset", default=EncoderSettings.preset)
     a = ap.parse_args()
-    settings = Settings() if a.all_detectors else Settings(text=False, barcodes=False, screens=False)
+    settings = Settings() if a.all_detectors else Settings().with_only("faces")
     options = VideoOptions(face_every=a.face_every, face_long_side=a.face_long_side, phi_every=a.phi_every)
     encoder = EncoderSettings(preset=a.preset)
     targets = {"720": 15.0, "1080": 8.0}

@@ -24,6 +24,7 @@ from PIL import Image
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from sanitizer.detectors.analysis import ImageAnalysis  # noqa: E402
 from sanitizer.detectors.faces import FaceDetector  # noqa: E402
 from sanitizer.formats import load_image  # noqa: E402
 from sanitizer.settings import Sensitivity, Settings, Style  # noqa: E402
@@ -61,7 +62,7 @@ def main() -> int:
     for photo in photos:
         pixels = load_image(photo).pixels
         t0 = time.perf_counter()
-        regions = detector.detect(pixels, settings)
+        regions = detector.detect(ImageAnalysis(pixels), settings)
         timing_lines.append(f"{photo.name}\t{time.perf_counter() - t0:.4f}")
         total_regions += len(regions)
         cleaned = redact(pixels, regions, settings)

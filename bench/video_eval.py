@@ -101,7 +101,7 @@ def main() -> int:
     if shutil.which("exiftool") is None or shutil.which("ffprobe") is None:
         print("exiftool and ffprobe are needed", file=sys.stderr)
         return 2
-    settings = Settings(text=False, barcodes=False, screens=False) if a.faces_only else Settings()
+    settings = Settings().with_only("faces") if a.faces_only else Settings()
     clips = sorted(p for p in a.corpus.iterdir() if p.is_file() and not p.name.endswith(".tsv"))
     scratch = a.out or Path(tempfile.mkdtemp(prefix="video_eval_"))
     scratch.mkdir(parents=True, exist_ok=True)

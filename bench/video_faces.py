@@ -41,7 +41,7 @@ def main() -> int:
     a = ap.parse_args()
     factor = a.seconds / 10.0
     shots = [Shot(s.photo, max(2, round(s.frames * factor)), s.start, s.end) for s in long_shots()]
-    settings = Settings(text=False, barcodes=False, screens=False)
+    settings = Settings().with_only("faces")
     options = VideoOptions(face_every=a.face_every, face_long_side=a.face_long_side)
     with tempfile.TemporaryDirectory(prefix="video_faces_") as tmp:
         source = Path(tmp) / "clip.mov"

@@ -80,7 +80,7 @@ def _check_models() -> str:
 def _check_faces(work: Path) -> str:
     from .pipeline import analyse
     from .settings import Settings
-    plan = analyse(DATA / "selftest_face.jpg", Settings(text=False, barcodes=False, screens=False))
+    plan = analyse(DATA / "selftest_face.jpg", Settings().with_only("faces"))
     assert plan.error is None, plan.error
     faces = [r for r in plan.regions if r.kind.value == "face"]
     assert faces, "no face found in the sample portrait"

@@ -1,7 +1,7 @@
 """User-facing analysis and export settings (presets, sensitivity, redaction style)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 
@@ -24,6 +24,9 @@ class Style(str, Enum):
     FILL = "fill"          # solid fill
 
 
+DETECTOR_SWITCHES = ("faces", "text", "wristbands", "documents", "barcodes", "screens")
+
+
 @dataclass
 class Settings:
     preset: Preset = Preset.STANDARD
@@ -31,16 +34,26 @@ class Settings:
     # None means "the preset's choice": blur for faces under Standard, fill otherwise.
     face_style: Style | None = None
     text_style: Style = Style.FILL
+    # Detector switches (DETECTOR_SWITCHES); each one off means its work is not done at all.
     faces: bool = True
-    text: bool = True      # OCR + PHI classifier, wristbands, documents
-    barcodes: bool = True
-    screens: bool = True
+    text: bool = True        # text lines read and classified as PHI (Strict: every line)
+    wristbands: bool = True  # labels with a code, small white labels with print, labels around PHI
+    documents: bool = True   # charts, forms, whiteboards: clusters of lines and pages of print
+    barcodes: bool = True    # barcodes and QR codes, decoded or seen as bar texture
+    screens: bool = True     # monitors and phones showing text
     # Words (case-insensitive) that are never PHI: the hospital's name, department signage.
     allowlist: list[str] = field(default_factory=list)
     ocr_engine: str = "rapidocr"
     jpeg_quality: int = 92
     # Video: blur the whole frame where a track is lost between detections.
     video_blur_frame_when_lost: bool = False
+
+    def with_only(self, *switches: str) -> "Settings":
+        """These settings with only the named detector switches on (e.g. `with_only("faces")`)."""
+        unknown = set(switches) - set(DETECTOR_SWITCHES)
+        if unknown:
+            raise ValueError(f"unknown detector switches: {sorted(unknown)}")
+        return replace(self, **{name: name in switches for name in DETECTOR_SWITCHES})
 
     def style_for(self, kind: str) -> Style:
         if kind == "face":
@@ -56,7 +69,7 @@ class Settings:
             "sensitivity": self.sensitivity.value,
             "face_style": self.style_for("face").value,
             "text_style": self.text_style.value,
-            "detectors": [n for n in ("faces", "text", "barcodes", "screens") if getattr(self, n)],
+            "detectors": [n for n in DETECTOR_SWITCHES if getattr(self, n)],
             "ocr_engine": self.ocr_engine,
             "allowlist_entries": len(self.allowlist),
         }

@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 from phi_fixtures import code_image, fraction_inside, motion_blur, text_image, wristband_photo
-from sanitizer.detectors.barcodes import BarcodeDetector, bar_texture, decode_codes, scan_codes
+from sanitizer.detectors import ImageAnalysis
+from sanitizer.detectors.barcodes import BarcodeDetector
+from sanitizer.detectors.codes import bar_texture, decode_codes
 from sanitizer.detectors.phi_text import PhiTextDetector
 from sanitizer.regions import Kind
 from sanitizer.settings import Settings
@@ -35,7 +37,7 @@ def test_generated_codes_decode_with_their_format():
 def test_wristband_codes_are_found_with_short_reasons(label_photo, caplog):
     caplog.set_level(logging.DEBUG)
     rgb, label_box = label_photo
-    regions = BarcodeDetector().detect(rgb, Settings())
+    regions = BarcodeDetector().detect(ImageAnalysis(rgb), Settings())
     reasons = sorted(r.reason for r in regions if r.kind is Kind.BARCODE)
     assert "Code128 barcode" in reasons and "QR code" in reasons
     x, y, w, h = label_box
@@ -51,7 +53,7 @@ def test_the_whole_label_becomes_a_wristband_region(label_photo, caplog):
     caplog.set_level(logging.DEBUG)
     rgb, label_box = label_photo
     settings = Settings()
-    regions = PhiTextDetector().detect(rgb, settings)
+    regions = PhiTextDetector().detect(ImageAnalysis(rgb), settings)
     bands = [r for r in regions if r.kind is Kind.WRISTBAND]
     assert bands and all(r.reason == "wristband" for r in bands)
     assert fraction_inside(label_box, bands) > 0.9
@@ -144,10 +146,14 @@ def test_stripes_are_not_a_barcode():
     assert bar_texture(cv2.GaussianBlur(canvas, (3, 3), 0)) == []
 
 
-def test_scan_is_cached_per_array(label_photo):
+def test_scan_is_kept_on_its_analysis_only(label_photo):
     rgb, _ = label_photo
-    assert scan_codes(rgb) is scan_codes(rgb)
-    assert scan_codes(rgb.copy()) is not scan_codes(rgb)
+    with ImageAnalysis(rgb) as analysis:
+        analysis.start_code_scan()
+        assert analysis.code_scan is analysis.code_scan
+        with ImageAnalysis(rgb) as again:   # the same pixels, a new analysis: scanned anew
+            assert again.code_scan is not analysis.code_scan
+            assert again.code_scan == analysis.code_scan
 
 
 def test_white_label_without_a_code_is_found_by_its_print():
@@ -196,7 +202,7 @@ def test_label_found_when_the_code_is_small_next_to_it():
     """A long wristband label with a small code at one end: the whole label, not just the
     area next to the code, and the paper is measured from the code's quiet zone."""
     from PIL import Image, ImageDraw
-    from sanitizer.detectors.barcodes import label_around
+    from sanitizer.detectors.codes import label_around
     img = Image.new("RGB", (1400, 900), (185, 180, 175))      # a light grey gown behind
     draw = ImageDraw.Draw(img)
     draw.rectangle((300, 380, 1100, 520), fill=(252, 252, 250))

@@ -11,6 +11,7 @@ import pytest
 
 from sanitizer import errors, model_store
 from sanitizer.detectors import faces
+from sanitizer.detectors.analysis import ImageAnalysis
 from sanitizer.detectors.base import build_detectors
 from sanitizer.detectors.faces import FaceDetector, merge_boxes, plan_scales, tile_spans
 from sanitizer.regions import Kind, Shape, iou
@@ -52,7 +53,7 @@ def _face_regions(regions, face_box, share: float = 0.8):
 # ---------------------------------------------------------------- real photos
 
 def test_astronaut_face_found(detector, astronaut):
-    regions = detector.detect(astronaut, Settings())
+    regions = detector.detect(ImageAnalysis(astronaut), Settings())
     hits = _face_regions(regions, FACE)
     assert hits, "the astronaut's face was not found"
     hit = max(hits, key=lambda r: r.score)
@@ -84,7 +85,7 @@ def test_exif_rotated_photo_found_and_redacted_in_display_coordinates(detector, 
     assert np.abs(display[..., :3].astype(int) - astronaut).mean() < 6  # upright, not rotated
 
     settings = Settings()
-    regions = detector.detect(display[..., :3], settings)
+    regions = detector.detect(ImageAnalysis(display[..., :3]), settings)
     hits = _face_regions(regions, FACE)
     assert hits, "the face was not found at its display position"
 
@@ -110,7 +111,7 @@ def test_face_cut_by_border_found(detector, astronaut, cut):
     else:               # forehead and eyes cut away at the top edge
         img, visible = astronaut[mid_y - 20:], (fx0, 0, fx1, fy1 - (mid_y - 20))
     img = np.ascontiguousarray(img)
-    regions = detector.detect(img, Settings())
+    regions = detector.detect(ImageAnalysis(img), Settings())
     assert _face_regions(regions, visible, share=0.7), f"half face at the {cut} edge was missed"
     # What gets redacted covers the visible part of the face right up to the edge.
     from sanitizer.redact import region_mask
@@ -133,14 +134,14 @@ def test_small_face_found_by_upscaling(detector, astronaut):
     scale = 58 / 512
     face = (150 + FACE[0] * scale, 200 + FACE[1] * scale, 150 + FACE[2] * scale, 200 + FACE[3] * scale)
     assert face[3] - face[1] < 16
-    regions = detector.detect(canvas, Settings())
+    regions = detector.detect(ImageAnalysis(canvas), Settings())
     assert _face_regions(regions, face, share=0.7)
 
 
 def test_face_filling_a_large_photo_found(detector, astronaut):
     # A close-up on a 12 MP-class photo: the face is ~1000 px high, found by a coarse pass.
     big = cv2.resize(astronaut, (4096, 4096), interpolation=cv2.INTER_LINEAR)[:3000]
-    regions = detector.detect(big, Settings())
+    regions = detector.detect(ImageAnalysis(big), Settings())
     face = tuple(v * 8 for v in FACE)
     assert _face_regions(regions, face, share=0.7)
 
@@ -156,7 +157,7 @@ def test_blank_and_noise_give_no_face(detector, kind):
         "uniform_noise": lambda: rng.integers(0, 256, shape, dtype=np.uint8),
         "gaussian_noise": lambda: np.clip(rng.normal(128, 40, shape), 0, 255).astype(np.uint8),
     }[kind]()
-    assert detector.detect(img, Settings()) == []
+    assert detector.detect(ImageAnalysis(img), Settings()) == []
 
 
 def _laplacian(gray: np.ndarray) -> np.ndarray:
@@ -168,7 +169,7 @@ def test_redacted_face_keeps_no_detail(detector, astronaut, preset):
     from sanitizer.redact import apply_redactions
 
     settings = Settings(preset=preset)
-    regions = detector.detect(astronaut, settings)
+    regions = detector.detect(ImageAnalysis(astronaut), settings)
     out = apply_redactions(astronaut, regions, settings)
     fx0, fy0, fx1, fy1 = FACE
     before = cv2.cvtColor(astronaut, cv2.COLOR_RGB2GRAY)[fy0:fy1, fx0:fx1]
@@ -196,7 +197,7 @@ def test_sensitivity_levels_are_nested(detector):
         tile = cv2.resize(portrait, (size, size), interpolation=cv2.INTER_AREA)
         canvas[40:40 + size, x:x + size] = tile
         x += size + 4
-    counts = [len(detector.detect(canvas, Settings(sensitivity=s)))
+    counts = [len(detector.detect(ImageAnalysis(canvas), Settings(sensitivity=s)))
               for s in (Sensitivity.LOW, Sensitivity.MEDIUM, Sensitivity.HIGH)]
     assert counts == sorted(counts) and counts[-1] >= 5
 
@@ -242,5 +243,5 @@ def test_merge_keeps_separate_faces_and_drops_duplicates():
 
 
 def test_registry_builds_face_detector():
-    names = [d.name for d in build_detectors(Settings(text=False, barcodes=False, screens=False))]
+    names = [d.name for d in build_detectors(Settings().with_only("faces"))]
     assert names == ["faces"]

@@ -118,7 +118,7 @@ def test_tampered_face_model_rejected(centerface_file, tmp_path, monkeypatch):
 
 def test_face_detector_refuses_tampered_model(centerface_file, tmp_path, monkeypatch):
     import numpy as np
-    from sanitizer.detectors import faces
+    from sanitizer.detectors import ImageAnalysis, faces
     from sanitizer.settings import Settings
 
     shutil.copy(MANIFEST, tmp_path / "manifest.json")
@@ -129,6 +129,6 @@ def test_face_detector_refuses_tampered_model(centerface_file, tmp_path, monkeyp
     faces._session.cache_clear()  # the per-process session would otherwise be reused
     try:
         with pytest.raises(ModelMissing, match="checksum"):
-            faces.FaceDetector().detect(np.zeros((64, 64, 3), np.uint8), Settings())
+            faces.FaceDetector().detect(ImageAnalysis(np.zeros((64, 64, 3), np.uint8)), Settings())
     finally:
         faces._session.cache_clear()

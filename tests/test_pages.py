@@ -5,9 +5,9 @@ import cv2
 import numpy as np
 
 from phi_fixtures import fraction_inside, page_photo
-from sanitizer.detectors import run_detectors, text_scene
+from sanitizer.detectors import ImageAnalysis, run_detectors, text_scene
 from sanitizer.detectors.pages import has_rows_of_print
-from sanitizer.detectors.screens import find_plain_outlines, find_quads
+from sanitizer.detectors.outlines import find_outlines
 from sanitizer.settings import Settings
 
 
@@ -20,7 +20,7 @@ def _aabb(corners: np.ndarray) -> tuple[float, float, float, float]:
 def test_a_turned_page_of_small_blurred_print_is_hidden_whole(monkeypatch):
     rgb, corners = page_photo(print_px=9)
     settings = Settings(faces=False)
-    assert text_scene.analyse_scene(rgb, settings).boxes == []   # the OCR detector sees no line
+    assert ImageAnalysis(rgb).text_lines == []   # the OCR detector sees no line
     regions = run_detectors(rgb, settings)
     assert fraction_inside(_aabb(corners), regions) > 0.95
     assert {r.reason for r in regions} == {"chart"}
@@ -38,7 +38,8 @@ def test_a_sheet_on_a_cluttered_bed_is_found_without_an_even_border():
     def around(quads):
         return [q for q in quads if np.abs(np.asarray(q.polygon).mean(axis=0) - centre).max() < 40]
 
-    assert not around(find_quads(rgb)) and around(find_plain_outlines(rgb))
+    outlines = find_outlines(rgb)
+    assert not around(outlines.quads) and around(outlines.plain)
     regions = run_detectors(rgb, Settings(faces=False))
     assert fraction_inside(_aabb(corners), regions) > 0.95
 

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from phi_fixtures import fraction_inside, screen_photo, text_image
-from sanitizer.detectors import build_detectors, run_detectors
+from sanitizer.detectors import ImageAnalysis, build_detectors, run_detectors
 from sanitizer.detectors.phi_text import PhiTextDetector
-from sanitizer.detectors.screens import ScreenDetector, find_quads
+from sanitizer.detectors.outlines import find_outlines
+from sanitizer.detectors.screens import ScreenDetector
 from sanitizer.detectors.text_scene import analyse_scene
 from sanitizer.regions import Kind
 from sanitizer.settings import Preset, Settings
@@ -41,7 +42,7 @@ def test_registry_builds_the_phi_detectors():
 def test_standard_redacts_phi_and_keeps_other_text(caplog):
     caplog.set_level(logging.DEBUG)
     rgb = _sign(PHI_SIGN)
-    regions = PhiTextDetector().detect(rgb, Settings())
+    regions = PhiTextDetector().detect(ImageAnalysis(rgb), Settings())
     assert [r.reason for r in regions] == ["MRN pattern"]
     assert regions[0].kind is Kind.TEXT
     x, y, w, h = regions[0].box
@@ -50,12 +51,12 @@ def test_standard_redacts_phi_and_keeps_other_text(caplog):
 
 
 def test_standard_keeps_plain_signage():
-    assert PhiTextDetector().detect(_sign(SIGN), Settings()) == []
+    assert PhiTextDetector().detect(ImageAnalysis(_sign(SIGN)), Settings()) == []
 
 
 def test_strict_redacts_all_text(caplog):
     caplog.set_level(logging.DEBUG)
-    regions = PhiTextDetector().detect(_sign(SIGN), Settings(preset=Preset.STRICT))
+    regions = PhiTextDetector().detect(ImageAnalysis(_sign(SIGN)), Settings(preset=Preset.STRICT))
     assert len(regions) == 2 and {r.reason for r in regions} == {"text"}
     assert all(r.kind is Kind.TEXT for r in regions)
     _assert_no_text(regions, caplog)
@@ -63,20 +64,20 @@ def test_strict_redacts_all_text(caplog):
 
 def test_allowlist_from_settings_keeps_signage_visible():
     rgb = _sign(["Dr. Okafor Clinic"])
-    assert [r.reason for r in PhiTextDetector().detect(rgb, Settings())] == ["name"]
-    assert PhiTextDetector().detect(rgb, Settings(allowlist=["Dr. Okafor Clinic"])) == []
+    assert [r.reason for r in PhiTextDetector().detect(ImageAnalysis(rgb), Settings())] == ["name"]
+    assert PhiTextDetector().detect(ImageAnalysis(rgb), Settings(allowlist=["Dr. Okafor Clinic"])) == []
 
 
 def test_dense_lines_become_one_document():
     lines = [f"Line {k}: vitals stable, plan unchanged, review at {k + 8}:00" for k in range(9)]
     rgb = text_image(lines, size=(1400, 1100), height=24, origin=(120, 150))
-    regions = PhiTextDetector().detect(rgb, Settings())
+    regions = PhiTextDetector().detect(ImageAnalysis(rgb), Settings())
     docs = [r for r in regions if r.kind is Kind.DOCUMENT]
     assert len(docs) == 1 and docs[0].reason == "chart"
     ys, xs = np.nonzero(rgb.min(axis=2) < 128)
     text_area = (xs.min(), ys.min(), xs.max() - xs.min(), ys.max() - ys.min())
     assert fraction_inside(text_area, docs) > 0.98
-    scene = analyse_scene(rgb, Settings())
+    scene = analyse_scene(ImageAnalysis(rgb), Settings())
     assert scene.lines == {}  # a document is hidden whole, never read
 
 
@@ -84,7 +85,7 @@ def test_screen_with_text_is_hidden_whole(caplog):
     caplog.set_level(logging.DEBUG)
     rgb, monitor = screen_photo()
     settings = Settings(faces=False)
-    screens = ScreenDetector().detect(rgb, settings)
+    screens = ScreenDetector().detect(ImageAnalysis(rgb), settings)
     assert screens and all(r.kind is Kind.SCREEN and r.reason == "screen" for r in screens)
     panel = (monitor[0] + 40, monitor[1] + 40, monitor[2] - 80, monitor[3] - 120)
     assert fraction_inside(panel, screens) > 0.95
@@ -98,8 +99,8 @@ def test_screen_without_text_only_under_strict():
     rgb = np.full((800, 1200, 3), 120, np.uint8)
     rgb[200:600, 300:900] = 20      # bezel
     rgb[220:560, 320:880] = 230     # lit, empty panel
-    assert ScreenDetector().detect(rgb, Settings()) == []
-    strict = ScreenDetector().detect(rgb, Settings(preset=Preset.STRICT))
+    assert ScreenDetector().detect(ImageAnalysis(rgb), Settings()) == []
+    strict = ScreenDetector().detect(ImageAnalysis(rgb), Settings(preset=Preset.STRICT))
     assert strict and strict[0].kind is Kind.SCREEN
     assert fraction_inside((330, 230, 540, 320), strict) > 0.95
 
@@ -110,9 +111,9 @@ def test_a_screen_cut_by_the_picture_edge_is_hidden_under_strict():
     rgb = np.full((800, 1200, 3), 150, np.uint8)
     rgb[250:650, 0:420] = 200       # the laptop's light bezel, cut by the left edge
     rgb[275:600, 0:395] = 90        # its panel
-    strict = ScreenDetector().detect(rgb, Settings(preset=Preset.STRICT))
+    strict = ScreenDetector().detect(ImageAnalysis(rgb), Settings(preset=Preset.STRICT))
     assert fraction_inside((0, 285, 380, 300), strict) > 0.95
-    assert ScreenDetector().detect(rgb, Settings()) == []   # no text on it: kept under Standard
+    assert ScreenDetector().detect(ImageAnalysis(rgb), Settings()) == []   # no text on it: kept under Standard
 
 
 def test_an_angled_monitor_crossed_by_faint_lines_is_one_screen():
@@ -125,7 +126,7 @@ def test_an_angled_monitor_crossed_by_faint_lines_is_one_screen():
     cv2.fillConvexPoly(rgb, panel, (165, 175, 195))
     for a, b in (((640, 0), (600, 799)), ((0, 430), (1199, 380)), ((0, 100), (1199, 700))):
         cv2.line(rgb, a, b, (110, 110, 110), 3)
-    whole = [q for q in find_quads(rgb) if q.screen_like
+    whole = [q for q in find_outlines(rgb).quads if q.screen_like
              and all(cv2.pointPolygonTest(np.asarray(q.polygon, np.float32), (float(x), float(y)), True) >= -6
                      for x, y in panel)]
     assert whole, "the panel was found only in pieces"
@@ -145,7 +146,7 @@ def test_a_dark_mode_monitor_is_hidden_whole():
     cv2.line(rgb, (780, 700), (700, 999), (25, 25, 25), 14)
     cv2.rectangle(rgb, (0, 900), (1600, 999), (30, 30, 30), -1)
     rgb = cv2.GaussianBlur(rgb, (0, 0), 1.5)
-    screens = ScreenDetector().detect(rgb, Settings())
+    screens = ScreenDetector().detect(ImageAnalysis(rgb), Settings())
     assert fraction_inside((430, 240, 720, 440), screens) > 0.95
     assert all(r.box[2] * r.box[3] < 0.3 * 1600 * 1000 for r in screens)   # not the room
 
@@ -175,7 +176,7 @@ def test_a_sheet_is_hidden_whole_with_its_letterhead():
         draw.text((620, 520 + 40 * k), f"Test {k}   Done   15/09/2023", fill=(20, 20, 20), font=font(20))
     draw.text((560, 1560), "Northfield Medical Institute   (402) 738-3913", fill=(20, 20, 20), font=font(18))
     rgb = np.asarray(img)
-    regions = PhiTextDetector().detect(rgb, Settings())
+    regions = PhiTextDetector().detect(ImageAnalysis(rgb), Settings())
     docs = [r for r in regions if r.kind is Kind.DOCUMENT]
     assert docs
     letterhead, footer = (560, 200, 400, 30), (560, 1560, 500, 24)
@@ -189,7 +190,7 @@ def test_the_sheet_around_a_sparse_table_is_found():
     """A table block that is mostly blank paper (short entries in wide columns, thin print,
     slightly blurred): its print is well under a tenth of the block, and the sheet search
     must still tell print from paper and return the whole sheet."""
-    from sanitizer.detectors.barcodes import pale_area_around
+    from sanitizer.detectors.pale_areas import pale_area_around
     from sanitizer.detectors.phi_text import _GROUP_MARGIN, _SHEET_CLOSE, _SHEET_INK_PERCENTILE, _SHEET_MAX_GROWTH
     rgb = np.full((2400, 1800, 3), 45, np.uint8)
     rgb[300:2100, 250:1550] = 244                                   # the sheet
@@ -215,7 +216,7 @@ def test_small_print_merged_on_the_overview_is_looked_at_closer():
     look separates the lines, so the label's print is hidden."""
     from PIL import Image, ImageDraw, ImageFilter
     from phi_fixtures import font
-    from sanitizer.detectors.text_scene import OVERVIEW_SIDE, _look_closer
+    from sanitizer.detectors.text_lines import OVERVIEW_SIDE, _look_closer
     from sanitizer.ocr import get_engine
     label = Image.new("RGB", (165, 77), (250, 250, 247))
     draw = ImageDraw.Draw(label)
@@ -230,13 +231,13 @@ def test_small_print_merged_on_the_overview_is_looked_at_closer():
     closer = _look_closer(rgb, overview, scale, engine)
     assert len(closer) >= len(overview) + 2          # the blob became separate lines
     print_area = (1000 + 30, 560 + 40, 150, 80)
-    assert fraction_inside(print_area, PhiTextDetector().detect(rgb, Settings())) > 0.9
+    assert fraction_inside(print_area, PhiTextDetector().detect(ImageAnalysis(rgb), Settings())) > 0.9
 
 
 def test_standard_hides_a_labelled_name_whose_surname_is_a_common_word():
     """'Smith' alone is a common word; after 'Patient:' it is a name (it was kept visible)."""
     rgb = text_image(["Patient: John Smith", "MRN 12345678"], size=(760, 230), height=40)
-    regions = PhiTextDetector().detect(rgb, Settings())
+    regions = PhiTextDetector().detect(ImageAnalysis(rgb), Settings())
     assert sorted(r.reason for r in regions) == ["MRN pattern", "name"]
     name = next(r for r in regions if r.reason == "name")
     assert name.box[1] < 60 and name.box[0] + name.box[2] > 400  # the whole first line

@@ -25,7 +25,7 @@ from sanitizer.video.video_io import probe
 from video_fixtures import DIRTY_TAGS, Photo, Shot, is_hidden, short_shots, unhidden_frames, write_clip
 
 REPO = Path(__file__).resolve().parents[1]
-FACES_ONLY = Settings(text=False, barcodes=False, screens=False)
+FACES_ONLY = Settings().with_only("faces")
 
 
 # ---- small synthetic clips and a fake detector --------------------------------------

@@ -8,17 +8,18 @@ import numpy as np
 
 from ..regions import Region
 from ..settings import Settings
+from .analysis import ImageAnalysis
 
 
 class Detector(Protocol):
     name: str
 
-    def detect(self, rgb: np.ndarray, settings: Settings) -> list[Region]:
-        """Find regions in an HxWx3 uint8 RGB array (display orientation)."""
+    def detect(self, analysis: ImageAnalysis, settings: Settings) -> list[Region]:
+        """Find regions in the analysed picture (display orientation, its pixels)."""
         ...
 
-# A detector may also have `prepare(rgb, settings)`: called for every detector before any
-# detect(), to start background work its detect() will wait for (the code scan), so that
+# A detector may also have `prepare(analysis, settings)`: called for every detector before
+# any detect(), to start background work its detect() will wait for (the code scan), so that
 # work overlaps the detectors that run first.
 
 
@@ -31,6 +32,7 @@ _REGISTRY: list[tuple[str, str, str]] = [
     ("screens", "sanitizer.detectors.screens", "ScreenDetector"),
 ]
 
+# Detector objects by module: they hold loaded models, so they are kept per process.
 _cache: dict[str, Detector] = {}
 
 
@@ -51,14 +53,22 @@ def build_detectors(settings: Settings) -> list[Detector]:
     return detectors
 
 
-def run_detectors(rgb: np.ndarray, settings: Settings) -> list[Region]:
+def detect_all(analysis: ImageAnalysis, settings: Settings) -> list[Region]:
+    """Every enabled detector on one analysed picture (or one view of it); regions clipped
+    to the picture."""
     detectors = build_detectors(settings)
     for detector in detectors:
         prepare = getattr(detector, "prepare", None)
         if prepare is not None:
-            prepare(rgb, settings)
+            prepare(analysis, settings)
     regions: list[Region] = []
     for detector in detectors:
-        regions.extend(detector.detect(rgb, settings))
-    height, width = rgb.shape[:2]
+        regions.extend(detector.detect(analysis, settings))
+    height, width = analysis.rgb.shape[:2]
     return [c for r in regions if (c := r.clipped(width, height)) is not None]
+
+
+def run_detectors(rgb: np.ndarray, settings: Settings) -> list[Region]:
+    """Every enabled detector on one picture: one analysis, closed when done."""
+    with ImageAnalysis(rgb, settings.ocr_engine) as analysis:
+        return detect_all(analysis, settings)

@@ -23,6 +23,7 @@ import numpy as np
 from ..model_store import load_model_bytes
 from ..regions import Kind, Region, Shape, grow_box
 from ..settings import Sensitivity, Settings
+from .analysis import ImageAnalysis
 
 MODEL_NAME = "centerface"
 INPUT_NAME = "input.1"
@@ -224,11 +225,12 @@ class FaceDetector:
         self.last_timings = Timings()
         self._lock = threading.Lock()  # last_timings only; the session itself is thread-safe
 
-    def detect(self, rgb: np.ndarray, settings: Settings, scales: list[float] | None = None) -> list[Region]:
-        """Faces in `rgb`. `scales` (finest first) replaces the photo scale plan: video keyframes
-        use a cheaper plan, with the same decoding, merging and box shapes."""
+    def detect(self, analysis: ImageAnalysis, settings: Settings,
+               scales: list[float] | None = None) -> list[Region]:
+        """Faces in the analysed picture. `scales` (finest first) replaces the photo scale plan:
+        video keyframes use a cheaper plan, with the same decoding, merging and box shapes."""
         started, cpu_started = time.perf_counter(), time.process_time()
-        rgb = _as_rgb(rgb)
+        rgb = _as_rgb(analysis.rgb)
         height, width = rgb.shape[:2]
         tuning = TUNINGS[settings.sensitivity]
         timings = Timings()

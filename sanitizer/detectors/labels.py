@@ -7,7 +7,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .barcodes import whiteness
+from .pale_areas import whiteness
 
 WORK_SIDE = 1000
 MIN_AREA, MAX_AREA = 0.0004, 0.03     # of the picture

@@ -3,7 +3,7 @@ a whiteboard) that, seen square-on, holds rows of dark print.
 
 The OCR detector misses print that is small, blurred and turned all at once (a chart on a
 bed seen from the side), yet a page of print is plain to see as a page: its outline comes
-from the screen finder's quads, the quad is warped to a rectangle, and the dark marks in it
+from the outline finder's quads (outlines.py), the quad is warped to a rectangle, and the dark marks in it
 are merged along each row. Many separate rows, close together for their height and not all
 the same length, are lines of print; bricks, blinds and tiles give thin rows far apart or
 rows of one length, a sign's big letters give rows too tall for print, and people and
@@ -14,7 +14,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .screens import ScreenQuad
+from .outlines import ScreenQuad
 
 WORK_SIDE = 640          # the page is examined at this long side (never enlarged past 2x)
 MIN_PAPER_LUMA = 130     # a page is pale (dim rooms included)
@@ -29,15 +29,13 @@ ROW_JOIN = 0.03          # of the page width: gaps between words closed within a
 MARGIN = 0.04            # of the page's short side: the outline itself is not print
 
 
-def printed_pages(rgb: np.ndarray, quads: list[ScreenQuad], max_line_px: float) -> list[ScreenQuad]:
-    """The pale quads holding rows of print whose rows are at most `max_line_px` high."""
-    gray = None
+def printed_pages(gray: np.ndarray, quads: list[ScreenQuad], max_line_px: float) -> list[ScreenQuad]:
+    """The pale quads holding rows of print whose rows are at most `max_line_px` high
+    (`gray`: the picture in grey)."""
     pages = []
     for quad in quads:
         if not quad.screen_like or quad.panel_luma < MIN_PAPER_LUMA:
             continue
-        if gray is None:
-            gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
         if has_rows_of_print(gray, np.asarray(quad.polygon, np.float32), max_line_px):
             pages.append(quad)
     return pages

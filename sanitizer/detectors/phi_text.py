@@ -11,6 +11,9 @@ import numpy as np
 
 from ..regions import Kind, Region
 from ..settings import Preset, Settings
+from .analysis import ImageAnalysis
+from .outlines import page_around
+from .pale_areas import pale_area_around
 from .text_scene import Group, TextScene, analyse_scene
 
 _LINE_MARGIN = 0.25     # of the line height, so ascenders and descenders are covered
@@ -31,16 +34,15 @@ def _grow(box: tuple[float, float, float, float], pad: float) -> tuple[float, fl
 class PhiTextDetector:
     name = "phi_text"
 
-    def prepare(self, rgb: np.ndarray, settings: Settings) -> None:
-        from .barcodes import start_code_scan
-        start_code_scan(rgb)  # wristband labels are found from their codes
+    def prepare(self, analysis: ImageAnalysis, settings: Settings) -> None:
+        analysis.start_code_scan()  # wristband labels are found from their codes
 
-    def detect(self, rgb: np.ndarray, settings: Settings) -> list[Region]:
-        scene = analyse_scene(rgb, settings)
+    def detect(self, analysis: ImageAnalysis, settings: Settings) -> list[Region]:
+        scene = analyse_scene(analysis, settings)
         regions: list[Region] = []
-        screen_quads = _screen_quads(rgb, settings, scene)
+        screen_quads = _screen_quads(analysis, settings)
         for group in scene.groups:
-            region = _group_region(rgb, scene, group)
+            region = _group_region(analysis, scene, group)
             if group.kind == "document" and screen_quads and _inside_any(region, screen_quads):
                 continue  # the screen detector hides the whole screen
             regions.append(region)
@@ -60,19 +62,17 @@ class PhiTextDetector:
         return regions
 
 
-def _group_region(rgb: np.ndarray, scene: TextScene, group: Group) -> Region:
+def _group_region(analysis: ImageAnalysis, scene: TextScene, group: Group) -> Region:
     if group.kind == "wristband":
         return Region(Kind.WRISTBAND, group.box, 0.8, "wristband")
     heights = [scene.boxes[i].height for i in group.members]
     # A page found from its rows of print may hold no detected line at all.
     pad = _GROUP_MARGIN * float(np.median(heights)) if heights else _PAGE_MARGIN * max(group.box[2:])
     box = _grow(group.box, pad)
-    from .barcodes import pale_area_around
-    from .screens import page_around
-    page = page_around(rgb, group.box)
+    page = page_around(analysis.outlines.quads, group.box)
     if page is None:  # no outline seen: the paper itself, a pale area around the print
         gx, gy, gw, gh = group.box
-        page = pale_area_around(rgb, group.box, reach=3 * max(gw, gh), close=_SHEET_CLOSE * pad,
+        page = pale_area_around(analysis.rgb, group.box, reach=3 * max(gw, gh), close=_SHEET_CLOSE * pad,
                                 max_growth=_SHEET_MAX_GROWTH, ink_percentile=_SHEET_INK_PERCENTILE)
     if page is not None:  # hide the whole sheet: letterhead and footer too
         x0, y0 = min(box[0], page[0]), min(box[1], page[1])
@@ -81,11 +81,11 @@ def _group_region(rgb: np.ndarray, scene: TextScene, group: Group) -> Region:
     return Region(Kind.DOCUMENT, box, 0.8, "chart")
 
 
-def _screen_quads(rgb: np.ndarray, settings: Settings, scene: TextScene):
+def _screen_quads(analysis: ImageAnalysis, settings: Settings):
+    """Outlines of the screens the screen detector hides (when it runs)."""
     if not settings.screens:
         return []
-    from .screens import screens_with_text
-    return [s.polygon for s in screens_with_text(rgb, settings, scene)]
+    return [s.polygon for s in analysis.screens_with_text]
 
 
 def _inside_any(region: Region, quads) -> bool:

@@ -1,252 +1,32 @@
-"""Screens: screen-like quadrilaterals (a bezel around a lit panel) that hold text.
+"""Screens: screen-like outlines (a bezel around a lit panel, or a dark-mode monitor's solid
+body) that hold text.
 
-Monitors, laptops, phones and TVs show patient banners and charts. A screen is found as a
-convex 4-sided outline with a uniform border (the bezel) around a panel that differs from it,
-or as one solid dark 4-sided body (a dark-mode monitor, whose bezel and panel look alike);
-an outline that runs off the picture (a laptop at the edge of the photo) is closed by the
-picture's border;
-under Standard it is redacted whole when text lines sit inside it (text too small to read
-still counts as lines), under Strict every screen-like panel is redacted.
+Monitors, laptops, phones and TVs show patient banners and charts. The outlines come from
+the picture's analysis (outlines.py); under Standard a screen is redacted whole when text
+lines sit inside it (text too small to read still counts as lines), under Strict every
+screen-like panel that differs from its bezel is redacted.
 """
 from __future__ import annotations
 
-import weakref
-from dataclasses import dataclass
-
-import cv2
-import numpy as np
-
 from ..regions import Kind, Region
 from ..settings import Preset, Settings
+from .analysis import ImageAnalysis
 
-WORK_SIDE = 800
-MIN_AREA_FRACTION = 0.01
-MAX_AREA_FRACTION = 0.5
-MAX_OUTLINE_FRACTION = 0.9   # larger outlines can still be the page a document is printed on
-MIN_TEXT_LINES = 3
-_DARK_BODY_OPEN = 0.02   # of the work image's long side: thinner dark parts are cut off a body
-_DARK_BODY_MAX_FRACTION = 0.25  # of the picture
 # Under Strict a panel without readable text still counts when it differs from its bezel.
 STRICT_MIN_CONTRAST = 8.0
-
-
-@dataclass(frozen=True)
-class ScreenQuad:
-    polygon: tuple[tuple[float, float], ...]   # 4 corners in image pixels
-    contrast: float                              # panel vs bezel luma difference
-    panel_luma: float = 0.0                      # mean luma inside (paper is bright)
-    area_fraction: float = 0.0                   # of the picture
-    along_edges: bool = False                    # runs along two picture edges
-
-    @property
-    def screen_like(self) -> bool:
-        """Whole within the picture and not most of it (else it is the background or a page)."""
-        return self.area_fraction <= MAX_AREA_FRACTION and not self.along_edges
-
-    @property
-    def box(self) -> tuple[float, float, float, float]:
-        xs = [p[0] for p in self.polygon]
-        ys = [p[1] for p in self.polygon]
-        return (min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys))
-
-
-_cache: list[tuple[weakref.ref, tuple[list[ScreenQuad], list[ScreenQuad]]]] = []
-
-
-def find_quads(rgb: np.ndarray) -> list[ScreenQuad]:
-    """Screen-like outlines: a panel within an even bezel, or one solid dark body."""
-    return _outlines(rgb)[0]
-
-
-def find_plain_outlines(rgb: np.ndarray) -> list[ScreenQuad]:
-    """The other convex 4-sided outlines, with no bezel around them (a sheet of paper lying
-    on a busy background); their contrast is 0."""
-    return _outlines(rgb)[1]
-
-
-def _outlines(rgb: np.ndarray) -> tuple[list[ScreenQuad], list[ScreenQuad]]:
-    for ref, found in _cache:
-        if ref() is rgb:
-            return found
-    found = _find_quads(rgb)
-    _cache[:] = [(weakref.ref(rgb), found)]
-    return found
-
-
-def _find_quads(rgb: np.ndarray) -> tuple[list[ScreenQuad], list[ScreenQuad]]:
-    height, width = rgb.shape[:2]
-    scale = min(1.0, WORK_SIDE / max(height, width))
-    small = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else rgb
-    gray = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
-    gray = cv2.GaussianBlur(gray, (5, 5), 0)
-    area_total = gray.shape[0] * gray.shape[1]
-    found: list[tuple[np.ndarray, tuple[float, float]]] = []
-    plain: list[tuple[np.ndarray, tuple[float, float]]] = []
-    for contours, solid in _candidate_contours(gray):
-        for contour in contours:
-            area = cv2.contourArea(contour)
-            if not MIN_AREA_FRACTION * area_total <= area <= MAX_OUTLINE_FRACTION * area_total:
-                continue
-            quad = _as_quad(contour)
-            if quad is None:
-                continue
-            measured = _dark_body_contrast(gray, quad, contour) if solid else _panel_contrast(gray, quad)
-            if measured is not None:
-                if not any(_same_quad(quad, q) for q, _ in found):
-                    found.append((quad, measured))
-            elif not solid and not _edges_touched(quad, gray.shape) \
-                    and not any(_same_quad(quad, q) for q, _ in plain):
-                # Without a bezel to go by, an outline closed by the picture's border is as
-                # likely a sheet joined to the background beside it.
-                plain.append((quad, (0.0, _inside_luma(gray, quad))))
-    plain = [(q, m) for q, m in plain if not any(_same_quad(q, f) for f, _ in found)]
-
-    def in_image(q: np.ndarray, contrast: float, luma: float) -> ScreenQuad:
-        return ScreenQuad(tuple((float(x / scale), float(y / scale)) for x, y in q), contrast, luma,
-                          float(cv2.contourArea(q)) / area_total, _edges_touched(q, gray.shape) >= 2)
-    return ([in_image(q, *m) for q, m in found], [in_image(q, *m) for q, m in plain])
-
-
-def _candidate_contours(gray: np.ndarray):
-    """(outlines, solid) from edges (a bezel's border) and from very dark or very bright
-    areas (a panel that is off, or lit and white); `solid` marks dark bodies, checked as a
-    whole rather than as a panel in a bezel. The strictest edge level keeps only strong
-    edges, such as a dark bezel against a lit panel, so a panel whose faint content edges
-    join its outline to the wall behind it still comes out as one quad."""
-    for low, high in ((30, 90), (60, 180), (100, 250)):
-        edges = cv2.dilate(cv2.Canny(gray, low, high), np.ones((3, 3), np.uint8))
-        edges[[0, -1], :] = 255  # the picture's border closes outlines that run off it
-        edges[:, [0, -1]] = 255
-        yield cv2.findContours(edges, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)[0], False
-    kernel = np.ones((5, 5), np.uint8)
-    dark, bright = (cv2.morphologyEx(m.astype(np.uint8), cv2.MORPH_CLOSE, kernel) for m in (gray < 50, gray > 215))
-    for mask in (dark, bright):
-        yield cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0], False
-    # A dark-mode monitor is one dark body, bezel and panel alike; a cable or an arm
-    # across it joins it to other dark things until thin parts are opened away.
-    side = max(5, int(_DARK_BODY_OPEN * max(gray.shape)))
-    body = cv2.morphologyEx(dark, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side)))
-    yield cv2.findContours(body, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0], True
-
-
-def _as_quad(contour: np.ndarray) -> np.ndarray | None:
-    hull = cv2.convexHull(contour)
-    perimeter = cv2.arcLength(hull, True)
-    approx = cv2.approxPolyDP(hull, 0.03 * perimeter, True)
-    if len(approx) != 4:
-        return None
-    quad = approx.reshape(4, 2).astype(np.float32)
-    # Screen-like: not a sliver, corners not far from right angles, filled outline.
-    rect_w, rect_h = cv2.minAreaRect(quad)[1]
-    if min(rect_w, rect_h) < 0.15 * max(rect_w, rect_h):
-        return None
-    if cv2.contourArea(contour) < 0.6 * cv2.contourArea(quad):
-        return None
-    for k in range(4):
-        a, b, c = quad[k - 1], quad[k], quad[(k + 1) % 4]
-        v1, v2 = a - b, c - b
-        cos = abs(float(np.dot(v1, v2)) / (np.linalg.norm(v1) * np.linalg.norm(v2) + 1e-6))
-        if cos > 0.7:   # angle outside 45..135 degrees (screens seen at an angle)
-            return None
-    return quad
-
-
-def _edges_touched(quad: np.ndarray, shape: tuple[int, ...]) -> int:
-    """How many of the picture's edges the outline runs along. Two or more: the picture's
-    own dark or bright background, not a screen seen whole within it."""
-    height, width = shape[:2]
-    margin = 0.01 * max(height, width)
-    xs, ys = quad[:, 0], quad[:, 1]
-    return int((xs.min() <= margin) + (ys.min() <= margin) + (xs.max() >= width - 1 - margin)
-               + (ys.max() >= height - 1 - margin))
-
-
-def _quad_and_ring(shape: tuple[int, ...], quad: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Masks of the quad, of the quad less a thin margin, and of a thin ring around it."""
-    mask = np.zeros(shape[:2], np.uint8)
-    cv2.fillConvexPoly(mask, quad.astype(np.int32), 1)
-    square = np.ones((max(4, int(0.04 * np.sqrt(cv2.contourArea(quad)))),) * 2, np.uint8)
-    return mask, cv2.erode(mask, square), cv2.dilate(mask, square) - mask
-
-
-def _panel_contrast(gray: np.ndarray, quad: np.ndarray) -> tuple[float, float] | None:
-    """(luma difference between the panel and a thin ring around it (the bezel), panel luma)."""
-    _, inner, ring = _quad_and_ring(gray.shape, quad)
-    if inner.sum() < 50 or ring.sum() < 20:
-        return None
-    ring_values = gray[ring > 0].astype(np.float32)
-    # A bezel is a fairly even band; a random edge loop is not.
-    if float(ring_values.std()) > 45:
-        return None
-    inside = float(gray[inner > 0].mean())
-    return float(abs(inside - ring_values.mean())), inside
-
-
-def _inside_luma(gray: np.ndarray, quad: np.ndarray) -> float:
-    _, inner, _ = _quad_and_ring(gray.shape, quad)
-    return float(gray[inner > 0].mean()) if inner.any() else 0.0
-
-
-def _dark_body_contrast(gray: np.ndarray, quad: np.ndarray, contour: np.ndarray) -> tuple[float, float] | None:
-    """For a solid dark body (a dark-mode monitor seen whole): it must fill its outline and
-    be dark throughout; (luma difference to its surroundings, its luma)."""
-    if cv2.contourArea(contour) < 0.85 * cv2.contourArea(quad):
-        return None
-    if cv2.contourArea(quad) > _DARK_BODY_MAX_FRACTION * gray.shape[0] * gray.shape[1]:
-        return None  # most of a night scene is one dark body too
-    mask, _, ring = _quad_and_ring(gray.shape, quad)
-    if mask.sum() < 50 or ring.sum() < 20:
-        return None
-    inside = float(np.median(gray[mask > 0]))
-    if inside > 50:
-        return None
-    return float(abs(inside - float(gray[ring > 0].mean()))), inside
-
-
-def _same_quad(a: np.ndarray, b: np.ndarray) -> bool:
-    return float(np.abs(a.mean(axis=0) - b.mean(axis=0)).max()) < 10 and \
-        abs(cv2.contourArea(a) - cv2.contourArea(b)) < 0.2 * max(cv2.contourArea(a), cv2.contourArea(b))
-
-
-def _lines_inside(quad: ScreenQuad, scene) -> int:
-    """Text lines inside the outline that are small next to it (screen print, not a banner)."""
-    poly = np.asarray(quad.polygon, dtype=np.float32)
-    short_side = min(quad.box[2], quad.box[3])
-    count = 0
-    for b in scene.boxes:
-        x, y, w, h = b.box
-        if b.height <= 0.12 * short_side and cv2.pointPolygonTest(poly, (x + w / 2, y + h / 2), False) >= 0:
-            count += 1
-    return count
-
-
-def screens_with_text(rgb: np.ndarray, settings: Settings, scene=None) -> list[ScreenQuad]:
-    if scene is None:
-        from .text_scene import analyse_scene
-        scene = analyse_scene(rgb, settings)
-    keep = [q for q in find_quads(rgb) if q.screen_like and _lines_inside(q, scene) >= MIN_TEXT_LINES]
-    # Nested outlines of one monitor (bezel and panel): keep the outer one.
-    keep.sort(key=lambda q: -q.box[2] * q.box[3])
-    outer: list[ScreenQuad] = []
-    for q in keep:
-        x, y, w, h = q.box
-        if not any(cv2.pointPolygonTest(np.asarray(o.polygon, np.float32), (x + w / 2, y + h / 2), False) >= 0
-                   for o in outer):
-            outer.append(q)
-    return outer
 
 
 class ScreenDetector:
     name = "screens"
 
-    def detect(self, rgb: np.ndarray, settings: Settings) -> list[Region]:
+    def detect(self, analysis: ImageAnalysis, settings: Settings) -> list[Region]:
         regions: list[Region] = []
-        with_text = screens_with_text(rgb, settings)
+        with_text = analysis.screens_with_text
         for q in with_text:
             regions.append(Region(Kind.SCREEN, _grow(q.box, 0.02), 0.8, "screen"))
         if settings.preset is Preset.STRICT:
             taken = [q.box for q in with_text]
-            for q in find_quads(rgb):
+            for q in analysis.outlines.quads:
                 if q.screen_like and q.contrast >= STRICT_MIN_CONTRAST and not any(_center_in(q.box, t) for t in taken):
                     regions.append(Region(Kind.SCREEN, _grow(q.box, 0.02), 0.5, "screen"))
                     taken.append(q.box)
@@ -262,20 +42,3 @@ def _center_in(box, outer) -> bool:
     x, y, w, h = box
     ox, oy, ow, oh = outer
     return ox <= x + w / 2 <= ox + ow and oy <= y + h / 2 <= oy + oh
-
-
-def page_around(rgb: np.ndarray, box: tuple[float, float, float, float]) -> tuple[float, float, float, float] | None:
-    """The outline (a sheet, a clipboard, a board) that a block of dense text sits on, so
-    its letterhead and footer are hidden with it; None when there is no such outline."""
-    x, y, w, h = box
-    center = (x + w / 2, y + h / 2)
-    best = None
-    for q in find_quads(rgb):
-        qx, qy, qw, qh = q.box
-        if qw * qh > 12 * w * h or qw * qh < w * h or q.along_edges:  # not the picture's own border
-            continue
-        if cv2.pointPolygonTest(np.asarray(q.polygon, np.float32), center, False) < 0:
-            continue
-        if best is None or qw * qh > best[2] * best[3]:  # the outermost: the whole sheet
-            best = q.box
-    return best

@@ -11,38 +11,26 @@ Steps (all in memory; recognised text never leaves this process's RAM):
    (pages.py);
 4. read the remaining lines and classify them with the PHI rules; PHI found on a small white
    label hides that label too (a wristband whose code did not show).
-The result is cached per array (weakly), so each detector asks for it without a second OCR
-pass: the registry in detectors/base.py is unchanged.
+The lines, codes and outlines come from the picture's analysis (analysis.py), shared with
+the barcode and screen detectors.
 """
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
-from ..ocr.base import OcrLine, TextBox, get_engine
+from ..ocr.base import OcrLine, TextBox
 from ..phi.classifier import classify_lines
 from ..phi.rules import Finding
 from ..settings import Settings
-from .barcodes import CodeHit, scan_codes
+from .analysis import ImageAnalysis
+from .boxes import center_in, gap, overlap, union
+from .codes import CodeHit, CodeScan, label_around
+from .labels import confirmed_labels
 from .pages import printed_pages
-from .screens import find_plain_outlines, find_quads
 
-OVERVIEW_SIDE = 1280
-MAX_UPSCALE = 2.0
-# Small, short boxes (maybe several lines of small print merged at overview scale) are
-# detected again on enlarged crops: boxes under CLOSER_NET_PX detector pixels high and
-# under CLOSER_ASPECT long, and blobs (under CLOSER_BLOB_ASPECT long: no line of print is
-# that short for its height) under CLOSER_BLOB_NET_PX high; most blob-like first, within
-# CLOSER_BUDGET detector pixels.
-CLOSER_NET_PX = 32
-CLOSER_ASPECT = 3.0
-CLOSER_BLOB_ASPECT = 1.6
-CLOSER_BLOB_NET_PX = 120
-CLOSER_MAX_SIDE = 800
-CLOSER_BUDGET = 600_000
 MAX_READ_LINES = 60       # lines read per picture; more are hidden unread (fail closed)
 DOC_MIN_LINES = 4
 LABEL_MAX_FRACTION = 0.04       # a wristband label is a small part of a photo
@@ -70,30 +58,18 @@ class TextScene:
         return {i for g in self.groups for i in g.members}
 
 
-_cache: list[tuple[weakref.ref, tuple, TextScene]] = []
-
-
-def analyse_scene(rgb: np.ndarray, settings: Settings) -> TextScene:
-    key = (settings.ocr_engine, tuple(settings.allowlist))
-    for ref, k, scene in _cache:
-        if ref() is rgb and k == key:
-            return scene
-    scene = _analyse(rgb, settings)
-    _cache[:] = [(weakref.ref(rgb), key, scene)]
-    return scene
-
-
-def _analyse(rgb: np.ndarray, settings: Settings) -> TextScene:
-    engine = get_engine(settings.ocr_engine)
+def analyse_scene(analysis: ImageAnalysis, settings: Settings) -> TextScene:
+    """The text scene of the analysed picture, for the given settings."""
+    rgb = analysis.rgb
+    engine = analysis.ocr
     height, width = rgb.shape[:2]
-    scale = min(MAX_UPSCALE, OVERVIEW_SIDE / max(height, width))
-    boxes = _dedupe(_look_closer(rgb, list(engine.detect(rgb, scale)), scale, engine))
-    scan = scan_codes(rgb)
+    boxes = analysis.text_lines
+    scan = analysis.code_scan
     groups = _wristbands(boxes, scan, width, height)
     groups += _plain_labels(rgb, boxes, groups, engine)
     taken = {i for g in groups for i in g.members}
     groups += _documents(boxes, taken, width, height)
-    groups += _pages(rgb, boxes, groups)
+    groups += _pages(analysis, boxes, groups)
     grouped = {i for g in groups for i in g.members}
     loose = [i for i in range(len(boxes)) if i not in grouped]
     loose.sort(key=lambda i: -boxes[i].height)
@@ -107,55 +83,14 @@ def _analyse(rgb: np.ndarray, settings: Settings) -> TextScene:
     return TextScene(boxes, groups, lines, findings, unread, scan.codes)
 
 
-def _look_closer(rgb: np.ndarray, boxes: list[TextBox], scale: float, engine) -> list[TextBox]:
-    """Small print a few detector pixels high merges into one blob on the overview (a label
-    held at an angle): such a blob neither reads nor classifies. Detect the lines of small,
-    short boxes again on enlarged crops; where that finds nothing the overview box stays
-    (fail closed)."""
-    if scale >= MAX_UPSCALE:
-        return boxes
-    small = [b for b in boxes
-             if (b.height * scale < CLOSER_NET_PX and b.length < CLOSER_ASPECT * b.height)
-             or (b.height * scale < CLOSER_BLOB_NET_PX and b.length < CLOSER_BLOB_ASPECT * b.height)]
-    small.sort(key=lambda b: b.length / max(b.height, 1.0))
-    height, width = rgb.shape[:2]
-    kept, budget = list(boxes), CLOSER_BUDGET
-    looked: list[tuple[int, int, int, int]] = []
-    for b in small:
-        if any(_center_in(b.box, area) for area in looked):
-            continue
-        x, y, w, h = b.box
-        pad = 0.5 * max(w, h)
-        x0, y0 = int(max(0.0, x - pad)), int(max(0.0, y - pad))
-        x1, y1 = int(min(width, x + w + pad)), int(min(height, y + h + pad))
-        crop_scale = min(MAX_UPSCALE, CLOSER_MAX_SIDE / max(x1 - x0, y1 - y0, 1))
-        cost = (x1 - x0) * (y1 - y0) * crop_scale ** 2
-        if crop_scale < 1.5 * scale or cost > budget:
-            continue
-        budget -= cost
-        area = (x0, y0, x1 - x0, y1 - y0)
-        looked.append(area)
-        found = [TextBox(tuple((px + x0, py + y0) for px, py in t.polygon), t.score)
-                 for t in engine.detect(rgb[y0:y1, x0:x1], crop_scale)]
-        if not found:
-            continue
-        # A small box is replaced only when the lines found cover most of it.
-        lines = _union([t.box for t in found])
-        kept = [k for k in kept if not (k in small and _center_in(k.box, area)
-                                        and _overlap(k.box, lines) >= 0.6 * k.box[2] * k.box[3])]
-        kept += found
-    return kept
-
-
 def _labels_around_phi(rgb: np.ndarray, boxes: list[TextBox], findings: dict[int, Finding],
                        groups: list[Group]) -> list[Group]:
     """PHI printed on a small white label (a wristband whose code is hidden or too blurred):
     hide the whole label, so its other lines go too, read or not."""
-    from .barcodes import label_around
     found: list[Group] = []
     for i in findings:
         box = boxes[i].box
-        if any(_center_in(box, g.box) for g in groups + found):
+        if any(center_in(box, g.box) for g in groups + found):
             continue
         label = label_around(rgb, box)
         if label is None or label[2] * label[3] > LABEL_MAX_FRACTION * rgb.shape[0] * rgb.shape[1]:
@@ -164,13 +99,13 @@ def _labels_around_phi(rgb: np.ndarray, boxes: list[TextBox], findings: dict[int
         if not 2.0 * line_area <= label[2] * label[3] <= 40.0 * line_area:
             continue
         lx, ly, lw, lh = label
-        area = _union([(lx - 0.08 * lw, ly - 0.08 * lh, 1.16 * lw, 1.16 * lh), box])
-        members = [k for k, b in enumerate(boxes) if _center_in(b.box, area)]
+        area = union([(lx - 0.08 * lw, ly - 0.08 * lh, 1.16 * lw, 1.16 * lh), box])
+        members = [k for k, b in enumerate(boxes) if center_in(b.box, area)]
         found.append(Group("wristband", members, area))
     return found
 
 
-def _wristbands(boxes: list[TextBox], scan, width: int, height: int) -> list[Group]:
+def _wristbands(boxes: list[TextBox], scan: CodeScan, width: int, height: int) -> list[Group]:
     """A code on a white label is a wristband (or specimen) label: the whole label is hidden,
     with every text line on it, readable or not."""
     groups: list[Group] = []
@@ -179,7 +114,7 @@ def _wristbands(boxes: list[TextBox], scan, width: int, height: int) -> list[Gro
         if label is None:
             # No clean label edge (e.g. label and background both white): hide a generous
             # area around the code when text sits next to it.
-            near = [i for i, b in enumerate(boxes) if _gap(b.box, code.box) < 2 * max(w, h)]
+            near = [i for i, b in enumerate(boxes) if gap(b.box, code.box) < 2 * max(w, h)]
             if not near:
                 continue
             label = (x - 1.2 * w, y - 1.2 * h, 3.4 * w, 3.4 * h)
@@ -187,55 +122,29 @@ def _wristbands(boxes: list[TextBox], scan, width: int, height: int) -> list[Gro
         if lw * lh > LABEL_MAX_FRACTION * width * height:
             continue  # not a label: the code's own region still hides the code
         area = (lx - 0.08 * lw, ly - 0.08 * lh, 1.16 * lw, 1.16 * lh)
-        area = _union([area, code.box])
-        overlapping = [g for g in groups if _overlap(area, g.box) > 0]
+        area = union([area, code.box])
+        overlapping = [g for g in groups if overlap(area, g.box) > 0]
         for g in overlapping:  # two codes on one label: one region for the label
-            area = _union([area, g.box])
+            area = union([area, g.box])
             groups.remove(g)
-        members = [i for i, b in enumerate(boxes) if _center_in(b.box, area)]
+        members = [i for i, b in enumerate(boxes) if center_in(b.box, area)]
         groups.append(Group("wristband", members, area, [code] + [c for g in overlapping for c in g.codes]))
     return groups
 
 
-def _overlap(a, b) -> float:
-    ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    return ix * iy
-
-
 def _plain_labels(rgb: np.ndarray, boxes: list[TextBox], groups: list[Group], engine) -> list[Group]:
     """White labels with small print and no visible code (see labels.py)."""
-    from .labels import confirmed_labels
     found: list[Group] = []
     height, width = rgb.shape[:2]
     for lx, ly, lw, lh in confirmed_labels(rgb, engine):
         if lw * lh > LABEL_MAX_FRACTION * width * height:
             continue
         area = (lx - 0.08 * lw, ly - 0.08 * lh, 1.16 * lw, 1.16 * lh)
-        if any(_overlap(area, g.box) > 0 for g in groups + found):
+        if any(overlap(area, g.box) > 0 for g in groups + found):
             continue
-        members = [i for i, b in enumerate(boxes) if _center_in(b.box, area)]
+        members = [i for i, b in enumerate(boxes) if center_in(b.box, area)]
         found.append(Group("wristband", members, area))
     return found
-
-
-def _center_in(box, outer) -> bool:
-    x, y, w, h = box
-    ox, oy, ow, oh = outer
-    return ox <= x + w / 2 <= ox + ow and oy <= y + h / 2 <= oy + oh
-
-
-def _dedupe(boxes: list[TextBox]) -> list[TextBox]:
-    from ..ocr.rapid import _dedupe as dedupe_polygons
-    return dedupe_polygons(boxes)
-
-
-def _gap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
-    ax, ay, aw, ah = a
-    bx, by, bw, bh = b
-    dx = max(0.0, max(ax, bx) - min(ax + aw, bx + bw))
-    dy = max(0.0, max(ay, by) - min(ay + ah, by + bh))
-    return float(np.hypot(dx, dy))
 
 
 def _documents(boxes: list[TextBox], taken: set[int], width: int, height: int) -> list[Group]:
@@ -256,7 +165,7 @@ def _documents(boxes: list[TextBox], taken: set[int], width: int, height: int) -
             hi, hj = heights[i], heights[j]
             if max(hi, hj) > 2.5 * min(hi, hj):
                 continue
-            if _gap(aabbs[i], aabbs[j]) < 1.5 * max(hi, hj):
+            if gap(aabbs[i], aabbs[j]) < 1.5 * max(hi, hj):
                 parent[find(i)] = find(j)
     clusters: dict[int, list[int]] = {}
     for i in idx:
@@ -274,7 +183,7 @@ def _grow_documents(docs: list[tuple[list[int], float]], boxes: list[TextBox],
                     taken: set[int]) -> list[Group]:
     """A page's headers, footers and side notes sit a little apart from its body text:
     absorb lines close to a document and merge documents that touch."""
-    groups = [Group("document", members, _union([boxes[i].box for i in members])) for members, _ in docs]
+    groups = [Group("document", members, union([boxes[i].box for i in members])) for members, _ in docs]
     reach = {id(g): 3.0 * h for g, (_, h) in zip(groups, docs)}
     changed = True
     while changed:
@@ -284,19 +193,19 @@ def _grow_documents(docs: list[tuple[list[int], float]], boxes: list[TextBox],
             pad = reach[id(g)]
             x, y, w, h = g.box
             zone = (x - pad, y - pad, w + 2 * pad, h + 2 * pad)
-            extra = [i for i in range(len(boxes)) if i not in owned and _center_in(boxes[i].box, zone)
+            extra = [i for i in range(len(boxes)) if i not in owned and center_in(boxes[i].box, zone)
                      and boxes[i].height <= pad]
             if extra:
                 g.members += extra
-                g.box = _union([g.box] + [boxes[i].box for i in extra])
+                g.box = union([g.box] + [boxes[i].box for i in extra])
                 owned.update(extra)
                 changed = True
         for a in range(len(groups)):
             for b in range(a + 1, len(groups)):
                 ga, gb = groups[a], groups[b]
-                if _gap(ga.box, gb.box) < max(reach[id(ga)], reach[id(gb)]):
+                if gap(ga.box, gb.box) < max(reach[id(ga)], reach[id(gb)]):
                     ga.members += gb.members
-                    ga.box = _union([ga.box, gb.box])
+                    ga.box = union([ga.box, gb.box])
                     reach[id(ga)] = max(reach[id(ga)], reach[id(gb)])
                     del groups[b]
                     changed = True
@@ -306,21 +215,21 @@ def _grow_documents(docs: list[tuple[list[int], float]], boxes: list[TextBox],
     return groups
 
 
-def _pages(rgb: np.ndarray, boxes: list[TextBox], groups: list[Group]) -> list[Group]:
+def _pages(analysis: ImageAnalysis, boxes: list[TextBox], groups: list[Group]) -> list[Group]:
     """Pages of print (pages.py) not already hidden as a label or a document; a document
     that lies on a page grows to the whole page. The tightest outline around a page is
     taken: a looser one is the sheet joined to pale things beside it."""
-    height, width = rgb.shape[:2]
-    outlines = find_quads(rgb) + find_plain_outlines(rgb)
-    pages = printed_pages(rgb, outlines, DOC_MAX_LINE_FRACTION * max(height, width))
+    height, width = analysis.rgb.shape[:2]
+    outlines = analysis.outlines.quads + analysis.outlines.plain
+    pages = printed_pages(analysis.gray, outlines, DOC_MAX_LINE_FRACTION * max(height, width))
     found: list[Group] = []
     on_a_page: set[int] = set()   # ids of groups already grown to, or found as, a page
     for page in sorted(pages, key=lambda q: q.box[2] * q.box[3]):
-        on_page = [g for g in groups + found if _center_in(g.box, page.box)]
+        on_page = [g for g in groups + found if center_in(g.box, page.box)]
         if any(g.kind == "wristband" or id(g) in on_a_page for g in on_page):
             continue
         page_area = page.box[2] * page.box[3]
-        if any(_center_in(page.box, g.box) and g.box[2] * g.box[3] >= page_area for g in groups + found):
+        if any(center_in(page.box, g.box) and g.box[2] * g.box[3] >= page_area for g in groups + found):
             continue  # the page lies within a larger document already
         polygon = np.asarray(page.polygon, np.float32)
         owned = {i for g in groups + found for i in g.members}
@@ -329,17 +238,9 @@ def _pages(rgb: np.ndarray, boxes: list[TextBox], groups: list[Group]) -> list[G
         if on_page:
             group = on_page[0]
             group.members += members
-            group.box = _union([group.box, page.box])
+            group.box = union([group.box, page.box])
         else:
             group = Group("document", members, page.box)
             found.append(group)
         on_a_page.add(id(group))
     return found
-
-
-def _union(boxes: list[tuple[float, float, float, float]]) -> tuple[float, float, float, float]:
-    x0 = min(b[0] for b in boxes)
-    y0 = min(b[1] for b in boxes)
-    x1 = max(b[0] + b[2] for b in boxes)
-    y1 = max(b[1] + b[3] for b in boxes)
-    return (x0, y0, x1 - x0, y1 - y0)

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import Cancelled, DecodeError, SanitizerError
 from ..regions import Plan, Region
-from ..settings import Settings
+from ..settings import DETECTOR_SWITCHES, Settings
 from .frame_detect import video_detector
 from .tracking import TrackParams, build_track_regions
 from .video_io import VideoInfo, display_rgb, open_input, probe, video_stream
@@ -64,7 +64,7 @@ def cancelled_error() -> SanitizerError:
 
 
 def _face_settings(settings: Settings) -> Settings:
-    return replace(settings, text=False, barcodes=False, screens=False)
+    return settings.with_only("faces")
 
 
 def _phi_settings(settings: Settings) -> Settings:
@@ -97,7 +97,7 @@ class _Pass1:
 def _detect_pass(path: Path, info: VideoInfo, settings: Settings, options: VideoOptions,
                  detect: Detect, progress: Progress | None, cancel: Cancel | None) -> _Pass1:
     do_faces = settings.faces
-    do_phi = settings.text or settings.barcodes or settings.screens
+    do_phi = any(getattr(settings, n) for n in DETECTOR_SWITCHES if n != "faces")
     face_settings, phi_settings = _face_settings(settings), _phi_settings(settings)
     state = _Pass1(info)
     # PHI keyframes are analysed on a second thread while this one decodes and finds faces:

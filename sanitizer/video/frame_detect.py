@@ -15,8 +15,9 @@ from typing import Callable
 import numpy as np
 
 from ..detectors import run_detectors
+from ..detectors.analysis import ImageAnalysis
 from ..regions import Region
-from ..settings import Settings
+from ..settings import DETECTOR_SWITCHES, Settings
 
 Detect = Callable[[np.ndarray, Settings], list[Region]]
 
@@ -35,9 +36,9 @@ def video_face_scales(width: int, height: int, long_side: int) -> list[float]:
 
 def _budget_faces(rgb: np.ndarray, settings: Settings, long_side: int) -> list[Region]:
     from ..detectors.base import build_detectors
-    detector = build_detectors(replace(settings, text=False, barcodes=False, screens=False))[0]
+    detector = build_detectors(settings.with_only("faces"))[0]
     height, width = rgb.shape[:2]
-    return detector.detect(rgb, settings, scales=video_face_scales(width, height, long_side))
+    return detector.detect(ImageAnalysis(rgb), settings, scales=video_face_scales(width, height, long_side))
 
 
 def video_detector(face_long_side: int | None) -> Detect:
@@ -51,7 +52,7 @@ def video_detector(face_long_side: int | None) -> Detect:
                 regions.extend(_budget_faces(rgb, settings, face_long_side))
             else:
                 others = settings  # the photo detector handles faces too
-        if others.faces or others.text or others.barcodes or others.screens:
+        if any(getattr(others, n) for n in DETECTOR_SWITCHES):
             regions.extend(run_detectors(rgb, others))
         return regions
 

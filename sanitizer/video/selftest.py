@@ -79,7 +79,7 @@ def self_test(work_dir: Path) -> str:
     out = work_dir / "out"
     out.mkdir()
     # Faces only: the clip holds no text, and OCR on every keyframe would slow the check down.
-    settings = Settings(text=False, barcodes=False, screens=False)
+    settings = Settings().with_only("faces")
     plan, result = analyse_and_clean(src, out, settings, set())
     assert plan.error is None, plan.error
     faces = [r for r in plan.regions if r.kind.value == "face"]
