@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 from . import __version__, netguard
+from .settings import DETECTOR_SWITCHES
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -37,13 +38,24 @@ class ProgressBar:
             sys.stderr.write("\n")
 
 
+# What each detector switch looks for; --no-NAME turns that work off entirely.
+SWITCH_HELP = {
+    "faces": "faces",
+    "text": "PHI text (no text is read)",
+    "wristbands": "wristband and specimen labels",
+    "documents": "charts, forms and whiteboards",
+    "barcodes": "barcodes and QR codes (wristband labels are still found from their codes)",
+    "screens": "screens showing text",
+}
+
+
 def _add_detection_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--preset", choices=["standard", "strict"], default="standard",
                    help="standard: hide faces and PHI; strict: also hide all other text, fill faces")
     p.add_argument("--sensitivity", choices=["low", "medium", "high"], default="high",
                    help="face detection sensitivity (default high: a missed face is the worst failure)")
-    for name in ("faces", "text", "barcodes", "screens"):
-        p.add_argument(f"--no-{name}", action="store_true", help=f"do not look for {name}")
+    for name in DETECTOR_SWITCHES:
+        p.add_argument(f"--no-{name}", action="store_true", help=f"do not look for {SWITCH_HELP[name]}")
     p.add_argument("--allow", action="append", default=[], metavar="WORDS",
                    help="text that is never PHI (hospital name, signage); repeatable")
     p.add_argument("--allowlist-file", type=Path, help="file with one allowed phrase per line")
@@ -59,8 +71,8 @@ def _settings_from(args: argparse.Namespace):
         except OSError:
             raise SystemExit(_usage_error("the allowlist file cannot be read"))
     s = Settings(preset=Preset(args.preset), sensitivity=Sensitivity(args.sensitivity),
-                 faces=not args.no_faces, text=not args.no_text, barcodes=not args.no_barcodes,
-                 screens=not args.no_screens, allowlist=allow, ocr_engine=args.ocr_engine)
+                 allowlist=allow, ocr_engine=args.ocr_engine,
+                 **{name: not getattr(args, f"no_{name}") for name in DETECTOR_SWITCHES})
     if getattr(args, "style", None):
         s.face_style = Style(args.style)
     if getattr(args, "text_style", None):

@@ -16,7 +16,7 @@ from sanitizer.cli import main
 from sanitizer.tempfiles import TEMP_PREFIX
 
 # Detectors that need models are switched off here: this file tests the contract, not detection.
-FAST = ["--no-faces", "--no-text", "--no-screens", "--no-barcodes"]
+FAST = ["--no-faces", "--no-text", "--no-wristbands", "--no-documents", "--no-screens", "--no-barcodes"]
 PHI_STRINGS = ["DOE", "00482913", "03/14/1961", "Demo Photographer", "SN-0042", "Ward 4", "41.88", "87.62"]
 
 
@@ -181,7 +181,8 @@ def test_redaction_reaches_the_pixels(samples, tmp_path):
     if importlib.util.find_spec("sanitizer.detectors.barcodes") is None:
         pytest.skip("barcode detector not built yet")
     out = tmp_path / "out"
-    assert main(["clean", str(samples[2]), "-o", str(out), "--no-faces", "--no-text", "--no-screens"]) == 0
+    assert main(["clean", str(samples[2]), "-o", str(out), "--no-faces", "--no-text", "--no-wristbands", "--no-documents",
+                 "--no-screens"]) == 0
     assert zxingcpp.read_barcodes(Image.open(samples[2]).convert("RGB"))
     assert not zxingcpp.read_barcodes(Image.open(out / "poster_draft_clean.png").convert("RGB"))
 

@@ -36,7 +36,9 @@ def _assert_no_text(regions, caplog):
 def test_registry_builds_the_phi_detectors():
     names = [d.name for d in build_detectors(Settings(faces=False))]
     assert names == ["phi_text", "barcodes", "screens"]
-    assert [d.name for d in build_detectors(Settings(faces=False, text=False, screens=False))] == ["barcodes"]
+    assert [d.name for d in build_detectors(Settings().with_only("barcodes"))] == ["barcodes"]
+    for switch in ("text", "wristbands", "documents"):   # one text scene reports all three
+        assert [d.name for d in build_detectors(Settings().with_only(switch))] == ["phi_text"]
 
 
 def test_standard_redacts_phi_and_keeps_other_text(caplog):

@@ -23,13 +23,16 @@ class Detector(Protocol):
 # work overlaps the detectors that run first.
 
 
-# (settings flag, module, factory). Modules are imported only when enabled so that a
-# faces-only run never loads OCR models.
-_REGISTRY: list[tuple[str, str, str]] = [
-    ("faces", "sanitizer.detectors.faces", "FaceDetector"),
-    ("text", "sanitizer.detectors.phi_text", "PhiTextDetector"),
-    ("barcodes", "sanitizer.detectors.barcodes", "BarcodeDetector"),
-    ("screens", "sanitizer.detectors.screens", "ScreenDetector"),
+# (settings switches, module, factory): the detector runs when any of its switches is on.
+# Modules are imported only when enabled so that a faces-only run never loads OCR models.
+# PHI text, wristband labels and documents are one text scene (text_scene.py): its groups
+# claim lines from one another, so one detector reports all three, each part done only
+# when its own switch is on.
+_REGISTRY: list[tuple[tuple[str, ...], str, str]] = [
+    (("faces",), "sanitizer.detectors.faces", "FaceDetector"),
+    (("text", "wristbands", "documents"), "sanitizer.detectors.phi_text", "PhiTextDetector"),
+    (("barcodes",), "sanitizer.detectors.barcodes", "BarcodeDetector"),
+    (("screens",), "sanitizer.detectors.screens", "ScreenDetector"),
 ]
 
 # Detector objects by module: they hold loaded models, so they are kept per process.
@@ -38,8 +41,8 @@ _cache: dict[str, Detector] = {}
 
 def build_detectors(settings: Settings) -> list[Detector]:
     detectors: list[Detector] = []
-    for flag, module_name, factory in _REGISTRY:
-        if not getattr(settings, flag):
+    for switches, module_name, factory in _REGISTRY:
+        if not any(getattr(settings, switch) for switch in switches):
             continue
         if module_name not in _cache:
             try:

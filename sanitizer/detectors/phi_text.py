@@ -35,7 +35,8 @@ class PhiTextDetector:
     name = "phi_text"
 
     def prepare(self, analysis: ImageAnalysis, settings: Settings) -> None:
-        analysis.start_code_scan()  # wristband labels are found from their codes
+        if settings.wristbands:
+            analysis.start_code_scan()  # wristband labels are found from their codes
 
     def detect(self, analysis: ImageAnalysis, settings: Settings) -> list[Region]:
         scene = analyse_scene(analysis, settings)
@@ -46,6 +47,8 @@ class PhiTextDetector:
             if group.kind == "document" and screen_quads and _inside_any(region, screen_quads):
                 continue  # the screen detector hides the whole screen
             regions.append(region)
+        if not settings.text:
+            return regions
         grouped = scene.grouped()
         strict = settings.preset is Preset.STRICT
         for i, box in enumerate(scene.boxes):

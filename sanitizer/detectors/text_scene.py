@@ -1,4 +1,4 @@
-"""One text analysis per picture, shared by the text, wristband, document and screen logic.
+"""One text analysis per picture: PHI text lines, wristband labels and documents.
 
 Steps (all in memory; recognised text never leaves this process's RAM):
 1. detect text lines on an overview of the picture (long side ~OVERVIEW_SIDE pixels);
@@ -12,7 +12,10 @@ Steps (all in memory; recognised text never leaves this process's RAM):
 4. read the remaining lines and classify them with the PHI rules; PHI found on a small white
    label hides that label too (a wristband whose code did not show).
 The lines, codes and outlines come from the picture's analysis (analysis.py), shared with
-the barcode and screen detectors.
+the barcode and screen detectors. Each step runs only when its switch is on: step 2 and the
+labels of step 4 for wristbands, step 3 for documents, the reading of step 4 for text; the
+lines of step 1 are detected when any of the three is on (groups claim lines, so a label's
+or a chart's lines are hidden with it and never read).
 """
 from __future__ import annotations
 
@@ -52,7 +55,6 @@ class TextScene:
     lines: dict[int, OcrLine]          # index into boxes -> read line
     findings: dict[int, Finding]       # index into boxes -> PHI finding
     unread: list[int]                  # lines outside groups left unread (over budget)
-    codes: list[CodeHit]
 
     def grouped(self) -> set[int]:
         return {i for g in self.groups for i in g.members}
@@ -64,12 +66,16 @@ def analyse_scene(analysis: ImageAnalysis, settings: Settings) -> TextScene:
     engine = analysis.ocr
     height, width = rgb.shape[:2]
     boxes = analysis.text_lines
-    scan = analysis.code_scan
-    groups = _wristbands(boxes, scan, width, height)
-    groups += _plain_labels(rgb, boxes, groups, engine)
-    taken = {i for g in groups for i in g.members}
-    groups += _documents(boxes, taken, width, height)
-    groups += _pages(analysis, boxes, groups)
+    groups: list[Group] = []
+    if settings.wristbands:
+        groups += _wristbands(boxes, analysis.code_scan, width, height)
+        groups += _plain_labels(rgb, boxes, groups, engine)
+    if settings.documents:
+        taken = {i for g in groups for i in g.members}
+        groups += _documents(boxes, taken, width, height)
+        groups += _pages(analysis, boxes, groups)
+    if not settings.text:  # nothing is read
+        return TextScene(boxes, groups, {}, {}, [])
     grouped = {i for g in groups for i in g.members}
     loose = [i for i in range(len(boxes)) if i not in grouped]
     loose.sort(key=lambda i: -boxes[i].height)
@@ -79,8 +85,9 @@ def analyse_scene(analysis: ImageAnalysis, settings: Settings) -> TextScene:
     found = classify_lines(read, settings.allowlist)
     by_line = {id(f.line): f.finding for f in found}
     findings = {i: by_line[id(line)] for i, line in lines.items() if id(line) in by_line}
-    groups += _labels_around_phi(rgb, boxes, findings, groups)
-    return TextScene(boxes, groups, lines, findings, unread, scan.codes)
+    if settings.wristbands:
+        groups += _labels_around_phi(rgb, boxes, findings, groups)
+    return TextScene(boxes, groups, lines, findings, unread)
 
 
 def _labels_around_phi(rgb: np.ndarray, boxes: list[TextBox], findings: dict[int, Finding],
