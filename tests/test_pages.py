@@ -6,6 +6,7 @@ import numpy as np
 
 from phi_fixtures import fraction_inside, page_photo
 from sanitizer.detectors import ImageAnalysis, run_detectors, text_scene
+from sanitizer.detectors.config import TextSceneConfig
 from sanitizer.detectors.pages import has_rows_of_print
 from sanitizer.detectors.outlines import find_outlines
 from sanitizer.settings import Settings
@@ -54,7 +55,7 @@ def _pale_board(draw) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _max_line(gray: np.ndarray) -> float:
-    return text_scene.DOC_MAX_LINE_FRACTION * max(gray.shape)
+    return TextSceneConfig().doc_max_line_fraction * max(gray.shape)
 
 
 def test_rows_of_print_are_found_on_a_page_seen_square_on():

@@ -193,7 +193,8 @@ def test_the_sheet_around_a_sparse_table_is_found():
     slightly blurred): its print is well under a tenth of the block, and the sheet search
     must still tell print from paper and return the whole sheet."""
     from sanitizer.detectors.pale_areas import pale_area_around
-    from sanitizer.detectors.phi_text import _GROUP_MARGIN, _SHEET_CLOSE, _SHEET_INK_PERCENTILE, _SHEET_MAX_GROWTH
+    from sanitizer.detectors.config import PhiTextConfig
+    cfg = PhiTextConfig()
     rgb = np.full((2400, 1800, 3), 45, np.uint8)
     rgb[300:2100, 250:1550] = 244                                   # the sheet
     block = (400, 900, 950, 620)
@@ -204,9 +205,9 @@ def test_the_sheet_around_a_sparse_table_is_found():
     x, y, w, h = block
     ink = float((rgb[y:y + h, x:x + w].min(axis=2) < 150).mean())
     assert ink < 0.05
-    pad = _GROUP_MARGIN * 25  # margin of a block of 25 px lines
-    sheet = pale_area_around(rgb, block, reach=3 * max(w, h), close=_SHEET_CLOSE * pad,
-                             max_growth=_SHEET_MAX_GROWTH, ink_percentile=_SHEET_INK_PERCENTILE)
+    pad = cfg.group_margin * 25  # margin of a block of 25 px lines
+    sheet = pale_area_around(rgb, block, reach=cfg.sheet_reach * max(w, h), close=cfg.sheet_close * pad,
+                             max_growth=cfg.sheet_max_growth, ink_percentile=cfg.sheet_ink_percentile)
     assert sheet is not None
     sx, sy, sw, sh = sheet
     assert sx <= 270 and sy <= 320 and sx + sw >= 1530 and sy + sh >= 2080
@@ -218,7 +219,8 @@ def test_small_print_merged_on_the_overview_is_looked_at_closer():
     look separates the lines, so the label's print is hidden."""
     from PIL import Image, ImageDraw, ImageFilter
     from phi_fixtures import font
-    from sanitizer.detectors.text_lines import OVERVIEW_SIDE, _look_closer
+    from sanitizer.detectors.config import TextLineConfig
+    from sanitizer.detectors.text_lines import _look_closer
     from sanitizer.ocr import get_engine
     label = Image.new("RGB", (165, 77), (250, 250, 247))
     draw = ImageDraw.Draw(label)
@@ -228,7 +230,7 @@ def test_small_print_merged_on_the_overview_is_looked_at_closer():
     photo = Image.new("RGB", (1540, 2050), (150, 110, 90))
     photo.paste(label, (1000, 560))
     rgb = np.asarray(photo.filter(ImageFilter.GaussianBlur(1.2)))
-    engine, scale = get_engine("rapidocr"), OVERVIEW_SIDE / 2050
+    engine, scale = get_engine("rapidocr"), TextLineConfig().overview_side / 2050
     overview = engine.detect(rgb, scale)
     closer = _look_closer(rgb, overview, scale, engine)
     assert len(closer) >= len(overview) + 2          # the blob became separate lines

@@ -24,6 +24,7 @@ import numpy as np
 
 from ..ocr.base import OcrEngine, TextBox, get_engine
 from .codes import CodeScan, scan_codes
+from .config import DEFAULT_CONFIG, DetectorConfig
 from .outlines import Outlines, ScreenQuad, find_outlines, screens_with_text
 from .text_lines import find_text_lines
 
@@ -31,9 +32,11 @@ from .text_lines import find_text_lines
 class ImageAnalysis:
     """Lazily computed, cached intermediates of one HxWx3 uint8 RGB picture (display orientation)."""
 
-    def __init__(self, rgb: np.ndarray, ocr_engine: str = "rapidocr") -> None:
+    def __init__(self, rgb: np.ndarray, ocr_engine: str = "rapidocr",
+                 config: DetectorConfig = DEFAULT_CONFIG) -> None:
         self.rgb = rgb
         self.ocr_engine = ocr_engine
+        self.config = config  # every detector's numbers (config.py)
         self._gray_lock = threading.Lock()
         self._gray: np.ndarray | None = None
         self._executor: ThreadPoolExecutor | None = None
@@ -69,7 +72,7 @@ class ImageAnalysis:
     @cached_property
     def text_lines(self) -> list[TextBox]:
         """Text lines found (not read) by the OCR engine's detector."""
-        return find_text_lines(self.rgb, self.ocr)
+        return find_text_lines(self.rgb, self.ocr, self.config.text_lines)
 
     def start_code_scan(self) -> None:
         """Start the code scan on this analysis's background thread (once); `code_scan` waits
@@ -88,15 +91,15 @@ class ImageAnalysis:
         return self._code_scan.result()
 
     def _scan_codes(self) -> CodeScan:
-        return scan_codes(self.rgb, self.gray)
+        return scan_codes(self.rgb, self.gray, self.config.codes, self.config.pale_areas)
 
     @cached_property
     def outlines(self) -> Outlines:
         """Convex 4-sided outlines: screen-like ones and plain ones (sheets)."""
-        return find_outlines(self.rgb)
+        return find_outlines(self.rgb, self.config.outlines)
 
     @cached_property
     def screens_with_text(self) -> list[ScreenQuad]:
         """Screen-like outlines holding text lines: the screens the screen detector hides
         and inside which the document logic leaves the text to it."""
-        return screens_with_text(self.outlines.quads, self.text_lines)
+        return screens_with_text(self.outlines.quads, self.text_lines, self.config.outlines)

@@ -19,9 +19,12 @@ class BarcodeDetector:
         analysis.start_code_scan()
 
     def detect(self, analysis: ImageAnalysis, settings: Settings) -> list[Region]:
+        cfg = analysis.config.barcodes
         scan = analysis.code_scan
-        regions = [Region(Kind.BARCODE, grow_box(hit.box, 0.12), 0.95, hit.reason) for hit in scan.decoded]
+        regions = [Region(Kind.BARCODE, grow_box(hit.box, cfg.decoded_margin), cfg.decoded_score, hit.reason)
+                   for hit in scan.decoded]
         for hit in scan.texture:
             if not covered(hit, scan.decoded):
-                regions.append(Region(Kind.BARCODE, grow_box(hit.box, 0.15), 0.6, hit.reason))
+                regions.append(Region(Kind.BARCODE, grow_box(hit.box, cfg.texture_margin), cfg.texture_score,
+                                      hit.reason))
         return regions

@@ -9,6 +9,7 @@ import numpy as np
 from ..regions import Region
 from ..settings import Settings
 from .analysis import ImageAnalysis
+from .config import DEFAULT_CONFIG, DetectorConfig
 
 
 class Detector(Protocol):
@@ -71,7 +72,7 @@ def detect_all(analysis: ImageAnalysis, settings: Settings) -> list[Region]:
     return [c for r in regions if (c := r.clipped(width, height)) is not None]
 
 
-def run_detectors(rgb: np.ndarray, settings: Settings) -> list[Region]:
+def run_detectors(rgb: np.ndarray, settings: Settings, config: DetectorConfig = DEFAULT_CONFIG) -> list[Region]:
     """Every enabled detector on one picture: one analysis, closed when done."""
-    with ImageAnalysis(rgb, settings.ocr_engine) as analysis:
+    with ImageAnalysis(rgb, settings.ocr_engine, config) as analysis:
         return detect_all(analysis, settings)

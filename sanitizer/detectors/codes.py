@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from .config import CodeConfig, PaleAreaConfig
 from .pale_areas import pale_area_around
 
 # Formats zxing reports -> the short reason shown to the reviewer.
@@ -22,16 +23,7 @@ _REASONS = {
     "EAN13": "EAN barcode", "EAN8": "EAN barcode", "UPCA": "UPC barcode", "UPCE": "UPC barcode",
     "ITF": "ITF barcode", "Codabar": "Codabar barcode",
 }
-# Decoding works best below this many pixels; zxing also tries downscaled copies itself.
-_MAX_DECODE_PIXELS = 8_000_000
-# Bars are high-contrast: their mean squared Sobel response is far above print on paper.
-_MIN_ENERGY = 15000.0
-MAX_TEXTURE_CODES = 8
-_ORIENTATION_BANDS = 8
-_BAR_WINDOW = 25   # profile samples (12 px) the local mean of a bar profile is taken over
-_BLURRED_MIN_CORR = 0.8  # bar profile: row correlation required to count bars locally
-_MIN_ALIGNED = 0.85      # bar patch: coherence of its summed structure tensor
-_LABEL_MAX_GROWTH = 25
+_DEFAULT = CodeConfig()
 
 
 @dataclass(frozen=True)
@@ -54,14 +46,14 @@ def _format_name(barcode) -> str:
     return text.split(".")[-1].replace(" ", "")
 
 
-def decode_codes(gray: np.ndarray) -> list[CodeHit]:
+def decode_codes(gray: np.ndarray, cfg: CodeConfig = _DEFAULT) -> list[CodeHit]:
     """Codes zxing-cpp can decode; only their position and format are kept."""
     import zxingcpp
 
     scale = 1.0
     pixels = gray.shape[0] * gray.shape[1]
-    if pixels > _MAX_DECODE_PIXELS:
-        scale = (_MAX_DECODE_PIXELS / pixels) ** 0.5
+    if pixels > cfg.max_decode_pixels:
+        scale = (cfg.max_decode_pixels / pixels) ** 0.5
         gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     hits: list[CodeHit] = []
     for code in zxingcpp.read_barcodes(gray):
@@ -76,7 +68,7 @@ def decode_codes(gray: np.ndarray) -> list[CodeHit]:
     return hits
 
 
-def bar_texture(gray: np.ndarray, cell: int = 4) -> list[CodeHit]:
+def bar_texture(gray: np.ndarray, cfg: CodeConfig = _DEFAULT) -> list[CodeHit]:
     """Patches of dense, parallel, high-contrast bars (1D barcodes zxing could not decode).
 
     The structure tensor is averaged over cell x cell blocks: bars give strong gradients that
@@ -86,6 +78,7 @@ def bar_texture(gray: np.ndarray, cell: int = 4) -> list[CodeHit]:
     beside it. The bands are only split where oriented cells form an area big enough to
     hold a code (a 12 MP photo has thousands of specks).
     """
+    cell = cfg.cell_px
     gx = cv2.Sobel(gray, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(gray, cv2.CV_32F, 0, 1, ksize=3)
     size = (max(1, gray.shape[1] // cell), max(1, gray.shape[0] // cell))
@@ -96,28 +89,30 @@ def bar_texture(gray: np.ndarray, cell: int = 4) -> list[CodeHit]:
     d1, d2 = jxx - jyy, 2 * jxy
     mag = np.sqrt(d1 * d1 + d2 * d2)
     coherence = mag / (energy + 1e-3)
-    tensor = _Tensor(energy, d1, d2, mag, coherence, (coherence > 0.7) & (energy > _MIN_ENERGY))
-    # Each oriented cell's orientation as one of _ORIENTATION_BANDS narrow sectors; a
+    tensor = _Tensor(energy, d1, d2, mag, coherence, (coherence > cfg.min_coherence) & (energy > cfg.min_energy))
+    # Each oriented cell's orientation as one of cfg.orientation_bands narrow sectors; a
     # band is two neighbouring sectors, so every orientation lies in two overlapping bands
     # and a code at the edge of one is whole in the next.
     sectors = np.full(tensor.barred.shape, 255, np.uint8)
     angle = 0.5 * np.arctan2(d2[tensor.barred], d1[tensor.barred])
-    sectors[tensor.barred] = ((angle + np.pi / 2) * (_ORIENTATION_BANDS / np.pi)).astype(np.int32) % _ORIENTATION_BANDS
-    close = np.ones((5, 5), np.uint8)
+    bands = cfg.orientation_bands
+    sectors[tensor.barred] = ((angle + np.pi / 2) * (bands / np.pi)).astype(np.int32) % bands
+    close = np.ones((cfg.close_cells, cfg.close_cells), np.uint8)
     areas = cv2.morphologyEx(tensor.barred.astype(np.uint8), cv2.MORPH_CLOSE, close)
     count, area_labels, stats, _ = cv2.connectedComponentsWithStats(areas)
     hits: list[CodeHit] = []
-    for i in _big_components(stats).tolist():
+    m = cfg.window_margin_cells
+    for i in _big_components(stats, cfg).tolist():
         x, y, w, h = (int(v) for v in stats[i][:4])
         # Room around the area, so closing does not stick to the window's edge.
-        x0, y0 = max(0, x - 3), max(0, y - 3)
-        window = (slice(y0, y + h + 3), slice(x0, x + w + 3))
+        x0, y0 = max(0, x - m), max(0, y - m)
+        window = (slice(y0, y + h + m), slice(x0, x + w + m))
         in_area = area_labels[window] == i
         here = sectors[window]
-        for band in range(_ORIENTATION_BANDS):
-            mask = in_area & ((here == band) | (here == (band + 1) % _ORIENTATION_BANDS))
+        for band in range(bands):
+            mask = in_area & ((here == band) | (here == (band + 1) % bands))
             mask = cv2.morphologyEx(mask.astype(np.uint8), cv2.MORPH_CLOSE, close)
-            hits += _bar_components(gray, mask, tensor, window, cell)
+            hits += _bar_components(gray, mask, tensor, window, cfg)
     hits.sort(key=lambda h: -h.strength)
     kept: list[CodeHit] = []
     for hit in hits:  # one code seen in two bands: keep the stronger sighting
@@ -137,14 +132,15 @@ class _Tensor:
     barred: np.ndarray
 
 
-def _big_components(stats: np.ndarray) -> np.ndarray:
+def _big_components(stats: np.ndarray, cfg: CodeConfig) -> np.ndarray:
     """Labels of components large enough to hold a code, in one vectorised step."""
     sizes = stats[1:]
-    return np.flatnonzero((sizes[:, cv2.CC_STAT_AREA] >= 20)
-                          & (np.minimum(sizes[:, cv2.CC_STAT_WIDTH], sizes[:, cv2.CC_STAT_HEIGHT]) >= 4)) + 1
+    return np.flatnonzero((sizes[:, cv2.CC_STAT_AREA] >= cfg.min_area_cells)
+                          & (np.minimum(sizes[:, cv2.CC_STAT_WIDTH], sizes[:, cv2.CC_STAT_HEIGHT])
+                             >= cfg.min_side_cells)) + 1
 
 
-def _bar_components(gray: np.ndarray, mask: np.ndarray, tensor: _Tensor, window, cell: int,
+def _bar_components(gray: np.ndarray, mask: np.ndarray, tensor: _Tensor, window, cfg: CodeConfig,
                     split: bool = True) -> list[CodeHit]:
     """Bar codes among the components of one orientation band's `mask` (cells of `window`).
     The orientation checks count every strong cell in a component's area, whatever its band:
@@ -154,7 +150,7 @@ def _bar_components(gray: np.ndarray, mask: np.ndarray, tensor: _Tensor, window,
     count, labels, stats, _ = cv2.connectedComponentsWithStats(mask)
     oy, ox = window[0].start, window[1].start
     hits: list[CodeHit] = []
-    for i in _big_components(stats).tolist():
+    for i in _big_components(stats, cfg).tolist():
         x, y, w, h, area = (int(v) for v in stats[i])
         sel = labels[y:y + h, x:x + w] == i
         cut = (slice(oy + y, oy + y + h), slice(ox + x, ox + x + w))
@@ -163,23 +159,24 @@ def _bar_components(gray: np.ndarray, mask: np.ndarray, tensor: _Tensor, window,
         consistency = np.hypot(d1[oriented].sum(), d2[oriented].sum()) / (tensor.mag[cut][oriented].sum() + 1e-3)
         # The structure tensor summed over every strong cell in the area, oriented or not:
         # near 1 for bars; print (curves, crossings) pulls it down.
-        strong = sel & (tensor.energy[cut] > _MIN_ENERGY)
+        strong = sel & (tensor.energy[cut] > cfg.min_energy)
         aligned = np.hypot(d1[strong].sum(), d2[strong].sum()) / (tensor.energy[cut][strong].sum() + 1e-3)
-        if consistency < 0.7 or aligned < _MIN_ALIGNED:
+        if consistency < cfg.min_consistency or aligned < cfg.min_aligned:
             continue
         pts = (np.column_stack(np.nonzero(sel)[::-1]) + (ox + x, oy + y)).astype(np.float32)
         rect = cv2.minAreaRect(pts)
         (rw, rh) = rect[1]
-        if area / max(rw * rh, 1.0) < 0.5:
+        if area / max(rw * rh, 1.0) < cfg.min_rect_fill:
             if split:
                 part = np.zeros_like(mask)
                 part[y:y + h, x:x + w] = sel & tensor.barred[cut]
-                part = cv2.morphologyEx(part, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
-                hits += _bar_components(gray, part, tensor, window, cell, split=False)
+                k = cfg.ragged_close_cells
+                part = cv2.morphologyEx(part, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
+                hits += _bar_components(gray, part, tensor, window, cfg, split=False)
             continue
-        corners = cv2.boxPoints(rect) * cell
+        corners = cv2.boxPoints(rect) * cfg.cell_px
         theta = 0.5 * float(np.arctan2(d2[sel].sum(), d1[sel].sum()))
-        if not bar_profile(gray, corners, theta):
+        if not bar_profile(gray, corners, theta, cfg):
             continue
         polygon = tuple((float(px), float(py)) for px, py in corners)
         strength = float(area * consistency * float(np.mean(tensor.coherence[cut][sel])))
@@ -187,19 +184,20 @@ def _bar_components(gray: np.ndarray, mask: np.ndarray, tensor: _Tensor, window,
     return hits
 
 
-def label_around(rgb: np.ndarray, code_box: tuple[float, float, float, float]) -> tuple[float, float, float, float] | None:
+def label_around(rgb: np.ndarray, code_box: tuple[float, float, float, float], cfg: CodeConfig = _DEFAULT,
+                 pale: PaleAreaConfig = PaleAreaConfig()) -> tuple[float, float, float, float] | None:
     """The light label a code is printed on (a wristband or specimen label), as a box.
 
-    Searched within six code sizes around the code, closing the print with a kernel of a
-    third of the code's short side; a label runs well past a small code printed at one end,
-    but more than _LABEL_MAX_GROWTH times its area is a white background, not a label.
+    Searched within label_reach code sizes around the code, closing the print with a kernel
+    of about a third of the code's short side; a label runs well past a small code printed at
+    one end, but more than label_max_growth times its area is a white background, not a label.
     """
     x, y, w, h = code_box
-    return pale_area_around(rgb, code_box, reach=6 * max(w, h), close=0.35 * min(w, h),
-                            max_growth=_LABEL_MAX_GROWTH)
+    return pale_area_around(rgb, code_box, reach=cfg.label_reach * max(w, h), close=cfg.label_close * min(w, h),
+                            max_growth=cfg.label_max_growth, cfg=pale)
 
 
-def bar_profile(gray: np.ndarray, corners: np.ndarray, theta: float) -> bool:
+def bar_profile(gray: np.ndarray, corners: np.ndarray, theta: float, cfg: CodeConfig = _DEFAULT) -> bool:
     """Read the intensity profile across the bars: a 1D code has many bars of varied widths,
     stripes on clothes, blinds or railings have few or evenly spaced ones."""
     across = np.array([np.cos(theta), np.sin(theta)])
@@ -210,10 +208,10 @@ def bar_profile(gray: np.ndarray, corners: np.ndarray, theta: float) -> bool:
     s_half = float(np.abs(rel @ along).max())
     # Too few samples to count bars, or bars far shorter than the code is wide: a line of
     # print smeared along its strokes, not a code (1D codes are at most ~8 times as wide).
-    if t_half < 8 or s_half < t_half / 8:
+    if t_half < cfg.profile_min_half_span or s_half < t_half / cfg.profile_max_aspect:
         return False
-    ts = np.arange(-t_half, t_half, 0.5, dtype=np.float32)
-    offsets = np.linspace(-0.4, 0.4, 5) * s_half
+    ts = np.arange(-t_half, t_half, cfg.profile_step_px, dtype=np.float32)
+    offsets = np.linspace(-cfg.profile_row_offset, cfg.profile_row_offset, cfg.profile_rows) * s_half
     rows = []
     for off in offsets:
         xs = (center[0] + ts * across[0] + off * along[0]).astype(np.float32)
@@ -225,37 +223,37 @@ def bar_profile(gray: np.ndarray, corners: np.ndarray, theta: float) -> bool:
     with np.errstate(invalid="ignore", divide="ignore"):  # a flat row has no correlation (nan)
         outer = float(np.corrcoef(rows[0], rows[-1])[0, 1])
         inner = float(np.corrcoef(rows[1], rows[-2])[0, 1])
-    if not (outer >= 0.3 and inner >= 0.5):
+    if not (outer >= cfg.min_outer_corr and inner >= cfg.min_inner_corr):
         return False
     profile = np.mean(rows, axis=0)
-    if float(profile.max() - profile.min()) < 20:
+    if float(profile.max() - profile.min()) < cfg.min_profile_contrast:
         return False
-    if _varied_bars(np.flatnonzero(np.diff((profile > (profile.max() + profile.min()) / 2).astype(np.int8)))):
+    if _varied_bars(np.flatnonzero(np.diff((profile > (profile.max() + profile.min()) / 2).astype(np.int8))), cfg):
         return True
     # Under motion blur thin bars and spaces keep their shape but lose contrast next to the
     # wide ones and the quiet zone, so one threshold for the whole profile sees only the
     # widest bars: count them against the local mean instead. That also finds bar-like
     # runs of print, so only for bars that run almost perfectly straight through the patch
     # and are not much shorter than the code is wide (a line of text is long and low).
-    if outer < _BLURRED_MIN_CORR or inner < _BLURRED_MIN_CORR or s_half < 0.2 * t_half:
+    if outer < cfg.blurred_min_corr or inner < cfg.blurred_min_corr or s_half < cfg.blurred_min_bar_length * t_half:
         return False
-    return _varied_bars(_bar_edges(profile))
+    return _varied_bars(_bar_edges(profile, cfg), cfg)
 
 
-def _varied_bars(edges: np.ndarray) -> bool:
+def _varied_bars(edges: np.ndarray, cfg: CodeConfig) -> bool:
     """Many bar edges, with bars and spaces of varied widths (stripes are even)."""
-    if len(edges) < 12:
+    if len(edges) < cfg.min_bar_edges:
         return False
     runs = np.diff(edges).astype(np.float32)
-    return float(runs.std() / (runs.mean() + 1e-6)) >= 0.25
+    return float(runs.std() / (runs.mean() + 1e-6)) >= cfg.min_run_variation
 
 
-def _bar_edges(profile: np.ndarray) -> np.ndarray:
+def _bar_edges(profile: np.ndarray, cfg: CodeConfig) -> np.ndarray:
     """Where the profile (sampled every half pixel) crosses its local mean by a margin,
     with hysteresis: from bar to space or back."""
-    local = cv2.blur(profile.reshape(1, -1), (_BAR_WINDOW, 1), borderType=cv2.BORDER_REPLICATE).ravel()
+    local = cv2.blur(profile.reshape(1, -1), (cfg.bar_window, 1), borderType=cv2.BORDER_REPLICATE).ravel()
     detail = profile - local
-    margin = 0.08 * float(profile.max() - profile.min())
+    margin = cfg.bar_margin * float(profile.max() - profile.min())
     state = np.zeros(len(profile), np.int8)
     state[detail > margin] = 1
     state[detail < -margin] = -1
@@ -279,11 +277,12 @@ class CodeScan:
         return self.decoded + self.texture
 
 
-def scan_codes(rgb: np.ndarray, gray: np.ndarray) -> CodeScan:
+def scan_codes(rgb: np.ndarray, gray: np.ndarray, cfg: CodeConfig = _DEFAULT,
+               pale: PaleAreaConfig = PaleAreaConfig()) -> CodeScan:
     """Both finders on one picture (`gray` is its grey version), and each code's label."""
-    decoded = decode_codes(gray)
-    texture = [t for t in bar_texture(gray) if not covered(t, decoded)][:MAX_TEXTURE_CODES]
-    labels = [label_around(rgb, c.box) for c in decoded + texture]
+    decoded = decode_codes(gray, cfg)
+    texture = [t for t in bar_texture(gray, cfg) if not covered(t, decoded)][:cfg.max_texture_codes]
+    labels = [label_around(rgb, c.box, cfg, pale) for c in decoded + texture]
     return CodeScan(decoded, texture, labels)
 
 

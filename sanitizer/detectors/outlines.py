@@ -17,14 +17,9 @@ import cv2
 import numpy as np
 
 from ..ocr.base import TextBox
+from .config import OutlineConfig
 
-WORK_SIDE = 800
-MIN_AREA_FRACTION = 0.01
-MAX_AREA_FRACTION = 0.5
-MAX_OUTLINE_FRACTION = 0.9   # larger outlines can still be the page a document is printed on
-MIN_TEXT_LINES = 3
-_DARK_BODY_OPEN = 0.02   # of the work image's long side: thinner dark parts are cut off a body
-_DARK_BODY_MAX_FRACTION = 0.25  # of the picture
+_DEFAULT = OutlineConfig()
 
 
 @dataclass(frozen=True)
@@ -34,11 +29,8 @@ class ScreenQuad:
     panel_luma: float = 0.0                      # mean luma inside (paper is bright)
     area_fraction: float = 0.0                   # of the picture
     along_edges: bool = False                    # runs along two picture edges
-
-    @property
-    def screen_like(self) -> bool:
-        """Whole within the picture and not most of it (else it is the background or a page)."""
-        return self.area_fraction <= MAX_AREA_FRACTION and not self.along_edges
+    # Whole within the picture and not most of it (else it is the background or a page).
+    screen_like: bool = False
 
     @property
     def box(self) -> tuple[float, float, float, float]:
@@ -53,162 +45,170 @@ class Outlines:
     plain: list[ScreenQuad]         # 4-sided outlines with no bezel (contrast 0)
 
 
-def find_outlines(rgb: np.ndarray) -> Outlines:
+def find_outlines(rgb: np.ndarray, cfg: OutlineConfig = _DEFAULT) -> Outlines:
     """Screen-like and plain convex 4-sided outlines in the picture."""
-    return Outlines(*_find_quads(rgb))
+    return Outlines(*_find_quads(rgb, cfg))
 
 
-def _find_quads(rgb: np.ndarray) -> tuple[list[ScreenQuad], list[ScreenQuad]]:
+def _find_quads(rgb: np.ndarray, cfg: OutlineConfig) -> tuple[list[ScreenQuad], list[ScreenQuad]]:
     height, width = rgb.shape[:2]
-    scale = min(1.0, WORK_SIDE / max(height, width))
+    scale = min(1.0, cfg.work_side / max(height, width))
     small = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else rgb
     gray = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
-    gray = cv2.GaussianBlur(gray, (5, 5), 0)
+    gray = cv2.GaussianBlur(gray, (cfg.blur_px, cfg.blur_px), 0)
     area_total = gray.shape[0] * gray.shape[1]
     found: list[tuple[np.ndarray, tuple[float, float]]] = []
     plain: list[tuple[np.ndarray, tuple[float, float]]] = []
-    for contours, solid in _candidate_contours(gray):
+    for contours, solid in _candidate_contours(gray, cfg):
         for contour in contours:
             area = cv2.contourArea(contour)
-            if not MIN_AREA_FRACTION * area_total <= area <= MAX_OUTLINE_FRACTION * area_total:
+            if not cfg.min_area_fraction * area_total <= area <= cfg.max_outline_fraction * area_total:
                 continue
-            quad = _as_quad(contour)
+            quad = _as_quad(contour, cfg)
             if quad is None:
                 continue
-            measured = _dark_body_contrast(gray, quad, contour) if solid else _panel_contrast(gray, quad)
+            measured = _dark_body_contrast(gray, quad, contour, cfg) if solid else _panel_contrast(gray, quad, cfg)
             if measured is not None:
-                if not any(_same_quad(quad, q) for q, _ in found):
+                if not any(_same_quad(quad, q, cfg) for q, _ in found):
                     found.append((quad, measured))
-            elif not solid and not _edges_touched(quad, gray.shape) \
-                    and not any(_same_quad(quad, q) for q, _ in plain):
+            elif not solid and not _edges_touched(quad, gray.shape, cfg) \
+                    and not any(_same_quad(quad, q, cfg) for q, _ in plain):
                 # Without a bezel to go by, an outline closed by the picture's border is as
                 # likely a sheet joined to the background beside it.
-                plain.append((quad, (0.0, _inside_luma(gray, quad))))
-    plain = [(q, m) for q, m in plain if not any(_same_quad(q, f) for f, _ in found)]
+                plain.append((quad, (0.0, _inside_luma(gray, quad, cfg))))
+    plain = [(q, m) for q, m in plain if not any(_same_quad(q, f, cfg) for f, _ in found)]
 
     def in_image(q: np.ndarray, contrast: float, luma: float) -> ScreenQuad:
+        area_fraction = float(cv2.contourArea(q)) / area_total
+        along_edges = _edges_touched(q, gray.shape, cfg) >= 2
         return ScreenQuad(tuple((float(x / scale), float(y / scale)) for x, y in q), contrast, luma,
-                          float(cv2.contourArea(q)) / area_total, _edges_touched(q, gray.shape) >= 2)
+                          area_fraction, along_edges,
+                          screen_like=area_fraction <= cfg.max_area_fraction and not along_edges)
     return ([in_image(q, *m) for q, m in found], [in_image(q, *m) for q, m in plain])
 
 
-def _candidate_contours(gray: np.ndarray):
+def _candidate_contours(gray: np.ndarray, cfg: OutlineConfig):
     """(outlines, solid) from edges (a bezel's border) and from very dark or very bright
     areas (a panel that is off, or lit and white); `solid` marks dark bodies, checked as a
     whole rather than as a panel in a bezel. The strictest edge level keeps only strong
     edges, such as a dark bezel against a lit panel, so a panel whose faint content edges
     join its outline to the wall behind it still comes out as one quad."""
-    for low, high in ((30, 90), (60, 180), (100, 250)):
-        edges = cv2.dilate(cv2.Canny(gray, low, high), np.ones((3, 3), np.uint8))
+    dilate = np.ones((cfg.edge_dilate_px, cfg.edge_dilate_px), np.uint8)
+    for low, high in cfg.canny_levels:
+        edges = cv2.dilate(cv2.Canny(gray, low, high), dilate)
         edges[[0, -1], :] = 255  # the picture's border closes outlines that run off it
         edges[:, [0, -1]] = 255
         yield cv2.findContours(edges, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)[0], False
-    kernel = np.ones((5, 5), np.uint8)
-    dark, bright = (cv2.morphologyEx(m.astype(np.uint8), cv2.MORPH_CLOSE, kernel) for m in (gray < 50, gray > 215))
+    kernel = np.ones((cfg.mask_close_px, cfg.mask_close_px), np.uint8)
+    dark, bright = (cv2.morphologyEx(m.astype(np.uint8), cv2.MORPH_CLOSE, kernel)
+                    for m in (gray < cfg.dark_level, gray > cfg.bright_level))
     for mask in (dark, bright):
         yield cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0], False
     # A dark-mode monitor is one dark body, bezel and panel alike; a cable or an arm
     # across it joins it to other dark things until thin parts are opened away.
-    side = max(5, int(_DARK_BODY_OPEN * max(gray.shape)))
+    side = max(cfg.dark_body_min_open_px, int(cfg.dark_body_open * max(gray.shape)))
     body = cv2.morphologyEx(dark, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side)))
     yield cv2.findContours(body, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0], True
 
 
-def _as_quad(contour: np.ndarray) -> np.ndarray | None:
+def _as_quad(contour: np.ndarray, cfg: OutlineConfig) -> np.ndarray | None:
     hull = cv2.convexHull(contour)
     perimeter = cv2.arcLength(hull, True)
-    approx = cv2.approxPolyDP(hull, 0.03 * perimeter, True)
+    approx = cv2.approxPolyDP(hull, cfg.poly_epsilon * perimeter, True)
     if len(approx) != 4:
         return None
     quad = approx.reshape(4, 2).astype(np.float32)
     # Screen-like: not a sliver, corners not far from right angles, filled outline.
     rect_w, rect_h = cv2.minAreaRect(quad)[1]
-    if min(rect_w, rect_h) < 0.15 * max(rect_w, rect_h):
+    if min(rect_w, rect_h) < cfg.min_aspect * max(rect_w, rect_h):
         return None
-    if cv2.contourArea(contour) < 0.6 * cv2.contourArea(quad):
+    if cv2.contourArea(contour) < cfg.min_hull_fill * cv2.contourArea(quad):
         return None
     for k in range(4):
         a, b, c = quad[k - 1], quad[k], quad[(k + 1) % 4]
         v1, v2 = a - b, c - b
         cos = abs(float(np.dot(v1, v2)) / (np.linalg.norm(v1) * np.linalg.norm(v2) + 1e-6))
-        if cos > 0.7:   # angle outside 45..135 degrees (screens seen at an angle)
+        if cos > cfg.max_corner_cos:   # angle outside 45..135 degrees (screens seen at an angle)
             return None
     return quad
 
 
-def _edges_touched(quad: np.ndarray, shape: tuple[int, ...]) -> int:
+def _edges_touched(quad: np.ndarray, shape: tuple[int, ...], cfg: OutlineConfig) -> int:
     """How many of the picture's edges the outline runs along. Two or more: the picture's
     own dark or bright background, not a screen seen whole within it."""
     height, width = shape[:2]
-    margin = 0.01 * max(height, width)
+    margin = cfg.edge_margin * max(height, width)
     xs, ys = quad[:, 0], quad[:, 1]
     return int((xs.min() <= margin) + (ys.min() <= margin) + (xs.max() >= width - 1 - margin)
                + (ys.max() >= height - 1 - margin))
 
 
-def _quad_and_ring(shape: tuple[int, ...], quad: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _quad_and_ring(shape: tuple[int, ...], quad: np.ndarray,
+                   cfg: OutlineConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Masks of the quad, of the quad less a thin margin, and of a thin ring around it."""
     mask = np.zeros(shape[:2], np.uint8)
     cv2.fillConvexPoly(mask, quad.astype(np.int32), 1)
-    square = np.ones((max(4, int(0.04 * np.sqrt(cv2.contourArea(quad)))),) * 2, np.uint8)
+    square = np.ones((max(cfg.min_ring_px, int(cfg.ring_fraction * np.sqrt(cv2.contourArea(quad)))),) * 2, np.uint8)
     return mask, cv2.erode(mask, square), cv2.dilate(mask, square) - mask
 
 
-def _panel_contrast(gray: np.ndarray, quad: np.ndarray) -> tuple[float, float] | None:
+def _panel_contrast(gray: np.ndarray, quad: np.ndarray, cfg: OutlineConfig) -> tuple[float, float] | None:
     """(luma difference between the panel and a thin ring around it (the bezel), panel luma)."""
-    _, inner, ring = _quad_and_ring(gray.shape, quad)
-    if inner.sum() < 50 or ring.sum() < 20:
+    _, inner, ring = _quad_and_ring(gray.shape, quad, cfg)
+    if inner.sum() < cfg.min_inner_px or ring.sum() < cfg.min_ring_count:
         return None
     ring_values = gray[ring > 0].astype(np.float32)
     # A bezel is a fairly even band; a random edge loop is not.
-    if float(ring_values.std()) > 45:
+    if float(ring_values.std()) > cfg.max_bezel_std:
         return None
     inside = float(gray[inner > 0].mean())
     return float(abs(inside - ring_values.mean())), inside
 
 
-def _inside_luma(gray: np.ndarray, quad: np.ndarray) -> float:
-    _, inner, _ = _quad_and_ring(gray.shape, quad)
+def _inside_luma(gray: np.ndarray, quad: np.ndarray, cfg: OutlineConfig) -> float:
+    _, inner, _ = _quad_and_ring(gray.shape, quad, cfg)
     return float(gray[inner > 0].mean()) if inner.any() else 0.0
 
 
-def _dark_body_contrast(gray: np.ndarray, quad: np.ndarray, contour: np.ndarray) -> tuple[float, float] | None:
+def _dark_body_contrast(gray: np.ndarray, quad: np.ndarray, contour: np.ndarray,
+                        cfg: OutlineConfig) -> tuple[float, float] | None:
     """For a solid dark body (a dark-mode monitor seen whole): it must fill its outline and
     be dark throughout; (luma difference to its surroundings, its luma)."""
-    if cv2.contourArea(contour) < 0.85 * cv2.contourArea(quad):
+    if cv2.contourArea(contour) < cfg.dark_body_min_fill * cv2.contourArea(quad):
         return None
-    if cv2.contourArea(quad) > _DARK_BODY_MAX_FRACTION * gray.shape[0] * gray.shape[1]:
+    if cv2.contourArea(quad) > cfg.dark_body_max_fraction * gray.shape[0] * gray.shape[1]:
         return None  # most of a night scene is one dark body too
-    mask, _, ring = _quad_and_ring(gray.shape, quad)
-    if mask.sum() < 50 or ring.sum() < 20:
+    mask, _, ring = _quad_and_ring(gray.shape, quad, cfg)
+    if mask.sum() < cfg.min_inner_px or ring.sum() < cfg.min_ring_count:
         return None
     inside = float(np.median(gray[mask > 0]))
-    if inside > 50:
+    if inside > cfg.dark_body_max_luma:
         return None
     return float(abs(inside - float(gray[ring > 0].mean()))), inside
 
 
-def _same_quad(a: np.ndarray, b: np.ndarray) -> bool:
-    return float(np.abs(a.mean(axis=0) - b.mean(axis=0)).max()) < 10 and \
-        abs(cv2.contourArea(a) - cv2.contourArea(b)) < 0.2 * max(cv2.contourArea(a), cv2.contourArea(b))
+def _same_quad(a: np.ndarray, b: np.ndarray, cfg: OutlineConfig) -> bool:
+    return float(np.abs(a.mean(axis=0) - b.mean(axis=0)).max()) < cfg.same_quad_px and \
+        abs(cv2.contourArea(a) - cv2.contourArea(b)) < cfg.same_quad_area * max(cv2.contourArea(a), cv2.contourArea(b))
 
 
-def _lines_inside(quad: ScreenQuad, lines: list[TextBox]) -> int:
+def _lines_inside(quad: ScreenQuad, lines: list[TextBox], cfg: OutlineConfig) -> int:
     """Text lines inside the outline that are small next to it (screen print, not a banner)."""
     poly = np.asarray(quad.polygon, dtype=np.float32)
     short_side = min(quad.box[2], quad.box[3])
     count = 0
     for b in lines:
         x, y, w, h = b.box
-        if b.height <= 0.12 * short_side and cv2.pointPolygonTest(poly, (x + w / 2, y + h / 2), False) >= 0:
+        if b.height <= cfg.screen_max_line_height * short_side and cv2.pointPolygonTest(poly, (x + w / 2, y + h / 2), False) >= 0:
             count += 1
     return count
 
 
-def screens_with_text(quads: list[ScreenQuad], lines: list[TextBox]) -> list[ScreenQuad]:
-    """The screen-like outlines (`quads`) that hold at least MIN_TEXT_LINES small text lines;
-    of nested outlines of one monitor (bezel and panel), the outer one."""
-    keep = [q for q in quads if q.screen_like and _lines_inside(q, lines) >= MIN_TEXT_LINES]
+def screens_with_text(quads: list[ScreenQuad], lines: list[TextBox],
+                      cfg: OutlineConfig = _DEFAULT) -> list[ScreenQuad]:
+    """The screen-like outlines (`quads`) that hold at least screen_min_text_lines small text
+    lines; of nested outlines of one monitor (bezel and panel), the outer one."""
+    keep = [q for q in quads if q.screen_like and _lines_inside(q, lines, cfg) >= cfg.screen_min_text_lines]
     # Nested outlines of one monitor (bezel and panel): keep the outer one.
     keep.sort(key=lambda q: -q.box[2] * q.box[3])
     outer: list[ScreenQuad] = []
@@ -220,7 +220,8 @@ def screens_with_text(quads: list[ScreenQuad], lines: list[TextBox]) -> list[Scr
     return outer
 
 
-def page_around(quads: list[ScreenQuad], box: tuple[float, float, float, float]) -> tuple[float, float, float, float] | None:
+def page_around(quads: list[ScreenQuad], box: tuple[float, float, float, float],
+                cfg: OutlineConfig = _DEFAULT) -> tuple[float, float, float, float] | None:
     """The outline (a sheet, a clipboard, a board) that a block of dense text sits on, so
     its letterhead and footer are hidden with it; None when there is no such outline."""
     x, y, w, h = box
@@ -228,7 +229,7 @@ def page_around(quads: list[ScreenQuad], box: tuple[float, float, float, float])
     best = None
     for q in quads:
         qx, qy, qw, qh = q.box
-        if qw * qh > 12 * w * h or qw * qh < w * h or q.along_edges:  # not the picture's own border
+        if qw * qh > cfg.page_max_growth * w * h or qw * qh < w * h or q.along_edges:  # not the picture's own border
             continue
         if cv2.pointPolygonTest(np.asarray(q.polygon, np.float32), center, False) < 0:
             continue

@@ -14,83 +14,77 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from .config import PageConfig
 from .outlines import ScreenQuad
 
-WORK_SIDE = 640          # the page is examined at this long side (never enlarged past 2x)
-MIN_PAPER_LUMA = 130     # a page is pale (dim rooms included)
-INK_CONTRAST = 15        # print is this much darker than the paper around it
-MIN_INK, MAX_INK = 0.01, 0.35   # share of the page that is print
-MIN_ROWS = 6
-MIN_SHORT_ROWS = 2       # rows under 0.6 of the longest: headings, the ends of paragraphs
-MAX_ROW_PITCH = 4.0      # row spacing, in row heights (bricks and blinds are far sparser)
-MAX_ROW_SPREAD = 0.6     # interquartile range of row heights, in row heights: print is of
-                         # one size, people and shadows on a floor are not
-ROW_JOIN = 0.03          # of the page width: gaps between words closed within a row
-MARGIN = 0.04            # of the page's short side: the outline itself is not print
+_DEFAULT = PageConfig()
 
 
-def printed_pages(gray: np.ndarray, quads: list[ScreenQuad], max_line_px: float) -> list[ScreenQuad]:
+def printed_pages(gray: np.ndarray, quads: list[ScreenQuad], max_line_px: float,
+                  cfg: PageConfig = _DEFAULT) -> list[ScreenQuad]:
     """The pale quads holding rows of print whose rows are at most `max_line_px` high
     (`gray`: the picture in grey)."""
     pages = []
     for quad in quads:
-        if not quad.screen_like or quad.panel_luma < MIN_PAPER_LUMA:
+        if not quad.screen_like or quad.panel_luma < cfg.min_paper_luma:
             continue
-        if has_rows_of_print(gray, np.asarray(quad.polygon, np.float32), max_line_px):
+        if has_rows_of_print(gray, np.asarray(quad.polygon, np.float32), max_line_px, cfg):
             pages.append(quad)
     return pages
 
 
-def has_rows_of_print(gray: np.ndarray, polygon: np.ndarray, max_line_px: float) -> bool:
-    page, scale = _square_on(gray, polygon)
+def has_rows_of_print(gray: np.ndarray, polygon: np.ndarray, max_line_px: float,
+                      cfg: PageConfig = _DEFAULT) -> bool:
+    page, scale = _square_on(gray, polygon, cfg)
     height, width = page.shape
-    m = int(MARGIN * min(height, width)) + 1
+    m = int(cfg.margin * min(height, width)) + 1
     page = page[m:height - m, m:width - m]
-    if min(page.shape) < 16:
+    if min(page.shape) < cfg.min_page_px:
         return False
-    max_row = max(3.0, max_line_px * scale)
+    max_row = max(cfg.min_row_px, max_line_px * scale)
     # The paper's own level, print closed away: shading and uneven light are not print.
-    k = max(5, int(2.5 * max_row)) | 1
+    k = max(cfg.min_paper_kernel, int(cfg.paper_close_rows * max_row)) | 1
     paper = cv2.morphologyEx(page, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
-    ink = ((paper.astype(np.int16) - page) > INK_CONTRAST).astype(np.uint8)
-    if not MIN_INK <= float(ink.mean()) <= MAX_INK:
+    ink = ((paper.astype(np.int16) - page) > cfg.ink_contrast).astype(np.uint8)
+    if not cfg.min_ink <= float(ink.mean()) <= cfg.max_ink:
         return False
     # Rows may run either way once the page is square-on (a page turned a quarter).
-    return any(_rows_of_print(mask, max_row) for mask in (ink, np.ascontiguousarray(ink.T)))
+    return any(_rows_of_print(mask, max_row, cfg) for mask in (ink, np.ascontiguousarray(ink.T)))
 
 
-def _rows_of_print(ink: np.ndarray, max_row: float) -> bool:
+def _rows_of_print(ink: np.ndarray, max_row: float, cfg: PageConfig) -> bool:
     width = ink.shape[1]
-    rows = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((1, max(3, int(ROW_JOIN * width))), np.uint8))
+    join = max(cfg.min_join_px, int(cfg.row_join * width))
+    rows = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((1, join), np.uint8))
     stats = cv2.connectedComponentsWithStats(rows)[2]
     spans = sorted((y, y + h, x, x + w) for x, y, w, h, _ in stats[1:]
-                   if 2 <= h <= max_row and 3 * h <= w <= 0.97 * width)
+                   if cfg.min_row_height <= h <= max_row and cfg.min_row_aspect * h <= w <= cfg.max_row_width * width)
     bands: list[list[int]] = []   # [top, bottom, left, right]: words and table cells side by side
     for top, bottom, left, right in spans:
-        if bands and top < bands[-1][1] - 0.3 * (bottom - top):
+        if bands and top < bands[-1][1] - cfg.row_overlap * (bottom - top):
             band = bands[-1]
             bands[-1] = [band[0], max(band[1], bottom), min(band[2], left), max(band[3], right)]
         else:
             bands.append([top, bottom, left, right])
-    if len(bands) < MIN_ROWS:
+    if len(bands) < cfg.min_rows:
         return False
     heights = np.array([b[1] - b[0] for b in bands], np.float32)
     centres = np.array([(b[0] + b[1]) / 2 for b in bands], np.float32)
     lengths = np.array([b[3] - b[2] for b in bands], np.float32)
     median = max(float(np.median(heights)), 1.0)
     pitch = float(np.median(np.diff(centres))) / median
-    low, high = np.percentile(heights, [25, 75])
-    return (pitch <= MAX_ROW_PITCH and float(high - low) <= MAX_ROW_SPREAD * median
-            and int((lengths < 0.6 * lengths.max()).sum()) >= MIN_SHORT_ROWS)
+    low, high = np.percentile(heights, [25, 75])   # the interquartile range
+    return (pitch <= cfg.max_row_pitch and float(high - low) <= cfg.max_row_spread * median
+            and int((lengths < cfg.short_row * lengths.max()).sum()) >= cfg.min_short_rows)
 
 
-def _square_on(gray: np.ndarray, polygon: np.ndarray) -> tuple[np.ndarray, float]:
+def _square_on(gray: np.ndarray, polygon: np.ndarray, cfg: PageConfig) -> tuple[np.ndarray, float]:
     """The quad warped to a rectangle of its own proportions; (page, page px per image px)."""
     corners = _clockwise_from_top_left(polygon)
     width = max(np.linalg.norm(corners[1] - corners[0]), np.linalg.norm(corners[2] - corners[3]))
     height = max(np.linalg.norm(corners[3] - corners[0]), np.linalg.norm(corners[2] - corners[1]))
-    scale = min(2.0, WORK_SIDE / max(width, height, 1.0))
-    size = (max(8, int(width * scale)), max(8, int(height * scale)))
+    scale = min(cfg.max_upscale, cfg.work_side / max(width, height, 1.0))
+    size = (max(cfg.min_warp_px, int(width * scale)), max(cfg.min_warp_px, int(height * scale)))
     target = np.float32([[0, 0], [size[0], 0], [size[0], size[1]], [0, size[1]]])
     warp = cv2.getPerspectiveTransform(corners, target)
     return cv2.warpPerspective(gray, warp, size, flags=cv2.INTER_LINEAR), scale

@@ -8,10 +8,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-# Pale-area search (labels, sheets): the closing kernel and the search window are shrunk
-# to at most these many pixels (see pale_area_around).
-_PALE_MAX_KERNEL = 17.0
-_PALE_WINDOW = 1000.0
+from .config import PaleAreaConfig
+
+_DEFAULT = PaleAreaConfig()
 
 
 def whiteness(rgb: np.ndarray) -> np.ndarray:
@@ -21,8 +20,9 @@ def whiteness(rgb: np.ndarray) -> np.ndarray:
 
 
 def pale_area_around(rgb: np.ndarray, box: tuple[float, float, float, float], *, reach: float,
-                     close: float, max_growth: float, max_sides: int = 2,
-                     ink_percentile: float = 10) -> tuple[float, float, float, float] | None:
+                     close: float, max_growth: float, max_sides: int | None = None,
+                     ink_percentile: float | None = None,
+                     cfg: PaleAreaConfig = _DEFAULT) -> tuple[float, float, float, float] | None:
     """The white or pale connected area (a label, a sheet of paper) that print in `box` sits on.
 
     Pale in `whiteness` means close to the paper level measured in the box and its margin;
@@ -30,35 +30,39 @@ def pale_area_around(rgb: np.ndarray, box: tuple[float, float, float, float], *,
     search window reaches `reach` pixels past the box. The area is rejected (None) when it
     is more than `max_growth` times the box, or touches more than `max_sides` sides of the
     window (it runs off into a white background). The print's level is the box's
-    `ink_percentile`: a code is half ink, a sparse table on a sheet far less. The window
+    `ink_percentile`: a code is half ink, a sparse table on a sheet far less (both default
+    to `cfg`'s). The window
     is shrunk so the kernel and the window stay small: an outline needs no fine detail, and
     at full size a long text line on a 12 MP photo made this a 0.3 s step.
     """
+    max_sides = cfg.max_sides if max_sides is None else max_sides
+    ink_percentile = cfg.ink_percentile if ink_percentile is None else ink_percentile
     x, y, w, h = box
     H, W = rgb.shape[:2]
     x0, y0 = int(max(0, x - reach)), int(max(0, y - reach))
     x1, y1 = int(min(W, x + w + reach)), int(min(H, y + h + reach))
     if x1 - x0 < 2 or y1 - y0 < 2:
         return None
-    f = min(1.0, _PALE_MAX_KERNEL / max(close, 1.0), _PALE_WINDOW / max(x1 - x0, y1 - y0))
+    f = min(1.0, cfg.max_kernel_px / max(close, 1.0), cfg.max_window_px / max(x1 - x0, y1 - y0))
     window = whiteness(rgb[y0:y1, x0:x1])
     if f < 1.0:
         size = (max(1, round((x1 - x0) * f)), max(1, round((y1 - y0) * f)))
         window = cv2.resize(window, size, interpolation=cv2.INTER_AREA)
-    window = cv2.GaussianBlur(window, (3, 3), 0)
+    window = cv2.GaussianBlur(window, (cfg.smooth_px, cfg.smooth_px), 0)
     cx0, cy0 = int((x - x0) * f), int((y - y0) * f)
     cw, ch = max(1, int(w * f)), max(1, int(h * f))
     core = window[max(cy0, 0):cy0 + ch, max(cx0, 0):cx0 + cw]
-    if core.size < 16:
+    if core.size < cfg.min_core_px:
         return None
     # Paper from the print and its margin: a small or blurred code alone holds little white.
-    g = int(0.5 * min(cw, ch))
-    paper = float(np.percentile(window[max(cy0 - g, 0):cy0 + ch + g, max(cx0 - g, 0):cx0 + cw + g], 90))
+    g = int(cfg.paper_margin * min(cw, ch))
+    paper = float(np.percentile(window[max(cy0 - g, 0):cy0 + ch + g, max(cx0 - g, 0):cx0 + cw + g],
+                                cfg.paper_percentile))
     ink = float(np.percentile(core, ink_percentile))
-    if paper - ink < 40:
+    if paper - ink < cfg.min_contrast:
         return None
-    bright = (window >= paper - 0.3 * (paper - ink)).astype(np.uint8)
-    k = max(3, int(close * f)) | 1
+    bright = (window >= paper - cfg.bright_level * (paper - ink)).astype(np.uint8)
+    k = max(cfg.min_kernel_px, int(close * f)) | 1
     closed = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(closed)
     core_labels = labels[max(cy0, 0):cy0 + ch, max(cx0, 0):cx0 + cw]

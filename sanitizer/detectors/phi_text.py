@@ -16,15 +16,6 @@ from .outlines import page_around
 from .pale_areas import pale_area_around
 from .text_scene import Group, TextScene, analyse_scene
 
-_LINE_MARGIN = 0.25     # of the line height, so ascenders and descenders are covered
-_GROUP_MARGIN = 0.8     # of the median line height around a label or document
-_PAGE_MARGIN = 0.02     # of a page's long side, when no line on it was detected
-# A sheet is found by closing the print (kernel of 4 margins, about 3 line heights: line
-# gaps and short blank runs) and is at most this many times the text block's area.
-_SHEET_CLOSE = 4.0
-_SHEET_MAX_GROWTH = 20.0
-_SHEET_INK_PERCENTILE = 1  # a table's print covers far less of its block than 10 %
-
 
 def _grow(box: tuple[float, float, float, float], pad: float) -> tuple[float, float, float, float]:
     x, y, w, h = box
@@ -39,12 +30,13 @@ class PhiTextDetector:
             analysis.start_code_scan()  # wristband labels are found from their codes
 
     def detect(self, analysis: ImageAnalysis, settings: Settings) -> list[Region]:
+        cfg = analysis.config.phi_text
         scene = analyse_scene(analysis, settings)
         regions: list[Region] = []
         screen_quads = _screen_quads(analysis, settings)
         for group in scene.groups:
             region = _group_region(analysis, scene, group)
-            if group.kind == "document" and screen_quads and _inside_any(region, screen_quads):
+            if group.kind == "document" and screen_quads and _inside_any(region, screen_quads, cfg.inside_screen):
                 continue  # the screen detector hides the whole screen
             regions.append(region)
         if not settings.text:
@@ -54,34 +46,36 @@ class PhiTextDetector:
         for i, box in enumerate(scene.boxes):
             if i in grouped:
                 continue
-            pad = _LINE_MARGIN * box.height
+            pad = cfg.line_margin * box.height
             finding = scene.findings.get(i)
             if finding is not None:
                 regions.append(Region(Kind.TEXT, _grow(box.box, pad), finding.score, finding.reason))
             elif i in scene.unread:
-                regions.append(Region(Kind.TEXT, _grow(box.box, pad), 0.5, "unread text"))
+                regions.append(Region(Kind.TEXT, _grow(box.box, pad), cfg.unread_score, "unread text"))
             elif strict:
-                regions.append(Region(Kind.TEXT, _grow(box.box, pad), 0.5, "text"))
+                regions.append(Region(Kind.TEXT, _grow(box.box, pad), cfg.text_score, "text"))
         return regions
 
 
 def _group_region(analysis: ImageAnalysis, scene: TextScene, group: Group) -> Region:
+    cfg = analysis.config.phi_text
     if group.kind == "wristband":
-        return Region(Kind.WRISTBAND, group.box, 0.8, "wristband")
+        return Region(Kind.WRISTBAND, group.box, cfg.label_score, "wristband")
     heights = [scene.boxes[i].height for i in group.members]
     # A page found from its rows of print may hold no detected line at all.
-    pad = _GROUP_MARGIN * float(np.median(heights)) if heights else _PAGE_MARGIN * max(group.box[2:])
+    pad = cfg.group_margin * float(np.median(heights)) if heights else cfg.page_margin * max(group.box[2:])
     box = _grow(group.box, pad)
-    page = page_around(analysis.outlines.quads, group.box)
+    page = page_around(analysis.outlines.quads, group.box, analysis.config.outlines)
     if page is None:  # no outline seen: the paper itself, a pale area around the print
         gx, gy, gw, gh = group.box
-        page = pale_area_around(analysis.rgb, group.box, reach=3 * max(gw, gh), close=_SHEET_CLOSE * pad,
-                                max_growth=_SHEET_MAX_GROWTH, ink_percentile=_SHEET_INK_PERCENTILE)
+        page = pale_area_around(analysis.rgb, group.box, reach=cfg.sheet_reach * max(gw, gh),
+                                close=cfg.sheet_close * pad, max_growth=cfg.sheet_max_growth,
+                                ink_percentile=cfg.sheet_ink_percentile, cfg=analysis.config.pale_areas)
     if page is not None:  # hide the whole sheet: letterhead and footer too
         x0, y0 = min(box[0], page[0]), min(box[1], page[1])
         x1, y1 = max(box[0] + box[2], page[0] + page[2]), max(box[1] + box[3], page[1] + page[3])
         box = (x0, y0, x1 - x0, y1 - y0)
-    return Region(Kind.DOCUMENT, box, 0.8, "chart")
+    return Region(Kind.DOCUMENT, box, cfg.document_score, "chart")
 
 
 def _screen_quads(analysis: ImageAnalysis, settings: Settings):
@@ -91,14 +85,14 @@ def _screen_quads(analysis: ImageAnalysis, settings: Settings):
     return [s.polygon for s in analysis.screens_with_text]
 
 
-def _inside_any(region: Region, quads) -> bool:
-    """The region lies (almost) wholly inside one screen outline."""
+def _inside_any(region: Region, quads, share: float) -> bool:
+    """The region lies (`share` of it) inside one screen outline."""
     x, y, w, h = region.box
     for q in quads:
         xs = [p[0] for p in q]
         ys = [p[1] for p in q]
         ix = max(0.0, min(x + w, max(xs)) - max(x, min(xs)))
         iy = max(0.0, min(y + h, max(ys)) - max(y, min(ys)))
-        if ix * iy >= 0.9 * w * h:
+        if ix * iy >= share * w * h:
             return True
     return False

@@ -11,24 +11,24 @@ from __future__ import annotations
 from ..regions import Kind, Region
 from ..settings import Preset, Settings
 from .analysis import ImageAnalysis
-
-# Under Strict a panel without readable text still counts when it differs from its bezel.
-STRICT_MIN_CONTRAST = 8.0
+from .boxes import center_in
 
 
 class ScreenDetector:
     name = "screens"
 
     def detect(self, analysis: ImageAnalysis, settings: Settings) -> list[Region]:
+        cfg = analysis.config.screens
         regions: list[Region] = []
         with_text = analysis.screens_with_text
         for q in with_text:
-            regions.append(Region(Kind.SCREEN, _grow(q.box, 0.02), 0.8, "screen"))
+            regions.append(Region(Kind.SCREEN, _grow(q.box, cfg.margin), cfg.score, "screen"))
         if settings.preset is Preset.STRICT:
+            # Under Strict a panel without readable text still counts when it differs from its bezel.
             taken = [q.box for q in with_text]
             for q in analysis.outlines.quads:
-                if q.screen_like and q.contrast >= STRICT_MIN_CONTRAST and not any(_center_in(q.box, t) for t in taken):
-                    regions.append(Region(Kind.SCREEN, _grow(q.box, 0.02), 0.5, "screen"))
+                if q.screen_like and q.contrast >= cfg.strict_min_contrast and not any(center_in(q.box, t) for t in taken):
+                    regions.append(Region(Kind.SCREEN, _grow(q.box, cfg.margin), cfg.strict_score, "screen"))
                     taken.append(q.box)
         return regions
 
@@ -36,9 +36,3 @@ class ScreenDetector:
 def _grow(box, frac):
     x, y, w, h = box
     return (x - w * frac, y - h * frac, w * (1 + 2 * frac), h * (1 + 2 * frac))
-
-
-def _center_in(box, outer) -> bool:
-    x, y, w, h = box
-    ox, oy, ow, oh = outer
-    return ox <= x + w / 2 <= ox + ow and oy <= y + h / 2 <= oy + oh

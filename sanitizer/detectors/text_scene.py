@@ -1,7 +1,7 @@
 """One text analysis per picture: PHI text lines, wristband labels and documents.
 
 Steps (all in memory; recognised text never leaves this process's RAM):
-1. detect text lines on an overview of the picture (long side ~OVERVIEW_SIDE pixels);
+1. detect text lines on an overview of the picture (text_lines.py);
 2. find codes (zxing-cpp decodes and bar textures) and the white label each is printed on:
    a label with a code is a wristband (or specimen label) and is hidden whole, so its small
    print is hidden even when it is too small or blurred to detect or read;
@@ -31,13 +31,9 @@ from ..settings import Settings
 from .analysis import ImageAnalysis
 from .boxes import center_in, gap, overlap, union
 from .codes import CodeHit, CodeScan, label_around
+from .config import DetectorConfig, TextSceneConfig
 from .labels import confirmed_labels
 from .pages import printed_pages
-
-MAX_READ_LINES = 60       # lines read per picture; more are hidden unread (fail closed)
-DOC_MIN_LINES = 4
-LABEL_MAX_FRACTION = 0.04       # a wristband label is a small part of a photo
-DOC_MAX_LINE_FRACTION = 0.035   # of the long side: a page's lines are small next to the picture
 
 
 @dataclass
@@ -64,55 +60,64 @@ def analyse_scene(analysis: ImageAnalysis, settings: Settings) -> TextScene:
     """The text scene of the analysed picture, for the given settings."""
     rgb = analysis.rgb
     engine = analysis.ocr
+    config = analysis.config
+    cfg = config.text_scene
     height, width = rgb.shape[:2]
     boxes = analysis.text_lines
     groups: list[Group] = []
     if settings.wristbands:
-        groups += _wristbands(boxes, analysis.code_scan, width, height)
-        groups += _plain_labels(rgb, boxes, groups, engine)
+        groups += _wristbands(boxes, analysis.code_scan, width, height, cfg)
+        groups += _plain_labels(rgb, boxes, groups, engine, config)
     if settings.documents:
         taken = {i for g in groups for i in g.members}
-        groups += _documents(boxes, taken, width, height)
+        groups += _documents(boxes, taken, width, height, cfg)
         groups += _pages(analysis, boxes, groups)
     if not settings.text:  # nothing is read
         return TextScene(boxes, groups, {}, {}, [])
     grouped = {i for g in groups for i in g.members}
     loose = [i for i in range(len(boxes)) if i not in grouped]
     loose.sort(key=lambda i: -boxes[i].height)
-    to_read, unread = loose[:MAX_READ_LINES], loose[MAX_READ_LINES:]
+    to_read, unread = loose[:cfg.max_read_lines], loose[cfg.max_read_lines:]
     read = engine.recognize(rgb, [boxes[i] for i in to_read])
     lines = dict(zip(to_read, read))
     found = classify_lines(read, settings.allowlist)
     by_line = {id(f.line): f.finding for f in found}
     findings = {i: by_line[id(line)] for i, line in lines.items() if id(line) in by_line}
     if settings.wristbands:
-        groups += _labels_around_phi(rgb, boxes, findings, groups)
+        groups += _labels_around_phi(rgb, boxes, findings, groups, config)
     return TextScene(boxes, groups, lines, findings, unread)
 
 
+def _with_margin(box: tuple[float, float, float, float], margin: float) -> tuple[float, float, float, float]:
+    """The box grown by `margin` of its size on every side."""
+    x, y, w, h = box
+    return (x - margin * w, y - margin * h, (1 + 2 * margin) * w, (1 + 2 * margin) * h)
+
+
 def _labels_around_phi(rgb: np.ndarray, boxes: list[TextBox], findings: dict[int, Finding],
-                       groups: list[Group]) -> list[Group]:
+                       groups: list[Group], config: DetectorConfig) -> list[Group]:
     """PHI printed on a small white label (a wristband whose code is hidden or too blurred):
     hide the whole label, so its other lines go too, read or not."""
+    cfg = config.text_scene
     found: list[Group] = []
     for i in findings:
         box = boxes[i].box
         if any(center_in(box, g.box) for g in groups + found):
             continue
-        label = label_around(rgb, box)
-        if label is None or label[2] * label[3] > LABEL_MAX_FRACTION * rgb.shape[0] * rgb.shape[1]:
+        label = label_around(rgb, box, config.codes, config.pale_areas)
+        if label is None or label[2] * label[3] > cfg.label_max_fraction * rgb.shape[0] * rgb.shape[1]:
             continue
         line_area = max(box[2] * box[3], 1.0)
-        if not 2.0 * line_area <= label[2] * label[3] <= 40.0 * line_area:
+        if not cfg.phi_label_min_growth * line_area <= label[2] * label[3] <= cfg.phi_label_max_growth * line_area:
             continue
-        lx, ly, lw, lh = label
-        area = union([(lx - 0.08 * lw, ly - 0.08 * lh, 1.16 * lw, 1.16 * lh), box])
+        area = union([_with_margin(label, cfg.label_margin), box])
         members = [k for k, b in enumerate(boxes) if center_in(b.box, area)]
         found.append(Group("wristband", members, area))
     return found
 
 
-def _wristbands(boxes: list[TextBox], scan: CodeScan, width: int, height: int) -> list[Group]:
+def _wristbands(boxes: list[TextBox], scan: CodeScan, width: int, height: int,
+                cfg: TextSceneConfig) -> list[Group]:
     """A code on a white label is a wristband (or specimen) label: the whole label is hidden,
     with every text line on it, readable or not."""
     groups: list[Group] = []
@@ -121,15 +126,14 @@ def _wristbands(boxes: list[TextBox], scan: CodeScan, width: int, height: int) -
         if label is None:
             # No clean label edge (e.g. label and background both white): hide a generous
             # area around the code when text sits next to it.
-            near = [i for i, b in enumerate(boxes) if gap(b.box, code.box) < 2 * max(w, h)]
+            near = [i for i, b in enumerate(boxes) if gap(b.box, code.box) < cfg.code_near * max(w, h)]
             if not near:
                 continue
-            label = (x - 1.2 * w, y - 1.2 * h, 3.4 * w, 3.4 * h)
-        lx, ly, lw, lh = label
-        if lw * lh > LABEL_MAX_FRACTION * width * height:
+            label = _with_margin(code.box, cfg.code_reach)
+        lw, lh = label[2], label[3]
+        if lw * lh > cfg.label_max_fraction * width * height:
             continue  # not a label: the code's own region still hides the code
-        area = (lx - 0.08 * lw, ly - 0.08 * lh, 1.16 * lw, 1.16 * lh)
-        area = union([area, code.box])
+        area = union([_with_margin(label, cfg.label_margin), code.box])
         overlapping = [g for g in groups if overlap(area, g.box) > 0]
         for g in overlapping:  # two codes on one label: one region for the label
             area = union([area, g.box])
@@ -139,14 +143,17 @@ def _wristbands(boxes: list[TextBox], scan: CodeScan, width: int, height: int) -
     return groups
 
 
-def _plain_labels(rgb: np.ndarray, boxes: list[TextBox], groups: list[Group], engine) -> list[Group]:
+def _plain_labels(rgb: np.ndarray, boxes: list[TextBox], groups: list[Group], engine,
+                  config: DetectorConfig) -> list[Group]:
     """White labels with small print and no visible code (see labels.py)."""
+    cfg = config.text_scene
     found: list[Group] = []
     height, width = rgb.shape[:2]
-    for lx, ly, lw, lh in confirmed_labels(rgb, engine):
-        if lw * lh > LABEL_MAX_FRACTION * width * height:
+    for label in confirmed_labels(rgb, engine, config.labels):
+        lw, lh = label[2], label[3]
+        if lw * lh > cfg.label_max_fraction * width * height:
             continue
-        area = (lx - 0.08 * lw, ly - 0.08 * lh, 1.16 * lw, 1.16 * lh)
+        area = _with_margin(label, cfg.label_margin)
         if any(overlap(area, g.box) > 0 for g in groups + found):
             continue
         members = [i for i, b in enumerate(boxes) if center_in(b.box, area)]
@@ -154,7 +161,8 @@ def _plain_labels(rgb: np.ndarray, boxes: list[TextBox], groups: list[Group], en
     return found
 
 
-def _documents(boxes: list[TextBox], taken: set[int], width: int, height: int) -> list[Group]:
+def _documents(boxes: list[TextBox], taken: set[int], width: int, height: int,
+               cfg: TextSceneConfig) -> list[Group]:
     """Clusters of many small, close lines: charts, forms, whiteboards, screens of text."""
     idx = [i for i in range(len(boxes)) if i not in taken]
     parent = {i: i for i in idx}
@@ -170,9 +178,9 @@ def _documents(boxes: list[TextBox], taken: set[int], width: int, height: int) -
     for a, i in enumerate(idx):
         for j in idx[a + 1:]:
             hi, hj = heights[i], heights[j]
-            if max(hi, hj) > 2.5 * min(hi, hj):
+            if max(hi, hj) > cfg.doc_height_ratio * min(hi, hj):
                 continue
-            if gap(aabbs[i], aabbs[j]) < 1.5 * max(hi, hj):
+            if gap(aabbs[i], aabbs[j]) < cfg.doc_gap * max(hi, hj):
                 parent[find(i)] = find(j)
     clusters: dict[int, list[int]] = {}
     for i in idx:
@@ -181,17 +189,17 @@ def _documents(boxes: list[TextBox], taken: set[int], width: int, height: int) -
     docs: list[tuple[list[int], float]] = []
     for members in clusters.values():
         median_h = float(np.median([heights[i] for i in members]))
-        if len(members) >= DOC_MIN_LINES and median_h <= DOC_MAX_LINE_FRACTION * long_side:
+        if len(members) >= cfg.doc_min_lines and median_h <= cfg.doc_max_line_fraction * long_side:
             docs.append((members, median_h))
-    return _grow_documents(docs, boxes, taken)
+    return _grow_documents(docs, boxes, taken, cfg)
 
 
 def _grow_documents(docs: list[tuple[list[int], float]], boxes: list[TextBox],
-                    taken: set[int]) -> list[Group]:
+                    taken: set[int], cfg: TextSceneConfig) -> list[Group]:
     """A page's headers, footers and side notes sit a little apart from its body text:
     absorb lines close to a document and merge documents that touch."""
     groups = [Group("document", members, union([boxes[i].box for i in members])) for members, _ in docs]
-    reach = {id(g): 3.0 * h for g, (_, h) in zip(groups, docs)}
+    reach = {id(g): cfg.doc_reach * h for g, (_, h) in zip(groups, docs)}
     changed = True
     while changed:
         changed = False
@@ -228,7 +236,8 @@ def _pages(analysis: ImageAnalysis, boxes: list[TextBox], groups: list[Group]) -
     taken: a looser one is the sheet joined to pale things beside it."""
     height, width = analysis.rgb.shape[:2]
     outlines = analysis.outlines.quads + analysis.outlines.plain
-    pages = printed_pages(analysis.gray, outlines, DOC_MAX_LINE_FRACTION * max(height, width))
+    max_line = analysis.config.text_scene.doc_max_line_fraction * max(height, width)
+    pages = printed_pages(analysis.gray, outlines, max_line, analysis.config.pages)
     found: list[Group] = []
     on_a_page: set[int] = set()   # ids of groups already grown to, or found as, a page
     for page in sorted(pages, key=lambda q: q.box[2] * q.box[3]):

