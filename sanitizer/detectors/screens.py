@@ -8,7 +8,7 @@ screen-like panel that differs from its bezel is redacted.
 """
 from __future__ import annotations
 
-from ..regions import Kind, Region
+from ..regions import Kind, Region, grow_box
 from ..settings import Preset, Settings
 from .analysis import ImageAnalysis
 from .boxes import center_in
@@ -22,17 +22,12 @@ class ScreenDetector:
         regions: list[Region] = []
         with_text = analysis.screens_with_text
         for q in with_text:
-            regions.append(Region(Kind.SCREEN, _grow(q.box, cfg.margin), cfg.score, "screen"))
+            regions.append(Region(Kind.SCREEN, grow_box(q.box, cfg.margin), cfg.score, "screen"))
         if settings.preset is Preset.STRICT:
             # Under Strict a panel without readable text still counts when it differs from its bezel.
             taken = [q.box for q in with_text]
             for q in analysis.outlines.quads:
                 if q.screen_like and q.contrast >= cfg.strict_min_contrast and not any(center_in(q.box, t) for t in taken):
-                    regions.append(Region(Kind.SCREEN, _grow(q.box, cfg.margin), cfg.strict_score, "screen"))
+                    regions.append(Region(Kind.SCREEN, grow_box(q.box, cfg.margin), cfg.strict_score, "screen"))
                     taken.append(q.box)
         return regions
-
-
-def _grow(box, frac):
-    x, y, w, h = box
-    return (x - w * frac, y - h * frac, w * (1 + 2 * frac), h * (1 + 2 * frac))

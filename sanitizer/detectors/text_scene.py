@@ -27,6 +27,7 @@ import numpy as np
 from ..ocr.base import OcrLine, TextBox
 from ..phi.classifier import classify_lines
 from ..phi.rules import Finding
+from ..regions import grow_box
 from ..settings import Settings
 from .analysis import ImageAnalysis
 from .boxes import center_in, gap, overlap, union
@@ -88,12 +89,6 @@ def analyse_scene(analysis: ImageAnalysis, settings: Settings) -> TextScene:
     return TextScene(boxes, groups, lines, findings, unread)
 
 
-def _with_margin(box: tuple[float, float, float, float], margin: float) -> tuple[float, float, float, float]:
-    """The box grown by `margin` of its size on every side."""
-    x, y, w, h = box
-    return (x - margin * w, y - margin * h, (1 + 2 * margin) * w, (1 + 2 * margin) * h)
-
-
 def _labels_around_phi(rgb: np.ndarray, boxes: list[TextBox], findings: dict[int, Finding],
                        groups: list[Group], config: DetectorConfig) -> list[Group]:
     """PHI printed on a small white label (a wristband whose code is hidden or too blurred):
@@ -110,7 +105,7 @@ def _labels_around_phi(rgb: np.ndarray, boxes: list[TextBox], findings: dict[int
         line_area = max(box[2] * box[3], 1.0)
         if not cfg.phi_label_min_growth * line_area <= label[2] * label[3] <= cfg.phi_label_max_growth * line_area:
             continue
-        area = union([_with_margin(label, cfg.label_margin), box])
+        area = union([grow_box(label, cfg.label_margin), box])
         members = [k for k, b in enumerate(boxes) if center_in(b.box, area)]
         found.append(Group("wristband", members, area))
     return found
@@ -129,11 +124,11 @@ def _wristbands(boxes: list[TextBox], scan: CodeScan, width: int, height: int,
             near = [i for i, b in enumerate(boxes) if gap(b.box, code.box) < cfg.code_near * max(w, h)]
             if not near:
                 continue
-            label = _with_margin(code.box, cfg.code_reach)
+            label = grow_box(code.box, cfg.code_reach)
         lw, lh = label[2], label[3]
         if lw * lh > cfg.label_max_fraction * width * height:
             continue  # not a label: the code's own region still hides the code
-        area = union([_with_margin(label, cfg.label_margin), code.box])
+        area = union([grow_box(label, cfg.label_margin), code.box])
         overlapping = [g for g in groups if overlap(area, g.box) > 0]
         for g in overlapping:  # two codes on one label: one region for the label
             area = union([area, g.box])
@@ -153,7 +148,7 @@ def _plain_labels(rgb: np.ndarray, boxes: list[TextBox], groups: list[Group], en
         lw, lh = label[2], label[3]
         if lw * lh > cfg.label_max_fraction * width * height:
             continue
-        area = _with_margin(label, cfg.label_margin)
+        area = grow_box(label, cfg.label_margin)
         if any(overlap(area, g.box) > 0 for g in groups + found):
             continue
         members = [i for i, b in enumerate(boxes) if center_in(b.box, area)]
