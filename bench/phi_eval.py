@@ -39,12 +39,12 @@ def main(argv=None) -> int:
     ap.add_argument("out", type=Path)
     ap.add_argument("--preset", default="standard", choices=["standard", "strict"])
     ap.add_argument("--faces", action="store_true", help="also run the face detector")
-    ap.add_argument("--only", default="text,barcodes,screens")
+    ap.add_argument("--only", default="text,wristbands,documents,barcodes,screens",
+                    help="detector switches to turn on (settings.DETECTOR_SWITCHES, faces aside)")
     ap.add_argument("--limit", type=int, default=0)
     a = ap.parse_args(argv)
     enabled = set(a.only.split(","))
-    settings = Settings(preset=Preset(a.preset), faces=a.faces, text="text" in enabled,
-                        barcodes="barcodes" in enabled, screens="screens" in enabled)
+    settings = Settings(preset=Preset(a.preset)).with_only(*enabled, *(["faces"] if a.faces else []))
     a.out.mkdir(parents=True, exist_ok=True)
     files = sorted(p for p in a.src.iterdir() if p.suffix.lower() in IMAGE_EXT)
     if a.limit:
