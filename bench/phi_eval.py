@@ -1,7 +1,7 @@
 """Run the PHI detectors over a folder of photos and write redacted outputs for the scorers.
 
     python bench/phi_eval.py SRC_DIR OUT_DIR [--preset standard|strict] [--faces] [--limit N]
-                             [--only text,barcodes,screens]
+                             [--only text,wristbands,documents,barcodes,screens]
 
 Outputs are written as <stem>.png (lossless, so the scorers judge the redaction and not JPEG
 loss) with sanitizer.redact.apply_redactions, then judged with ../shared/eval/phi_score.py,
