@@ -214,3 +214,14 @@ def test_label_found_when_the_code_is_small_next_to_it():
     x, y, w, h = box
     assert x <= 305 and x + w >= 1095 and y <= 385 and y + h >= 515
     assert w * h < 1.2 * 800 * 140
+
+
+def test_the_code_scan_thread_ends_with_its_analysis(label_photo):
+    """The code scan runs beside the face network on a thread the analysis owns: no pool
+    outlives the picture."""
+    import threading
+    from sanitizer.detectors import run_detectors
+    rgb, _ = label_photo
+    regions = run_detectors(rgb, Settings().with_only("barcodes"))
+    assert any(r.kind is Kind.BARCODE for r in regions)
+    assert not [t for t in threading.enumerate() if t.name.startswith("code-scan")]
