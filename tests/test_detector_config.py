@@ -58,3 +58,16 @@ def test_the_screen_detector_reads_its_numbers_from_the_config():
     wide = ScreenDetector().detect(ImageAnalysis(rgb, config=margin), settings)
     normal = ScreenDetector().detect(ImageAnalysis(rgb), settings)
     assert np.prod(wide[0].box[2:]) > 1.3 * np.prod(normal[0].box[2:])
+
+
+def test_no_detector_imports_another():
+    """Detectors share intermediates through the analysis and neutral helpers only: no module
+    of the package (detector or helper) imports a detector module, so none leans on another."""
+    from sanitizer.detectors.base import _REGISTRY
+    detectors = {module.rsplit(".", 1)[1] for _, module, _ in _REGISTRY}
+    for path in DETECTORS.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        imported = {(node.module or alias.name).split(".")[0] if node.module else alias.name
+                    for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level == 1
+                    for alias in node.names}
+        assert not imported & (detectors - {path.stem}), f"{path.name} imports {imported & detectors}"
