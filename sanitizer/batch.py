@@ -26,6 +26,7 @@ from .audit import AuditReport
 from .errors import BatchStopped, SanitizerError, os_error_reason
 from .journal import Journal, find_reusable, settings_fingerprint
 from .pipeline import CleanResult, sha256_of, unique_output_path
+from .regions import MetadataFinding
 from .settings import Settings
 from .tempfiles import TEMP_PREFIX, staged_path, sweep_stale
 from .tempfiles import publish as publish_staged
@@ -66,6 +67,9 @@ def clean_one(job: FileJob) -> CleanResult:
     _plan, result = analyse_and_clean(
         job.source, job.out_dir, job.settings, set(), keep_audio=job.keep_audio,
         namer=lambda _source, ext: staged_path(job.out_dir, f".{ext}"))
+    # The result travels back to the client (over the network on a cluster): it keeps what the
+    # report records (metadata group and tag) and never a finding's detail (GPS coordinates).
+    result.removed = [MetadataFinding(m.group, m.tag) for m in result.removed]
     return result
 
 

@@ -285,3 +285,16 @@ def test_a_dask_cluster_cleans_like_a_serial_run(batch, serial, tmp_path):
         assert w["installed"] and w["blocked"] == []
         assert w["peers"] == sorted([["127.0.0.1", scheduler_port], ["127.0.0.1", nanny_port]])
         assert w["tries"] == {"internet": "refused", "other loopback port": "refused"}
+
+
+def test_a_result_carries_no_metadata_values_back(tmp_path):
+    """On a cluster the result crosses the network: tag names only, never the values (GPS)."""
+    from sanitizer.batch import FileJob, clean_one
+    from sanitizer.settings import Settings
+    src = sample_photos.build_samples(tmp_path / "in")[0]
+    out = tmp_path / "out"
+    out.mkdir()
+    result = clean_one(FileJob(0, src, out, Settings(faces=False, text=False, barcodes=False, screens=False)))
+    assert result.ok and "gps" in {m.group for m in result.removed}
+    assert all(m.detail == "" for m in result.removed)
+    assert result.output.name.startswith(TEMP_PREFIX)  # staged: the batch names it
