@@ -23,6 +23,7 @@ from typing import Callable, Iterator, Sequence
 
 from . import __version__, netguard
 from .audit import AuditReport
+from .cpu import share_cores_with
 from .errors import BatchStopped, SanitizerError, os_error_reason
 from .journal import Journal, find_reusable, settings_fingerprint
 from .pipeline import CleanResult, sha256_of, unique_output_path
@@ -142,8 +143,9 @@ def run_here(jobs: Sequence[FileJob]) -> Results:
         yield job.index, clean_one(job)
 
 
-def _pool_worker_init() -> None:
+def _pool_worker_init(workers: int) -> None:
     prepare_worker_process()
+    share_cores_with(workers)
     # Ctrl+C reaches every process of the terminal; only the parent decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
@@ -159,7 +161,7 @@ def _new_pool(workers: int) -> cf.ProcessPoolExecutor:
     # (max_tasks_per_child is not used: it can deadlock on Python 3.11-3.13, CPython gh-115634;
     # the pool is replaced every FILES_PER_WORKER files per worker instead.)
     return cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                  initializer=_pool_worker_init)
+                                  initializer=_pool_worker_init, initargs=(workers,))
 
 
 def _stop_pool(pool: cf.ProcessPoolExecutor) -> None:
@@ -357,11 +359,23 @@ def _with_reused(results: Results, reused: dict[int, CleanResult]) -> Results:
             close()
 
 
+# Memory one worker needs for 12 MP photos with every detector (measured: RSS 1.6-1.9 GB for a
+# serial run of 200 corpus photos); the default --jobs never plans more workers than fit.
+MEMORY_PER_WORKER = 2 << 30
+
+
 def default_jobs() -> int:
-    return os.cpu_count() or 1
+    """Every core, but no more workers than the machine's memory holds."""
+    cores = os.cpu_count() or 1
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return cores  # no sysconf (Windows): the user lowers --jobs if memory is short
+    return max(1, min(cores, memory // MEMORY_PER_WORKER))
 
 
 def runner_for(jobs: int, scheduler: str | None) -> Runner:
+    """Where the files run: a cluster, N worker processes, or (one job) this process."""
     if scheduler:
         from .cluster import cluster_runner
         return cluster_runner(scheduler)

@@ -208,7 +208,7 @@ def cmd_clean(args) -> int:
     except OutputError as exc:
         return _usage_error(str(exc))
     progress = CleanProgress(as_json=args.json, quiet=args.quiet)
-    outcome = clean_batch(inputs, out_dir, settings, runner_for(jobs, args.scheduler),
+    outcome = clean_batch(inputs, out_dir, settings, runner_for(min(jobs, len(inputs)), args.scheduler),
                           keep_audio=args.keep_audio, resume=args.resume,
                           on_start=progress.start, on_file=progress.file)
     progress.finish(outcome)
@@ -248,7 +248,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--blur-frame-when-lost", action="store_true",
                    help="video: blur the whole frame where a face track is lost between detections")
     p.add_argument("-j", "--jobs", type=int, metavar="N",
-                   help="clean N files at a time in worker processes (default: every core of this machine)")
+                   help="clean N files at a time in worker processes (default: every core, at most one "
+                        "per 2 GB of memory)")
     p.add_argument("--resume", action="store_true",
                    help="skip inputs an earlier run into OUTDIR already cleaned and verified (by sha256)")
     p.add_argument("--scheduler", metavar="tcp://IP:PORT",

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+import local_cluster
 from sanitizer import netguard, sample_photos
 from sanitizer.cli import main
 from sanitizer.journal import JOURNAL_NAME
@@ -225,45 +226,11 @@ def test_network_guard_allows_only_the_named_address():
     assert r.stdout.strip() == "ok", r.stderr
 
 
-CLUSTER = textwrap.dedent("""
-    # A LocalCluster on loopback only: 2 worker processes, guarded by the preload as IT would start them.
-    import json, sys
-    from distributed import Client, LocalCluster
-
-    def probe(dask_worker):
-        import socket
-        from sanitizer import netguard
-        blocked_while_cleaning = list(netguard.blocked_attempts)
-        tries = {}
-        for name, address in (("internet", ("192.0.2.1", 80)), ("other loopback port", ("127.0.0.1", 9))):
-            try:
-                socket.socket().connect(address)
-                tries[name] = "connected"
-            except netguard.NetworkBlocked:
-                tries[name] = "refused"
-            except OSError:
-                tries[name] = "allowed"
-        return {"installed": netguard.installed(), "peers": sorted(map(list, netguard._allowed_peers)),
-                "nanny": dask_worker.nanny, "blocked": blocked_while_cleaning, "tries": tries}
-
-    if __name__ == "__main__":
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                          dashboard_address=None, worker_dashboard_address=None,
-                          preload=["sanitizer.cluster"]) as cluster:
-            print(cluster.scheduler_address, flush=True)
-            sys.stdin.readline()
-            with Client(cluster) as client:
-                print(json.dumps(client.run(probe)), flush=True)
-""")
-
-
 def test_a_dask_cluster_cleans_like_a_serial_run(batch, serial, tmp_path):
     pytest.importorskip("distributed")
-    helper = subprocess.Popen([sys.executable, "-c", CLUSTER], env=ENV, stdin=subprocess.PIPE,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    helper, address = local_cluster.start(ENV)
     try:
-        address = helper.stdout.readline().strip()  # type: ignore[union-attr]
-        assert address.startswith("tcp://127.0.0.1:"), helper.stderr.read()  # type: ignore[union-attr]
+        assert address.startswith("tcp://127.0.0.1:")
         out = tmp_path / "cluster"
         out.mkdir()
         (out / "p000_clean.jpg").write_bytes(b"a file of the user's")
@@ -272,12 +239,9 @@ def test_a_dask_cluster_cleans_like_a_serial_run(batch, serial, tmp_path):
         assert outputs(out) == outputs(serial)
         assert report_of(out)["files"] == report_of(serial)["files"]
         assert not list(out.glob(TEMP_PREFIX + "*"))
-        helper.stdin.write("probe\n")  # type: ignore[union-attr]
-        helper.stdin.flush()  # type: ignore[union-attr]
-        workers = json.loads(helper.stdout.readline())  # type: ignore[union-attr]
+        workers = local_cluster.probe_workers(helper)
     finally:
-        helper.stdin.close()  # type: ignore[union-attr]
-        helper.wait(timeout=60)
+        local_cluster.stop(helper)
     scheduler_port = int(address.rsplit(":", 1)[1])
     assert len(workers) == 2
     for w in workers.values():
