@@ -56,9 +56,8 @@ class FileJob:
 
 
 def prepare_worker_process() -> None:
-    """First thing in every process that cleans files: no telemetry, no network."""
-    # onnxruntime reads this when it loads; it is loaded lazily, after this line.
-    os.environ["ORT_DISABLE_TELEMETRY"] = "1"
+    """First thing in every process that cleans files: no network. (onnxruntime's telemetry is
+    already off: importing the sanitizer package set ORT_DISABLE_TELEMETRY, see sanitizer/__init__.)"""
     netguard.install()
 
 

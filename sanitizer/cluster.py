@@ -116,7 +116,8 @@ def clean_on_worker(job: "FileJob") -> "CleanResult":
 
 
 def guard_worker(worker) -> None:
-    """No telemetry, and network only to this worker's scheduler and nanny (see the module doc)."""
+    """Network only to this worker's scheduler and nanny (see the module doc); importing this
+    package has already switched onnxruntime's telemetry off (sanitizer/__init__)."""
     from .batch import prepare_worker_process
     for address in (worker.scheduler.address, worker.nanny):
         if address:
