@@ -85,6 +85,9 @@ class OrderedPublisher:
     A staged output gets the first free `<stem>_clean[-n].<ext>` (the rule of a serial run),
     is linked there (never replacing a file) and checked against the sha256 the worker
     recorded after verifying it. `on_published` sees every file once, in input order.
+    A file that takes long (a video) holds back the names of the files after it: they wait,
+    verified, under their staged names (on disk, not in memory); a run killed then loses
+    them, and --resume cleans them again.
     """
 
     def __init__(self, out_dir: Path, on_published: Callable[[CleanResult, bool], None]):

@@ -262,3 +262,34 @@ def test_a_result_carries_no_metadata_values_back(tmp_path):
     assert result.ok and "gps" in {m.group for m in result.removed}
     assert all(m.detail == "" for m in result.removed)
     assert result.output.name.startswith(TEMP_PREFIX)  # staged: the batch names it
+
+
+def test_a_worker_that_dies_fails_its_files_and_the_batch_goes_on(tmp_path):
+    """Out of memory or a crash in native code kills a worker: the files it held fail with a reason,
+    a new pool takes the rest, and no file is lost or reported twice."""
+    import multiprocessing
+
+    from sanitizer.batch import WORKER_DIED, FileJob, process_runner
+    from sanitizer.settings import Settings
+    src = tmp_path / "in"
+    src.mkdir()
+    out = tmp_path / "out"
+    out.mkdir()
+    settings = Settings(faces=False, text=False, barcodes=False, screens=False)
+    jobs = []
+    for i in range(12):
+        Image.fromarray(sample_photos.scene(320, 240)).save(src / f"p{i:02d}.jpg")
+        jobs.append(FileJob(i, src / f"p{i:02d}.jpg", out, settings))
+    results = {}
+    for index, result in process_runner(2)(jobs):
+        assert index not in results
+        results[index] = result
+        if len(results) == 1:
+            os.kill(multiprocessing.active_children()[0].pid, signal.SIGKILL)
+    assert sorted(results) == list(range(12))
+    died = [i for i, r in results.items() if r.error == WORKER_DIED]
+    assert 1 <= len(died) <= 4  # at most the files the dead pool held
+    assert all(r.ok for i, r in results.items() if i not in died)
+    for r in results.values():
+        if r.ok:
+            r.output.unlink()  # staged outputs: a batch would name them
