@@ -82,17 +82,23 @@ def failed(job: FileJob, reason: str) -> CleanResult:
 class OrderedPublisher:
     """Takes finished files in any order and names them in input order, like a serial run.
 
-    A staged output gets the first free `<stem>_clean[-n].<ext>` (the rule of a serial run),
-    is linked there (never replacing a file) and checked against the sha256 the worker
-    recorded after verifying it. `on_published` sees every file once, in input order.
+    A staged output, checked against the sha256 the worker recorded after verifying it, gets
+    the first free `<stem>_clean[-n].<ext>` (the rule of a serial run) and is linked there
+    (never replacing a file). Every file is passed once, in input order, to `record` (the
+    journal) *before* its output appears under its name, then to `announce` (report, progress).
+    So a run killed in between leaves a record whose output is missing, which --resume cleans
+    again under that same name, never an output without a record (which would be cleaned twice).
+    If the link then fails, `record` gets the file a second time, failed.
+
     A file that takes long (a video) holds back the names of the files after it: they wait,
     verified, under their staged names (on disk, not in memory); a run killed then loses
     them, and --resume cleans them again.
     """
 
-    def __init__(self, out_dir: Path, on_published: Callable[[CleanResult, bool], None]):
+    def __init__(self, out_dir: Path, record: Callable[[CleanResult], None],
+                 announce: Callable[[CleanResult, bool], None]):
         self.out_dir = Path(out_dir)
-        self.on_published = on_published
+        self.record, self.announce = record, announce
         self.reserved: set[str] = set()
         self.next_index = 0
         self._waiting: dict[int, tuple[CleanResult, bool]] = {}
@@ -106,28 +112,36 @@ class OrderedPublisher:
                 self.reserved.add(result.output.name.lower())  # type: ignore[union-attr]
             elif result.ok and result.output is not None:
                 self._name(result)
-            self.on_published(result, reused)
+            else:
+                self.record(result)
+            self.announce(result, reused)
 
     def _name(self, result: CleanResult) -> None:
         staged = result.output
         assert staged is not None
         try:
-            while True:
-                dest = unique_output_path(self.out_dir, result.source.stem, staged.suffix.lstrip("."),
-                                          self.reserved)
-                try:
-                    publish_staged(staged, dest)
-                    break
-                except FileExistsError:
-                    continue  # another program took the name meanwhile: the next one
-            if sha256_of(dest) != result.sha256_out:
-                dest.unlink()
+            if sha256_of(staged) != result.sha256_out:
                 raise SanitizerError("the cleaned file changed before it got its name; it was deleted")
-            result.output = dest
+            dest = unique_output_path(self.out_dir, result.source.stem, staged.suffix.lstrip("."), self.reserved)
         except (OSError, SanitizerError) as exc:
-            staged.unlink(missing_ok=True)
-            result.ok, result.output, result.sha256_out = False, None, ""
-            result.error = str(exc) if isinstance(exc, SanitizerError) else os_error_reason(exc)
+            self._fail(result, staged, exc)
+            self.record(result)
+            return
+        result.output = dest
+        self.record(result)
+        try:
+            publish_staged(staged, dest)
+        except OSError as exc:  # FileExistsError: another program took the name since it was chosen
+            self._fail(result, staged, exc)
+            self.record(result)
+
+    @staticmethod
+    def _fail(result: CleanResult, staged: Path, exc: Exception) -> None:
+        result.ok, result.output, result.sha256_out = False, None, ""
+        result.error = str(exc) if isinstance(exc, SanitizerError) else (
+            "the output name was taken by another program meanwhile; nothing was written"
+            if isinstance(exc, FileExistsError) else os_error_reason(exc))
+        staged.unlink(missing_ok=True)
 
     def discard_waiting(self) -> None:
         """An interrupted batch: delete the staged outputs that never got their turn."""
@@ -316,15 +330,12 @@ def clean_batch(inputs: Sequence[Path], out_dir: Path, settings: Settings, runne
         on_start(len(inputs), len(reused))
     journal = Journal(out_dir, fingerprint)
 
-    def published(result: CleanResult, was_reused: bool) -> None:
-        record = report.record(result)
+    def announce(result: CleanResult, was_reused: bool) -> None:
         report.add(result)
-        if not was_reused:
-            journal.append(result, record)
         if on_file:
-            on_file(result, record, was_reused)
+            on_file(result, report.record(result), was_reused)
 
-    publisher = OrderedPublisher(out_dir, published)
+    publisher = OrderedPublisher(out_dir, lambda result: journal.append(result, report.record(result)), announce)
     jobs = [FileJob(i, Path(p), out_dir, settings, keep_audio) for i, p in enumerate(inputs) if i not in reused]
     results = _with_reused(runner(jobs), reused)
     try:
