@@ -21,7 +21,7 @@ name in the output folder; the client gives it its final name and writes the rep
 from __future__ import annotations
 
 import ipaddress
-import os
+import uuid
 from typing import TYPE_CHECKING, Sequence
 from urllib.parse import urlsplit
 
@@ -84,12 +84,13 @@ def _run_on_cluster(address: str, jobs: "Sequence[FileJob]") -> "Results":
     except (OSError, TimeoutError) as exc:
         raise ClusterUnavailable(f"the scheduler at {address} cannot be reached ({type(exc).__name__})") from None
     futures = {}
+    batch = uuid.uuid4().hex[:12]  # keys unique across clients sharing the scheduler
     try:
         for job in jobs:
             # pure=False: two identical inputs are two jobs, never one cached result.
-            futures[client.submit(clean_on_worker, job, pure=False, key=f"sanitize-file-{job.index}-{os.getpid()}")] = job
-        for future, result in as_completed(futures, with_results=True, raise_errors=False,
-                                               loop=client.loop):
+            futures[client.submit(clean_on_worker, job, pure=False, key=f"sanitize-{batch}-{job.index}")] = job
+        finished = as_completed(futures, with_results=True, raise_errors=False, loop=client.loop)
+        for future, result in finished:
             job = futures.pop(future)
             if isinstance(result, BaseException):
                 # The job itself never raises (per-file problems are results); this is the cluster:
