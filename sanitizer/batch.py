@@ -257,25 +257,28 @@ def _run_generation(jobs: list[FileJob], workers: int) -> Results:
 # ---------------------------------------------------------------- the whole batch
 
 class _InterruptGate:
-    """Ctrl+C that arrives while a file is being named and recorded takes effect right after,
-    so an output never exists without its journal and report record."""
+    """Ctrl+C (SIGINT), or SIGTERM from a job system, stops the batch like Ctrl+C; one that
+    arrives while a file is being named and recorded takes effect right after, so an output
+    never exists without its journal and report record."""
+
+    STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def __init__(self) -> None:
         self.busy = False
         self.pending = False
-        self._previous = None
+        self._previous: dict = {}
 
     def __enter__(self) -> "_InterruptGate":
         import threading
         if threading.current_thread() is threading.main_thread():
-            self._previous = signal.signal(signal.SIGINT, self._on_sigint)
+            self._previous = {sig: signal.signal(sig, self._on_signal) for sig in self.STOP_SIGNALS}
         return self
 
     def __exit__(self, *_exc) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
 
-    def _on_sigint(self, _signum, _frame) -> None:
+    def _on_signal(self, _signum, _frame) -> None:
         if self.busy:
             self.pending = True
         else:

@@ -113,16 +113,22 @@ def _signal_after(proc: subprocess.Popen, files: int, sig: int) -> None:
         if json.loads(line)["event"] == "file":
             seen += 1
             if seen == files:
-                os.killpg(proc.pid, sig)
+                if sig:
+                    os.killpg(proc.pid, sig)
                 return
     raise AssertionError("the batch ended before it could be stopped")
 
 
-def test_ctrl_c_stops_cleanly_and_writes_the_report_of_what_was_done(tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_stops_cleanly_and_writes_the_report_of_what_was_done(tmp_path, stop):
     src = make_batch(tmp_path / "in", 150)
     out = tmp_path / "out"
     proc = _start(["clean", str(src), "-o", str(out), "--jobs", "2", "--json", *FAST])
-    _signal_after(proc, 3, signal.SIGINT)
+    if stop == signal.SIGINT:
+        _signal_after(proc, 3, stop)  # a terminal sends Ctrl+C to the whole process group
+    else:
+        _signal_after(proc, 3, 0)
+        proc.send_signal(stop)  # a job system stops the program it started
     stdout, stderr = proc.communicate(timeout=120)
     assert proc.returncode == 1
     assert "Traceback" not in stderr and "stopped:" in stderr
