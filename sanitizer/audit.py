@@ -34,9 +34,15 @@ class AuditReport:
     settings: Settings
     started: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     results: list[CleanResult] = field(default_factory=list)
+    # An interrupted batch (Ctrl+C): how many of its files were never processed.
+    not_processed: int = 0
 
     def add(self, result: CleanResult) -> None:
         self.results.append(result)
+
+    def record(self, result: CleanResult) -> dict:
+        """The report's record of one file (also the batch journal's and --json's)."""
+        return self._record(result)
 
     def _record(self, r: CleanResult) -> dict:
         return {
@@ -54,7 +60,10 @@ class AuditReport:
 
     def summary(self) -> dict:
         ok = sum(r.ok for r in self.results)
-        return {"files": len(self.results), "cleaned": ok, "failed": len(self.results) - ok}
+        summary = {"files": len(self.results), "cleaned": ok, "failed": len(self.results) - ok}
+        if self.not_processed:
+            summary["interrupted_before"] = self.not_processed  # files the interrupted batch never reached
+        return summary
 
     def to_json(self) -> dict:
         return {

@@ -19,23 +19,24 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
 class ProgressBar:
-    """A one-line progress bar on stderr, only when stderr is a terminal."""
+    """A progress bar with rate and ETA on stderr (tqdm), only when stderr is a terminal."""
 
     def __init__(self, total: int, enabled: bool):
-        self.total, self.done = total, 0
+        from tqdm import tqdm
         self.enabled = enabled and sys.stderr.isatty() and total > 0
+        self._bar = tqdm(total=total, unit="file", file=sys.stderr, dynamic_ncols=True, leave=True,
+                         disable=not self.enabled)
 
     def step(self, label: str = "") -> None:
-        self.done += 1
-        if self.enabled:
-            width = 30
-            filled = int(width * self.done / self.total)
-            sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} {label[:40]:<40}")
-            sys.stderr.flush()
+        self._bar.set_postfix_str(label[:40], refresh=False)
+        self._bar.update(1)
+
+    def note(self, message: str) -> None:
+        """A line on stderr that does not garble the bar."""
+        self._bar.write(message, file=sys.stderr)
 
     def close(self) -> None:
-        if self.enabled:
-            sys.stderr.write("\n")
+        self._bar.close()
 
 
 # What each detector switch looks for; --no-NAME turns that work off entirely.
@@ -131,7 +132,7 @@ def cmd_scan(args) -> int:
         bar.step(path.name)
         if plan.error:
             failed += 1
-            print(f"{path}: {plan.error}", file=sys.stderr)
+            bar.note(f"{path}: {plan.error}")
         if args.json:
             print(json.dumps(plan.to_json()), flush=True)
         elif not plan.error:
@@ -143,12 +144,73 @@ def cmd_scan(args) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
+class CleanProgress:
+    """What `clean` shows as files finish: the bar, failures on stderr, --json events on stdout.
+
+    --json prints JSON Lines on stdout, one object per event (documented in the README):
+    {"event": "start", "files", "reused"}, then per file in input order
+    {"event": "file", "done", "files", "reused", <the file's report record>}, then
+    {"event": "finish", "summary", "report", "interrupted"}.
+    """
+
+    def __init__(self, as_json: bool, quiet: bool):
+        self.as_json, self.quiet = as_json, quiet
+        self.bar: ProgressBar | None = None
+        self.done = self.total = 0
+
+    def start(self, total: int, reused: int) -> None:
+        self.total = total
+        # Files reused by --resume take no time: the bar and its ETA count only the work left.
+        self.bar = ProgressBar(total - reused, enabled=not (self.quiet or self.as_json))
+        self._event({"event": "start", "files": total, "reused": reused})
+
+    def file(self, result, record: dict, reused: bool) -> None:
+        self.done += 1
+        assert self.bar is not None
+        if not reused:
+            self.bar.step(result.source.name)
+        if not result.ok:
+            self.bar.note(f"{result.source}: {result.error}")
+        self._event({"event": "file", "done": self.done, "files": self.total, "reused": reused, **record})
+
+    def finish(self, outcome) -> None:
+        if self.bar is not None:
+            self.bar.close()
+        name = outcome.report_path.name if outcome.report_path else None
+        summary = outcome.report.summary()
+        self._event({"event": "finish", "summary": summary, "report": name, "interrupted": outcome.interrupted})
+        if outcome.other_settings:
+            print(f"sanitize: {outcome.other_settings} earlier result(s) in the journal were made with other "
+                  "settings and were not reused", file=sys.stderr)
+        if outcome.stopped:
+            print(f"sanitize: error: {outcome.stopped}", file=sys.stderr)
+        if outcome.interrupted:
+            print(f"sanitize: stopped: {summary['files']} of {outcome.total} files done; report: {name}",
+                  file=sys.stderr)
+        elif not (self.quiet or self.as_json):
+            reused = f" ({outcome.reused} from an earlier run)" if outcome.reused else ""
+            print(f"{summary['cleaned']} of {summary['files']} files cleaned and verified{reused} into "
+                  f"{outcome.report.out_dir}; report: {name}")
+
+    def _event(self, event: dict) -> None:
+        if self.as_json:
+            print(json.dumps(event), flush=True)
+
+
 def cmd_clean(args) -> int:
-    from .audit import AuditReport
+    from .batch import clean_batch, default_jobs, runner_for
     from .errors import OutputError
-    from .pipeline import analyse_and_clean, check_output_dir
-    from .tempfiles import sweep_stale
+    from .pipeline import check_output_dir
     settings = _settings_from(args)
+    jobs = default_jobs() if args.jobs is None else args.jobs
+    if jobs < 1:
+        return _usage_error("--jobs must be 1 or more")
+    if args.scheduler:
+        from .cluster import ClusterUnavailable, check_scheduler_address
+        try:
+            check_scheduler_address(args.scheduler)
+        except (ValueError, ClusterUnavailable) as exc:
+            return _usage_error(str(exc))
     inputs = _collect(args.paths)
     if not inputs:
         return _usage_error("no photos or videos found in the given paths")
@@ -157,24 +219,12 @@ def cmd_clean(args) -> int:
         check_output_dir(out_dir, inputs)
     except OutputError as exc:
         return _usage_error(str(exc))
-    sweep_stale(out_dir)
-    report = AuditReport(out_dir, settings)
-    reserved: set[str] = set()
-    bar = ProgressBar(len(inputs), enabled=not args.quiet)
-    for path in inputs:
-        _plan, result = analyse_and_clean(path, out_dir, settings, reserved, keep_audio=args.keep_audio)
-        report.add(result)
-        bar.step(path.name)
-        if not result.ok:
-            if bar.enabled:
-                sys.stderr.write("\n")
-            print(f"{path}: {result.error}", file=sys.stderr)
-    bar.close()
-    json_path, _csv = report.write()
-    s = report.summary()
-    if not args.quiet:
-        print(f"{s['cleaned']} of {s['files']} files cleaned and verified into {out_dir}; report: {json_path.name}")
-    return EXIT_FAILED if s["failed"] else EXIT_OK
+    progress = CleanProgress(as_json=args.json, quiet=args.quiet)
+    outcome = clean_batch(inputs, out_dir, settings, runner_for(min(jobs, len(inputs)), args.scheduler),
+                          keep_audio=args.keep_audio, resume=args.resume,
+                          on_start=progress.start, on_file=progress.file)
+    progress.finish(outcome)
+    return EXIT_FAILED if outcome.report.summary()["failed"] or outcome.interrupted else EXIT_OK
 
 
 def cmd_demo(args) -> int:
@@ -209,6 +259,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keep-audio", action="store_true", help="keep the sound track of videos")
     p.add_argument("--blur-frame-when-lost", action="store_true",
                    help="video: blur the whole frame where a face track is lost between detections")
+    p.add_argument("-j", "--jobs", type=int, metavar="N",
+                   help="clean N files at a time in worker processes (default: every core, at most one "
+                        "per 2 GB of memory)")
+    p.add_argument("--resume", action="store_true",
+                   help="skip inputs an earlier run into OUTDIR already cleaned and verified (by sha256)")
+    p.add_argument("--scheduler", metavar="tcp://IP:PORT",
+                   help="run the files on a Dask cluster (needs the 'cluster' extra); paths must be shared")
+    p.add_argument("--json", action="store_true", help="progress events as JSON Lines on stdout")
     p.add_argument("-q", "--quiet", action="store_true")
     _add_detection_options(p)
     p.set_defaults(func=cmd_clean)

@@ -29,6 +29,10 @@ class ModelMissing(SanitizerError):
     """A model file is absent or fails its sha256 check."""
 
 
+class BatchStopped(SanitizerError):
+    """The whole batch could not go on (a cluster that cannot be reached); the report is still written."""
+
+
 class Cancelled(SanitizerError):
     """The user cancelled the batch."""
 

@@ -32,6 +32,9 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 Cancel = Callable[[], bool]
+# Where a clean copy of `source` with extension `ext` is written; the default picks
+# `<stem>_clean.<ext>` (see unique_output_path), a batch worker a staged name (sanitizer/batch.py).
+OutputNamer = Callable[[Path, str], Path]
 
 # Extensions worth picking up when walking a folder; anything else in a folder is skipped
 # silently (READMEs, sidecars), while a file named explicitly is always attempted.
@@ -224,12 +227,17 @@ def _tally(plan: Plan, result: CleanResult) -> None:
 
 def clean(plan: Plan, out_dir: Path | str, settings: Settings, reserved_names: set[str] | None = None,
           progress: Progress | None = None, cancel: Cancel | None = None,
-          keep_audio: bool = False, loaded: "formats.LoadedImage | None" = None) -> CleanResult:
+          keep_audio: bool = False, loaded: "formats.LoadedImage | None" = None,
+          namer: OutputNamer | None = None) -> CleanResult:
     """Write a verified clean copy of plan.source into out_dir following the plan's decisions.
 
-    `loaded` is the image as `analyse` decoded it, when the caller still holds it."""
+    `loaded` is the image as `analyse` decoded it, when the caller still holds it; `namer`
+    chooses the written file's path (default: a free `<stem>_clean.<ext>` in out_dir)."""
     out_dir = Path(out_dir)
     reserved = reserved_names if reserved_names is not None else set()
+    if namer is None:
+        def namer(source: Path, ext: str) -> Path:
+            return unique_output_path(out_dir, source.stem, ext, reserved)
     result = CleanResult(source=plan.source, media=plan.media)
     if plan.error:
         result.error = plan.error
@@ -238,7 +246,7 @@ def clean(plan: Plan, out_dir: Path | str, settings: Settings, reserved_names: s
         check_output_dir(out_dir, [plan.source])
         result.sha256_in = sha256_of(plan.source)
         if plan.media == "video":
-            dest = unique_output_path(out_dir, plan.source.stem, "mp4", reserved)
+            dest = namer(plan.source, "mp4")
             _video().clean_video(plan, dest, settings, progress=progress, cancel=cancel,
                                  keep_audio=keep_audio)
         else:
@@ -247,7 +255,7 @@ def clean(plan: Plan, out_dir: Path | str, settings: Settings, reserved_names: s
             if loaded.pixels.shape[:2] != (plan.height, plan.width):
                 raise SanitizerError("the file changed since it was analysed; analyse it again")
             ext, fmt = output_spec(loaded)
-            dest = unique_output_path(out_dir, plan.source.stem, ext, reserved)
+            dest = namer(plan.source, ext)
             pixels = apply_redactions(loaded.pixels, plan.regions, settings)
             write_clean_image(pixels, dest, fmt, quality=settings.jpeg_quality)
             if progress:
@@ -266,7 +274,7 @@ def clean(plan: Plan, out_dir: Path | str, settings: Settings, reserved_names: s
 
 def analyse_and_clean(path: Path, out_dir: Path, settings: Settings, reserved_names: set[str],
                       progress: Progress | None = None, cancel: Cancel | None = None,
-                      keep_audio: bool = False) -> tuple[Plan, CleanResult]:
+                      keep_audio: bool = False, namer: OutputNamer | None = None) -> tuple[Plan, CleanResult]:
     plan, loaded = _analyse(Path(path), settings, progress, cancel)
     return plan, clean(plan, out_dir, settings, reserved_names, progress=progress, cancel=cancel,
-                       keep_audio=keep_audio, loaded=loaded)
+                       keep_audio=keep_audio, loaded=loaded, namer=namer)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Iterator
 
@@ -38,6 +39,22 @@ def atomic_output(dest: Path) -> Iterator[Path]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def staged_path(folder: Path, suffix: str) -> Path:
+    """A fresh name in `folder` for a verified output that waits for its final name.
+
+    Batch workers write here; the batch then gives the file its name in input order with
+    `publish`, so names never depend on which worker finished first. The name carries the
+    owner's pid, so `sweep_stale` removes what a killed run left.
+    """
+    return Path(folder) / f"{_own_prefix()}staged-{uuid.uuid4().hex}{suffix}"
+
+
+def publish(staged: Path, dest: Path) -> None:
+    """Give a staged file its final name; never replaces an existing file (FileExistsError)."""
+    os.link(staged, dest)
+    staged.unlink()
 
 
 def _own_prefix() -> str:

@@ -20,6 +20,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
+from ..cpu import inference_threads
 from ..model_store import load_model_bytes
 from ..regions import Kind, Region, Shape, grow_box
 from ..settings import Sensitivity, Settings
@@ -103,7 +104,7 @@ def _session():
     options = ort.SessionOptions()
     # Two threads: the target workstations have few cores, and more threads than cores
     # only adds contention with the UI and the other detectors.
-    options.intra_op_num_threads = 2
+    options.intra_op_num_threads = inference_threads()  # 2, fewer in a batch worker
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
     # No busy-waiting between operators: the cores are shared with the UI and other work,

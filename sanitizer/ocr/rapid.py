@@ -19,6 +19,7 @@ from typing import Sequence
 import cv2
 import numpy as np
 
+from ..cpu import inference_threads
 from ..errors import SanitizerError
 from ..model_store import file_sha256, model_path
 from .base import OcrLine, TextBox, crop_quad, order_quad, split_words
@@ -149,7 +150,7 @@ def _session(path: Path):
     while they wait (the cores are shared with the face network, the code scan and the UI)."""
     import onnxruntime as ort
     options = ort.SessionOptions()
-    options.intra_op_num_threads = 2
+    options.intra_op_num_threads = inference_threads()  # 2, fewer in a batch worker
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
     options.enable_cpu_mem_arena = False  # as rapidocr sets it: memory goes back after each photo
