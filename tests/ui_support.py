@@ -46,26 +46,31 @@ def make_store(tmp_path: Path) -> SettingsStore:
 
 def make_window(qtbot, tmp_path: Path) -> MainWindow:
     window = MainWindow(store=make_store(tmp_path))
-    qtbot.addWidget(window)
+    # A test ends with the window closed: no "save your review?" question may block it.
+    qtbot.addWidget(window, before_close_func=lambda w: w.discard_unsaved_work())
     window.show()
     qtbot.waitExposed(window)
     return window
 
 
-def drop_paths(target: QWidget, paths: list[Path]) -> QDropEvent:
-    """What the OS does when files are dragged from the desktop onto `target`."""
+def drop_paths(target: QWidget, paths: list[Path], actions=Qt.DropAction.CopyAction,
+               modifiers=Qt.KeyboardModifier.NoModifier) -> QDropEvent:
+    """What the OS does when files are dragged from the desktop onto `target`.
+
+    `actions` are what the source offers; Qt proposes one of them from the `modifiers`
+    (Shift proposes Move, as a plain drag between folders on one drive does on Windows)."""
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     centre = target.rect().center()
-    args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    args = (actions, mime, Qt.MouseButton.LeftButton, modifiers)
     try:  # PySide6 >= 6.12 takes a QPointF (the QPoint form is deprecated there)
         enter = QDragEnterEvent(QPointF(centre), *args)
     except TypeError:
         enter = QDragEnterEvent(centre, *args)
     QApplication.sendEvent(target, enter)
-    assert enter.isAccepted(), "the drop zone refused the drag"
-    drop = QDropEvent(QPointF(centre), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                      Qt.KeyboardModifier.NoModifier)
+    if not enter.isAccepted():
+        return enter
+    drop = QDropEvent(QPointF(centre), *args)
     QApplication.sendEvent(target, drop)
     return drop
 

@@ -19,11 +19,12 @@ from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHBoxLayout, QHeaderVi
 
 from sanitizer import pipeline
 from sanitizer.regions import Kind, Plan
+from sanitizer.review_file import REVIEW_SUFFIX, ReviewFileError, SavedFile, load_review, save_review
 
 from . import file_dialogs
 from .editor import EditorWidget, one_per_track
 from .settings_store import SettingsStore
-from .worker import THUMB_SIZE, AnalysisQueue
+from .worker import THUMB_SIZE, AnalysisQueue, FileHasher
 
 APP_TITLE = "PHI Sanitizer"
 EMPTY_HINT = "Drop photos, videos or folders here"
@@ -77,6 +78,10 @@ class QueueItem:
     output: Path | None = None
     progress: float = 0.0
     extra: dict = field(default_factory=dict)
+    # The reviewer changed or approved something that is neither exported nor saved yet.
+    dirty: bool = False
+    sha256: str = ""                  # of the file as analysed (for Save / Open review)
+    saved: SavedFile | None = None    # a reopened review, applied once the analysis is done
 
     @property
     def is_video(self) -> bool:
@@ -149,16 +154,26 @@ class DropZone(QFrame):
         self._stack.setCurrentIndex(0 if empty else 1)
         self.setProperty("dragging", False)
 
+    @staticmethod
+    def _accept_as_copy(event) -> bool:
+        """Accept only as a Copy, whatever the source proposed: on Windows a Move drop lets the
+        source delete the dragged originals. A source that cannot copy is refused."""
+        if not event.possibleActions() & Qt.DropAction.CopyAction:
+            event.ignore()
+            return False
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+        return True
+
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
-        if event.mimeData().hasUrls() and urls_to_paths(event.mimeData()):
-            event.acceptProposedAction()
+        if event.mimeData().hasUrls() and urls_to_paths(event.mimeData()) and self._accept_as_copy(event):
             self._set_dragging(True)
         else:
             event.ignore()
 
     def dragMoveEvent(self, event) -> None:  # noqa: N802
         if event.mimeData().hasUrls():
-            event.acceptProposedAction()
+            self._accept_as_copy(event)
 
     def dragLeaveEvent(self, event) -> None:  # noqa: N802
         self._set_dragging(False)
@@ -166,10 +181,9 @@ class DropZone(QFrame):
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
         self._set_dragging(False)
         paths = urls_to_paths(event.mimeData())
-        if not paths:
+        if not paths or not self._accept_as_copy(event):
             event.ignore()
             return
-        event.acceptProposedAction()
         self.pathsDropped.emit(paths)
 
     def _set_dragging(self, on: bool) -> None:
@@ -210,6 +224,7 @@ class MainWindow(QMainWindow):
         self._batch_total = 0
         self._batch_done = 0
         self.export_dialog = None
+        self._changed_since_review = 0  # files of an opened review whose bytes differ now
 
         self.analysis = AnalysisQueue(self)
         self.analysis.started.connect(self._on_started)
@@ -219,6 +234,8 @@ class MainWindow(QMainWindow):
         self.analysis.cancelled.connect(self._on_cancelled)
         self.analysis.idle.connect(self._on_idle)
         self.analysis.prepare(self.settings)
+        self.hasher = FileHasher(self)
+        self.hasher.hashed.connect(self._on_hashed)
 
         self.queue = QueueView()
         self.queue.itemActivated.connect(lambda row, _col: self.open_review(row.data(0, Qt.ItemDataRole.UserRole)))
@@ -255,13 +272,17 @@ class MainWindow(QMainWindow):
         self.act_remove.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.queue.addAction(self.act_remove)
         self.act_clear = QAction("Clear list", self, triggered=self.clear_all)
+        self.act_save_review = QAction("Save review…", self, shortcut=QKeySequence.StandardKey.Save,
+                                       triggered=self.choose_review_to_save)
+        self.act_open_review = QAction("Open review…", self, triggered=self.choose_review_to_open)
         self.act_settings = QAction("Settings…", self, triggered=self.open_settings)
         self.act_quit = QAction("Quit", self, shortcut=QKeySequence.StandardKey.Quit, triggered=self.close)
         self.act_shortcuts = QAction("Keyboard shortcuts", self, triggered=self.show_shortcuts)
         self.act_about = QAction("About", self, triggered=self.show_about)
 
         file_menu = self.menuBar().addMenu("&File")
-        for act in (self.act_add_files, self.act_add_folder, None, self.act_export, None,
+        for act in (self.act_add_files, self.act_add_folder, None, self.act_open_review, self.act_save_review,
+                    None, self.act_export, None,
                     self.act_remove, self.act_clear, None, self.act_settings, None, self.act_quit):
             file_menu.addSeparator() if act is None else file_menu.addAction(act)
         help_menu = self.menuBar().addMenu("&Help")
@@ -415,15 +436,36 @@ class MainWindow(QMainWindow):
         item.plan = plan
         if plan.error:
             item.status, item.error = Status.ERROR, plan.error
-        elif plan.regions:
-            item.status = Status.NEEDS_REVIEW
         else:
-            item.status = Status.NOTHING_FOUND
+            item.status = self._review_status(item)
+            self.hasher.hash(key, item.path)
         self._refresh_row(item)
         self._update_progress()
         self._update_actions()
         if self.pages.currentWidget() is self.editor and self.editor.key == key:
             self._show_in_editor(key)
+
+    @staticmethod
+    def _review_status(item: QueueItem) -> Status:
+        return Status.NEEDS_REVIEW if item.plan.regions else Status.NOTHING_FOUND
+
+    def _on_hashed(self, key: int, sha256: str) -> None:
+        item = self.items.get(key)
+        if item is None or item.plan is None:
+            return
+        item.sha256 = sha256
+        saved, item.saved = item.saved, None
+        if saved is None or item.dirty:
+            return  # nothing to restore, or the reviewer already started on the fresh analysis
+        if saved.applies_to(item.plan, sha256):
+            saved.apply(item.plan)
+            item.status = self._review_status(item)
+            self._refresh_row(item)
+            if self.pages.currentWidget() is self.editor and self.editor.key == key:
+                self._show_in_editor(key)
+        else:
+            self._changed_since_review += 1
+        self._update_progress()
 
     def _on_cancelled(self, key: int) -> None:
         self._batch_done += 1
@@ -459,6 +501,8 @@ class MainWindow(QMainWindow):
                        Status.ERROR, Status.CANCELLED):
             if counts[status]:
                 parts.append(f"{counts[status]} {status.value.lower()}")
+        if self._changed_since_review:
+            parts.append(f"{self._changed_since_review} changed since the review was saved (analysed afresh)")
         self.progress_label.setText(" · ".join(parts) if self.items else "Ready")
 
     # ----- review ------------------------------------------------------------------------
@@ -523,6 +567,7 @@ class MainWindow(QMainWindow):
         item = self.items.get(key)
         if item is None:
             return
+        item.dirty = True
         if item.status is Status.EXPORTED:
             item.status, item.output = Status.REVIEWED, None  # changed after export: export again
         self._refresh_row(item)
@@ -538,6 +583,8 @@ class MainWindow(QMainWindow):
         self._after_removal()
 
     def clear_all(self) -> None:
+        if not self.confirm_discard("Clear the list anyway?"):
+            return
         self.analysis.cancel()
         for key in list(self.items):
             if self.items[key].status is not Status.ANALYSING:
@@ -588,12 +635,95 @@ class MainWindow(QMainWindow):
             return
         if result.ok:
             item.status, item.output, item.error = Status.EXPORTED, result.output, None
+            item.dirty = False
         elif result.error == "export cancelled":
             item.status = item.extra.get("before_export", Status.REVIEWED)
         else:
             item.status, item.error = Status.ERROR, result.error
         self._refresh_row(item)
         self._update_progress()
+
+    # ----- unsaved work, Save review / Open review -------------------------------------------
+    def unsaved_count(self) -> int:
+        return sum(1 for item in self.items.values() if item.dirty)
+
+    def confirm_discard(self, question: str) -> bool:
+        """Ask before review decisions that are neither exported nor saved are lost; True to go on."""
+        n = self.unsaved_count()
+        if not n:
+            return True
+        box = QMessageBox(QMessageBox.Icon.Warning, APP_TITLE,
+                          f"Your review of {n} file{'s' if n != 1 else ''} is not exported or saved. {question}",
+                          QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                          | QMessageBox.StandardButton.Cancel, self)
+        box.setInformativeText("Save the review to carry on later, or discard your decisions.")
+        box.button(QMessageBox.StandardButton.Save).setText("Save review…")
+        box.setDefaultButton(QMessageBox.StandardButton.Save)
+        answer = box.exec()
+        if answer == QMessageBox.StandardButton.Save:
+            return self.choose_review_to_save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def discard_unsaved_work(self) -> None:
+        for item in self.items.values():
+            item.dirty = False
+
+    def choose_review_to_save(self) -> bool:
+        name, _ = QFileDialog.getSaveFileName(self, "Save review", f"review{REVIEW_SUFFIX}",
+                                              f"Saved review (*{REVIEW_SUFFIX})")
+        return bool(name) and self.save_review_file(Path(name))
+
+    def save_review_file(self, path: Path) -> bool:
+        """Every analysed file with its regions, decisions and approval; True when written."""
+        items = [i for i in (self.items[k] for k in self.ordered_keys()) if i.plan is not None and not i.plan.error]
+        try:
+            entries = [(i.plan, i.sha256 or pipeline.sha256_of(i.path)) for i in items]
+            save_review(path, entries)
+        except OSError:
+            QMessageBox.warning(self, APP_TITLE, "The review could not be saved there. Choose another place.")
+            return False
+        for item in items:
+            item.dirty = False
+        waiting = len(self.items) - len(items)
+        self.progress_label.setText(f"Review of {len(items)} files saved to {path.name}."
+                                    + (f" {waiting} not analysed yet were left out." if waiting else ""))
+        return True
+
+    def choose_review_to_open(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "Open review", "", f"Saved review (*{REVIEW_SUFFIX})")
+        if name:
+            self.open_review_file(Path(name))
+
+    def open_review_file(self, path: Path) -> list[int]:
+        """Queue the files of a saved review; their decisions return once each is analysed
+        and found unchanged (same sha256). Returns the keys that will get decisions back."""
+        try:
+            saved_files = load_review(path)
+        except ReviewFileError as exc:
+            QMessageBox.warning(self, APP_TITLE, f"This review cannot be opened: {exc}.")
+            return []
+        by_path = {item.path.resolve(): item for item in self.items.values()}
+        restored, missing = [], 0
+        self._changed_since_review = 0
+        for saved in saved_files:
+            if not saved.path.is_file():
+                missing += 1
+                continue
+            item = by_path.get(saved.path.resolve())
+            if item is None:
+                keys = self.add_paths([saved.path])
+                if not keys:
+                    continue
+                item = self.items[keys[0]]
+            item.saved = saved
+            restored.append(item.key)
+            if item.plan is not None and not item.plan.error and item.sha256:
+                self._on_hashed(item.key, item.sha256)  # already analysed: restore now
+        text = f"Opened a review of {len(saved_files)} files."
+        if missing:
+            text += f" {missing} could not be found where they were."
+        self.progress_label.setText(text)
+        return restored
 
     # ----- settings and help -------------------------------------------------------------
     def open_settings(self) -> None:
@@ -639,8 +769,12 @@ class MainWindow(QMainWindow):
             self.export_dialog.cancel()
             self.export_dialog.wait(msecs)
         self.editor.wait_for_background(msecs)
+        self.hasher.wait(msecs)
 
     def closeEvent(self, event) -> None:  # noqa: N802
+        if self.isVisible() and not self.confirm_discard("Quit anyway?"):
+            event.ignore()
+            return
         if self.export_dialog is not None and self.export_dialog.running:
             answer = QMessageBox.question(self, APP_TITLE, "An export is running. Stop it and quit?")
             if answer != QMessageBox.StandardButton.Yes:

@@ -97,6 +97,7 @@ class _Signals(QObject):
     export_finished = Signal(object)        # summary
     next_export = Signal()
     failed = Signal(int, str)               # key, plain reason
+    hashed = Signal(int, str)               # key, sha256
 
 
 class _Task(QRunnable):
@@ -372,6 +373,32 @@ class ImageLoader(QObject):
                 signals.preview.emit(key, revision, array_to_qimage(rendered))
             except Exception as exc:  # noqa: BLE001
                 signals.failed.emit(key, safe_reason(exc))
+
+        self._pool.start(_Task(job))
+
+    def wait(self, msecs: int = -1) -> bool:
+        return self._pool.waitForDone(msecs)
+
+
+class FileHasher(QObject):
+    """sha256 of analysed files, off the UI thread (a saved review names files by it)."""
+
+    hashed = Signal(int, str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pool = _pool(1)
+        self._signals = _Signals()
+        self._signals.hashed.connect(self.hashed)
+
+    def hash(self, key: int, path: Path) -> None:
+        signals = self._signals
+
+        def job() -> None:
+            try:
+                signals.hashed.emit(key, pipeline.sha256_of(path))
+            except OSError:
+                log.warning("file could not be hashed")
 
         self._pool.start(_Task(job))
 
