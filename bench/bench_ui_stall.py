@@ -68,7 +68,8 @@ def measure_export(app, window, out_dir: Path, gaps: list[float], last, clock, t
     """The same figure while the batch is exported (clean copies written and verified)."""
     from ui.export_dialog import ExportDialog
     for item in window.items.values():
-        item.reviewed = True
+        if item.plan is not None:
+            item.plan.approved = True
     dialog = ExportDialog(window, list(window.items.values()), window.store, window.settings)
     dialog.set_output_folder(out_dir)
     loop = QEventLoop()

@@ -1,9 +1,10 @@
 """The audit report written beside the clean files.
 
 It records what was done to each file (names, sha256 of input and output, metadata groups
-removed, how many regions of each kind were redacted, reviewer decisions, settings, app
-version, time) and deliberately nothing that could itself be PHI: no OCR'd text, no
-metadata values, no region coordinates.
+removed, how many regions of each kind were redacted, reviewer decisions, whether a person
+approved the file or it was exported unreviewed, settings, app version, time) and
+deliberately nothing that could itself be PHI: no OCR'd text, no metadata values, no region
+coordinates.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from .pipeline import CleanResult
 from .settings import Settings
 from .tempfiles import atomic_output
 
-CSV_FIELDS = ["input", "output", "status", "error", "media", "sha256_input", "sha256_output",
+CSV_FIELDS = ["input", "output", "status", "error", "media", "approved", "sha256_input", "sha256_output",
               "metadata_removed", "regions_redacted", "regions_kept"]
 
 
@@ -51,6 +52,7 @@ class AuditReport:
             "status": "cleaned and verified" if r.ok else "failed",
             "error": r.error,
             "media": r.media,
+            "approved": r.approved,
             "sha256_input": r.sha256_in or None,
             "sha256_output": r.sha256_out or None,
             "metadata_removed": dict(Counter(m.group for m in r.removed)),
@@ -60,7 +62,9 @@ class AuditReport:
 
     def summary(self) -> dict:
         ok = sum(r.ok for r in self.results)
-        summary = {"files": len(self.results), "cleaned": ok, "failed": len(self.results) - ok}
+        unreviewed = sum(r.ok and not r.approved for r in self.results)
+        summary = {"files": len(self.results), "cleaned": ok, "failed": len(self.results) - ok,
+                   "exported_unreviewed": unreviewed}
         if self.not_processed:
             summary["interrupted_before"] = self.not_processed  # files the interrupted batch never reached
         return summary

@@ -191,6 +191,9 @@ class CleanProgress:
             reused = f" ({outcome.reused} from an earlier run)" if outcome.reused else ""
             print(f"{summary['cleaned']} of {summary['files']} files cleaned and verified{reused} into "
                   f"{outcome.report.out_dir}; report: {name}")
+            if summary["exported_unreviewed"]:
+                print(f"{summary['exported_unreviewed']} exported without a person's review (the report says so "
+                      "per file); check them before publishing")
 
     def _event(self, event: dict) -> None:
         if self.as_json:

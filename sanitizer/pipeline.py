@@ -59,6 +59,7 @@ class CleanResult:
     sha256_out: str = ""
     redacted: dict[str, int] = field(default_factory=dict)   # kind -> count
     kept: dict[str, int] = field(default_factory=dict)       # decided_by -> count
+    approved: bool = False   # a reviewer approved the file before export (the CLI never does)
 
 
 def _video():
@@ -238,7 +239,7 @@ def clean(plan: Plan, out_dir: Path | str, settings: Settings, reserved_names: s
     if namer is None:
         def namer(source: Path, ext: str) -> Path:
             return unique_output_path(out_dir, source.stem, ext, reserved)
-    result = CleanResult(source=plan.source, media=plan.media)
+    result = CleanResult(source=plan.source, media=plan.media, approved=plan.approved)
     if plan.error:
         result.error = plan.error
         return result

@@ -83,7 +83,7 @@ def test_jobs_2_gives_the_serial_names_and_report(batch, serial, tmp_path, capsy
     assert (out / "p000_clean.jpg").read_bytes() == b"a file of the user's"
     # Without redactions the outputs are byte-identical, so whole records compare equal.
     assert report_of(out)["files"] == report_of(serial)["files"]
-    assert report_of(out)["summary"] == {"files": 10, "cleaned": 9, "failed": 1}
+    assert report_of(out)["summary"] == {"files": 10, "cleaned": 9, "failed": 1, "exported_unreviewed": 9}
     assert (out / "map.tsv").read_text() == (serial / "map.tsv").read_text()
     journal = [json.loads(line) for line in (out / JOURNAL_NAME).read_text().splitlines()]
     assert [r["output"] for r in journal] == [r["output"] for r in report_of(out)["files"]]
@@ -174,7 +174,7 @@ def test_a_killed_run_resumes_with_exactly_one_output_per_input(tmp_path, capsys
     events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert events[0] == {"event": "start", "files": 64, "reused": len(cleaned_before) - 1}
     report = report_of(out)
-    assert report["summary"] == {"files": 64, "cleaned": 63, "failed": 1}
+    assert report["summary"] == {"files": 64, "cleaned": 63, "failed": 1, "exported_unreviewed": 63}
     expected = {r["output"] for r in report["files"] if r["output"]} | {tampered.name}
     assert set(outputs(out)) == expected and len(outputs(out)) == 64  # 63 + the tampered one
     assert sum(1 for e in events if e["event"] == "file" and e["reused"]) == len(cleaned_before) - 1

@@ -52,7 +52,10 @@ def test_clean_writes_verified_copies_and_report(samples, tmp_path, capsys, exif
     reports = list(out.glob("sanitize-report-*.json"))
     assert len(reports) == 1 and len(list(out.glob("sanitize-report-*.csv"))) == 1
     data = json.loads(reports[0].read_text())
-    assert data["summary"] == {"files": 4, "cleaned": 4, "failed": 0}
+    # Nobody reviews on the command line: the report says every file went out unreviewed.
+    assert data["summary"] == {"files": 4, "cleaned": 4, "failed": 0, "exported_unreviewed": 4}
+    assert all(f["approved"] is False for f in data["files"])
+    assert "4 exported without a person's review" in capsys.readouterr().out
     rec = next(f for f in data["files"] if f["input"] == "ward_visit.jpg")
     assert rec["sha256_input"] == before[samples[0]]
     assert rec["sha256_output"] == sha(out / "ward_visit_clean.jpg")

@@ -95,10 +95,10 @@ def test_review_then_export_writes_verified_files_and_report(qtbot, tmp_path):
     qtbot.mouseRelease(editor.canvas, Qt.MouseButton.LeftButton, pos=widget_point(editor.canvas, 70, 60))
     drawn = first.plan.regions[-1]
     assert drawn.kind.value == "manual"
-    for _ in keys[keys.index(readable[0]) + 1:]:
-        qtbot.keyClick(editor.canvas, Qt.Key.Key_PageDown)
-    assert editor.key == keys[-1]
-    assert all(window.items[k].reviewed for k in keys if window.items[k].plan.error is None)
+    for _ in readable:  # Enter approves the file on show and moves to the next one waiting
+        qtbot.keyClick(editor.canvas, Qt.Key.Key_Return)
+    assert all(window.items[k].plan.approved for k in readable)
+    assert all(window.items[k].status is Status.APPROVED for k in readable)
 
     window.open_export()
     dialog = window.export_dialog
@@ -139,6 +139,7 @@ def test_review_then_export_writes_verified_files_and_report(qtbot, tmp_path):
     assert records["broken.jpg"]["status"] == "failed" and records["broken.jpg"]["error"]
     for name in ("ward_visit.jpg", "poster.png", "gala.jpg"):
         assert records[name]["sha256_output"] == sha(items[name].output)
+        assert records[name]["approved"] is True
     assert records[first.path.name]["regions_redacted"].get("manual") == 1
 
     # Originals untouched; the remembered settings hold no file names.
@@ -149,19 +150,37 @@ def test_review_then_export_writes_verified_files_and_report(qtbot, tmp_path):
     dialog.close()
 
 
-def test_export_waits_for_review_unless_asked(qtbot, tmp_path):
+def test_only_approved_files_are_exported_unless_asked(qtbot, tmp_path):
     batch = tmp_path / "photos"
     make_batch(batch, corrupt=False)
     window = make_window(qtbot, tmp_path)
     window.add_paths([batch])
     wait_for_analysis(qtbot, window)
+    keys = window.ordered_keys()
+    window.open_review(keys[0])
+    for _ in keys:  # paging past every file approves nothing
+        qtbot.keyClick(window.editor.canvas, Qt.Key.Key_PageDown)
+    assert window.editor.key == keys[-1]
+    assert not any(i.plan.approved for i in window.items.values())
+    assert all(i.status in (Status.NEEDS_REVIEW, Status.NOTHING_FOUND) for i in window.items.values())
+    window.open_review(keys[1])
+    window.editor.approve_button.click()
+    assert window.items[keys[1]].plan.approved and window.items[keys[1]].status is Status.APPROVED
+    assert window.editor.key == keys[2]  # on to the next file waiting for approval
+
     window.open_export()
     dialog = window.export_dialog
-    needing = [i for i in window.items.values() if i.plan.regions]
-    if not needing:
-        pytest.skip("the detectors found nothing in the generated photos")
     assert dialog.include_unreviewed.isVisibleTo(dialog)
-    assert len(dialog.selected_items()) == len(window.items) - len(needing)
+    assert "2 files that nobody approved" in dialog.include_unreviewed.text()
+    assert [i.key for i in dialog.selected_items()] == [keys[1]]
     dialog.include_unreviewed.setChecked(True)
     assert len(dialog.selected_items()) == len(window.items)
+    out = tmp_path / "clean"
+    dialog.set_output_folder(out)
+    assert dialog.start() is True
+    qtbot.waitUntil(lambda: dialog.summary is not None, timeout=EXPORT_TIMEOUT_MS)
+    report = json.loads(dialog.report_paths[0].read_text())
+    approved = {r["input"]: r["approved"] for r in report["files"]}
+    assert approved == {i.path.name: i.key == keys[1] for i in window.items.values()}
+    assert report["summary"]["exported_unreviewed"] == 2
     dialog.close()

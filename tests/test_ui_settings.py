@@ -71,7 +71,7 @@ def test_export_dialog_choices_and_folder_rules(qtbot, tmp_path):
     originals.mkdir()
     photo = originals / "a.jpg"
     photo.write_bytes(b"x")
-    item = SimpleNamespace(key=1, path=photo, plan=Plan(source=photo), reviewed=True)
+    item = SimpleNamespace(key=1, path=photo, plan=Plan(source=photo, approved=True))
     dialog = ExportDialog(None, [item], store_at(tmp_path), Settings())
     qtbot.addWidget(dialog)
     assert Path(dialog.folder_edit.text()) != originals  # the default is never the originals' folder

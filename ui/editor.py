@@ -160,6 +160,22 @@ class DeleteCommand(_EditCommand):
         self._changed()
 
 
+class ApproveCommand(_EditCommand):
+    """The reviewer approves the file as it will be exported (or withdraws the approval)."""
+
+    def __init__(self, editor, plan: Plan, approved: bool) -> None:
+        super().__init__(editor, "approve file" if approved else "withdraw approval")
+        self.plan, self.before, self.after = plan, plan.approved, approved
+
+    def redo(self) -> None:
+        self.plan.approved = self.after
+        self._changed()
+
+    def undo(self) -> None:
+        self.plan.approved = self.before
+        self._changed()
+
+
 # ----- side panels ----------------------------------------------------------------------------
 def one_per_track(regions: list[Region]) -> list[Region]:
     """A video track counts once (its Regions are one face followed through the clip)."""
@@ -247,6 +263,7 @@ class EditorWidget(QWidget):
     backRequested = Signal()
     exportRequested = Signal()
     planEdited = Signal(int)
+    approved = Signal(int)       # the reviewer approved this file (Enter): the window moves on
 
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -346,6 +363,11 @@ class EditorWidget(QWidget):
                                         "Zoom in (or use the mouse wheel)")
         self.act_zoom_out = self._action("Zoom out", "-", lambda: self.canvas.set_zoom(self.canvas.zoom / 1.25),
                                          "Zoom out")
+        self.act_approve = self._action("Approve", ["Return", "Enter"], self.approve,
+                                        "This file is checked: export it as the result view shows it. "
+                                        "Then go to the next file")
+        self.act_unapprove = self._action("Withdraw approval", "", lambda: self._set_approved(False),
+                                          "This file is not checked after all: it waits for approval")
         self.act_export = self._action("Export…", "Ctrl+E", self.exportRequested.emit, "Export clean copies")
         self.act_prev_frame = self._action("Previous frame", ",", lambda: self.timeline.set_frame(self.frame_index - 1),
                                            "Video: previous frame")
@@ -370,18 +392,27 @@ class EditorWidget(QWidget):
         top.addAction(self.act_after)
         for act in (self.act_zoom_out, self.act_fit, self.act_zoom_in):
             top.addAction(act)
-        spacer = QWidget()
-        spacer.setSizePolicy(spacer.sizePolicy().Policy.Expanding, spacer.sizePolicy().Policy.Preferred)
-        top.addWidget(spacer)
-        top.addAction(self.act_export)
-        export_button = top.widgetForAction(self.act_export)
-        if isinstance(export_button, QToolButton):
-            export_button.setObjectName("primaryButton")
+        self.toolbar = top
 
-        header = QVBoxLayout()
-        header.setSpacing(0)
-        header.addWidget(self.title)
-        header.addWidget(self.status)
+        # Approve and Export sit beside the file's name, outside the toolbar, so no window
+        # width can push them out of reach.
+        self.approve_button = QToolButton()
+        self.approve_button.setDefaultAction(self.act_approve)
+        self.approve_button.setObjectName("approveButton")
+        self.unapprove_button = QToolButton()
+        self.unapprove_button.setDefaultAction(self.act_unapprove)
+        self.export_button = QToolButton()
+        self.export_button.setDefaultAction(self.act_export)
+        self.export_button.setObjectName("primaryButton")
+        names = QVBoxLayout()
+        names.setSpacing(0)
+        names.addWidget(self.title)
+        names.addWidget(self.status)
+        header = QHBoxLayout()
+        header.addLayout(names, 1)
+        for button in (self.unapprove_button, self.approve_button, self.export_button):
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            header.addWidget(button)
 
         side = QFrame()
         side.setObjectName("sidePanel")
@@ -509,6 +540,17 @@ class EditorWidget(QWidget):
         else:
             self.push(ToggleCommand(self, region))
 
+    def approve(self) -> None:
+        """Enter: the reviewer has checked this file; the window then shows the next one."""
+        if self.plan is None or self.plan.error or self.key is None:
+            return
+        self._set_approved(True)
+        self.approved.emit(self.key)
+
+    def _set_approved(self, approved: bool) -> None:
+        if self.plan is not None and not self.plan.error and self.plan.approved != approved:
+            self.push(ApproveCommand(self, self.plan, approved))
+
     def toggle_selected(self) -> None:
         if self.canvas.selected is not None:
             self.toggle_region(self.canvas.selected)
@@ -613,6 +655,9 @@ class EditorWidget(QWidget):
                                     and selected.decided_by is not DecidedBy.CONSENT)
         self.act_prev_frame.setEnabled(self.is_video)
         self.act_next_frame.setEnabled(self.is_video)
+        self.act_approve.setEnabled(has_plan)
+        self.act_unapprove.setEnabled(has_plan and self.plan.approved)
+        self.act_approve.setText("Approved ✓" if has_plan and self.plan.approved else "Approve")
 
     # ----- pixels and the result view ----------------------------------------------------
     def _on_loaded(self, key: int, pixels, image: QImage) -> None:

@@ -105,9 +105,11 @@ class ExportDialog(QDialog):
         self.text_style.setCurrentIndex(max(0, self.text_style.findData(settings.text_style.value)))
 
         unreviewed = [i for i in self.items if self._needs_eyes(i)]
+        n = len(unreviewed)
         self.include_unreviewed = QCheckBox(
-            f"Also export {len(unreviewed)} file{'s' if len(unreviewed) != 1 else ''} "
-            "with proposed areas that you have not opened in the review")
+            f"Also export {n} file{'s' if n != 1 else ''} that nobody approved "
+            f"({'it is' if n == 1 else 'they are'} marked “not approved” in the report)")
+        self.include_unreviewed.setObjectName("warningOption")
         self.include_unreviewed.setVisible(bool(unreviewed))
         self.include_unreviewed.toggled.connect(self._update_count)
 
@@ -162,7 +164,7 @@ class ExportDialog(QDialog):
     @staticmethod
     def _needs_eyes(item) -> bool:
         plan = item.plan
-        return plan is not None and not plan.error and bool(plan.regions) and not item.reviewed
+        return plan is not None and not plan.error and not plan.approved
 
     def selected_items(self) -> list:
         include = self.include_unreviewed.isChecked()
@@ -177,7 +179,7 @@ class ExportDialog(QDialog):
             text += f" {errors} file{'s' if errors != 1 else ''} could not be read and will be listed in the report."
         skipped = len(self.items) - len(chosen)
         if skipped:
-            text += f" {skipped} not yet reviewed will wait."
+            text += f" {skipped} not approved yet will wait."
         self.count_label.setText(text)
         self.export_button.setEnabled(ok > 0 or errors > 0)
 

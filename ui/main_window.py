@@ -34,8 +34,8 @@ class Status(str, Enum):
     WAITING = "Waiting"
     ANALYSING = "Analysing…"
     NEEDS_REVIEW = "Needs review"
-    REVIEWED = "Reviewed"
-    NOTHING_FOUND = "Nothing found"
+    NOTHING_FOUND = "Nothing found: check and approve"
+    APPROVED = "Approved"
     EXPORTING = "Exporting…"
     EXPORTED = "Exported and verified"
     ERROR = "Error"
@@ -46,7 +46,7 @@ STATUS_COLOURS: dict[Status, str] = {
     Status.WAITING: "#80868b",
     Status.ANALYSING: "#1a73e8",
     Status.NEEDS_REVIEW: "#e37400",
-    Status.REVIEWED: "#0b8043",
+    Status.APPROVED: "#0b8043",
     Status.NOTHING_FOUND: "#0b8043",
     Status.EXPORTING: "#1a73e8",
     Status.EXPORTED: "#137333",
@@ -73,7 +73,6 @@ class QueueItem:
     status: Status = Status.WAITING
     plan: Plan | None = None
     thumbnail: QImage | None = None
-    reviewed: bool = False
     error: str | None = None
     output: Path | None = None
     progress: float = 0.0
@@ -249,6 +248,7 @@ class MainWindow(QMainWindow):
         self.editor.previousRequested.connect(lambda: self._step(-1))
         self.editor.planEdited.connect(self._on_plan_edited)
         self.editor.exportRequested.connect(self.open_export)
+        self.editor.approved.connect(self._after_approval)
 
         self._build_actions()
         self._build_pages()
@@ -447,6 +447,9 @@ class MainWindow(QMainWindow):
 
     @staticmethod
     def _review_status(item: QueueItem) -> Status:
+        """Only an explicit approval makes a file ready; being shown or paged past does not."""
+        if item.plan.approved:
+            return Status.APPROVED
         return Status.NEEDS_REVIEW if item.plan.regions else Status.NOTHING_FOUND
 
     def _on_hashed(self, key: int, sha256: str) -> None:
@@ -497,7 +500,7 @@ class MainWindow(QMainWindow):
             return
         counts = Counter(item.status for item in self.items.values())
         parts = [f"{len(self.items)} files"]
-        for status in (Status.NEEDS_REVIEW, Status.NOTHING_FOUND, Status.REVIEWED, Status.EXPORTED,
+        for status in (Status.NEEDS_REVIEW, Status.NOTHING_FOUND, Status.APPROVED, Status.EXPORTED,
                        Status.ERROR, Status.CANCELLED):
             if counts[status]:
                 parts.append(f"{counts[status]} {status.value.lower()}")
@@ -539,11 +542,6 @@ class MainWindow(QMainWindow):
             self.editor.set_item(key, None, item.path.name, f"{position} · still being analysed…")
             self.editor.canvas.set_placeholder("Still being analysed… it appears here when done.")
             return
-        if not item.plan.error and item.status is Status.NEEDS_REVIEW:
-            item.status = Status.REVIEWED
-            self._refresh_row(item)
-        if not item.plan.error:
-            item.reviewed = True
         self.editor.set_item(key, item.plan, item.path.name, f"{position} · {self._editor_status(item)}")
 
     def _editor_status(self, item: QueueItem) -> str:
@@ -559,6 +557,17 @@ class MainWindow(QMainWindow):
         if 0 <= index < len(keys):
             self.open_review(keys[index])
 
+    def _after_approval(self, key: int) -> None:
+        """Enter approved `key`: show the next file still waiting for approval."""
+        keys = self.ordered_keys()
+        start = keys.index(key) + 1 if key in keys else 0
+        for other in keys[start:] + keys[:start]:
+            item = self.items[other]
+            if item.plan is not None and not item.plan.error and not item.plan.approved:
+                self.open_review(other)
+                return
+        self.editor.set_status("Every file is approved. Export when you are ready (Ctrl+E).")
+
     def show_queue(self) -> None:
         self.pages.setCurrentIndex(0)
         self.queue.setFocus()
@@ -569,8 +578,11 @@ class MainWindow(QMainWindow):
             return
         item.dirty = True
         if item.status is Status.EXPORTED:
-            item.status, item.output = Status.REVIEWED, None  # changed after export: export again
+            item.output = None  # changed after export: export again
+        if item.status in (Status.EXPORTED, Status.NEEDS_REVIEW, Status.NOTHING_FOUND, Status.APPROVED):
+            item.status = self._review_status(item)
         self._refresh_row(item)
+        self._update_progress()
         self.editor.set_status(self.editor.status.text().split(" · ")[0] + " · " + self._editor_status(item))
 
     # ----- removing ----------------------------------------------------------------------
@@ -637,7 +649,7 @@ class MainWindow(QMainWindow):
             item.status, item.output, item.error = Status.EXPORTED, result.output, None
             item.dirty = False
         elif result.error == "export cancelled":
-            item.status = item.extra.get("before_export", Status.REVIEWED)
+            item.status = item.extra.get("before_export", self._review_status(item))
         else:
             item.status, item.error = Status.ERROR, result.error
         self._refresh_row(item)
