@@ -119,3 +119,45 @@ def test_a_damaged_review_file_is_refused_in_plain_words(qtbot, tmp_path, monkey
     bad.write_text("{ not json")
     assert window.open_review_file(bad) == []
     assert shown and "cannot be opened" in shown[0]
+
+
+def tile_pixels(image):
+    import numpy as np
+    img = image.convertToFormat(image.Format.Format_RGB888)
+    return np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine())[:, :img.width() * 3]
+
+
+def test_the_grid_shows_the_export_and_approves_at_a_glance(qtbot, tmp_path):
+    window, (a, b) = analysed_window(qtbot, tmp_path)
+    key_a, key_b = window.ordered_keys()
+    hide_a_box(window, key_a, (0.0, 0.0, 160.0, 240.0))  # the left half of a 320x240 photo
+    window.act_grid.trigger()
+    grid = window.grid
+    assert window.pages.currentWidget() is grid
+    qtbot.waitUntil(lambda: len(grid._images) == 2, timeout=20_000)
+
+    # The tile is the export's render: the hidden half is black, the rest is the photo's noise.
+    pixels = tile_pixels(grid._images[key_a]).reshape(grid._images[key_a].height(), -1, 3).astype(int)
+    width = pixels.shape[1]
+    assert pixels[:, 4:width // 2 - 4].mean() < 25
+    assert pixels[:, width // 2 + 4:].mean() > 80
+
+    # Select every picture, Enter: all approved; nothing else was touched.
+    grid.list.setFocus()
+    qtbot.keyClick(grid.list, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(grid.list, Qt.Key.Key_Return)
+    assert all(i.plan.approved and i.status.value == "Approved" for i in window.items.values())
+    assert all("✓ Approved" in grid.list.item(n).text() for n in range(grid.list.count()))
+    window.open_export()
+    assert len(window.export_dialog.selected_items()) == 2
+    window.export_dialog.close()
+
+    # An edit in the editor makes the tile stale; going back to the grid renders it again.
+    window.open_review(key_b)
+    hide_a_box(window, key_b, (160.0, 0.0, 160.0, 240.0))
+    window.editor.backRequested.emit()
+    assert window.pages.currentWidget() is grid  # the editor returns to where the reviewer came from
+    qtbot.waitUntil(lambda: window._grid_revisions.get(key_b) == window.items[key_b].revision
+                    and key_b in grid._images, timeout=20_000)
+    qtbot.waitUntil(lambda: tile_pixels(grid._images[key_b]).reshape(grid._images[key_b].height(), -1, 3)
+                    [:, -20:].mean() < 25, timeout=20_000)

@@ -22,9 +22,10 @@ from sanitizer.regions import Kind, Plan
 from sanitizer.review_file import REVIEW_SUFFIX, ReviewFileError, SavedFile, load_review, save_review
 
 from . import file_dialogs
-from .editor import EditorWidget, one_per_track
+from .editor import EditorWidget, one_per_track, regions_at
+from .grid import ApprovalGrid
 from .settings_store import SettingsStore
-from .worker import THUMB_SIZE, AnalysisQueue, FileHasher
+from .worker import THUMB_SIZE, AnalysisQueue, FileHasher, PreviewRenderer
 
 APP_TITLE = "PHI Sanitizer"
 EMPTY_HINT = "Drop photos, videos or folders here"
@@ -81,6 +82,7 @@ class QueueItem:
     dirty: bool = False
     sha256: str = ""                  # of the file as analysed (for Save / Open review)
     saved: SavedFile | None = None    # a reopened review, applied once the analysis is done
+    revision: int = 0                 # counts edits of the plan (a grid preview older than this is stale)
 
     @property
     def is_video(self) -> bool:
@@ -235,6 +237,9 @@ class MainWindow(QMainWindow):
         self.analysis.prepare(self.settings)
         self.hasher = FileHasher(self)
         self.hasher.hashed.connect(self._on_hashed)
+        self.previews = PreviewRenderer(self)
+        self.previews.rendered.connect(self._on_grid_preview)
+        self._grid_revisions: dict[int, int] = {}   # key -> revision its grid tile shows
 
         self.queue = QueueView()
         self.queue.itemActivated.connect(lambda row, _col: self.open_review(row.data(0, Qt.ItemDataRole.UserRole)))
@@ -249,6 +254,11 @@ class MainWindow(QMainWindow):
         self.editor.planEdited.connect(self._on_plan_edited)
         self.editor.exportRequested.connect(self.open_export)
         self.editor.approved.connect(self._after_approval)
+        self.grid = ApprovalGrid()
+        self.grid.backRequested.connect(self.show_queue)
+        self.grid.openRequested.connect(self.open_review)
+        self.grid.approveRequested.connect(self.set_approved)
+        self._review_return_page: QWidget | None = None
 
         self._build_actions()
         self._build_pages()
@@ -272,6 +282,7 @@ class MainWindow(QMainWindow):
         self.act_remove.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.queue.addAction(self.act_remove)
         self.act_clear = QAction("Clear list", self, triggered=self.clear_all)
+        self.act_grid = QAction("Check at a glance", self, shortcut=QKeySequence("Ctrl+G"), triggered=self.show_grid)
         self.act_save_review = QAction("Save review…", self, shortcut=QKeySequence.StandardKey.Save,
                                        triggered=self.choose_review_to_save)
         self.act_open_review = QAction("Open review…", self, triggered=self.choose_review_to_open)
@@ -285,6 +296,8 @@ class MainWindow(QMainWindow):
                     None, self.act_export, None,
                     self.act_remove, self.act_clear, None, self.act_settings, None, self.act_quit):
             file_menu.addSeparator() if act is None else file_menu.addAction(act)
+        view_menu = self.menuBar().addMenu("&View")
+        view_menu.addAction(self.act_grid)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction(self.act_shortcuts)
         help_menu.addAction(self.act_about)
@@ -303,10 +316,13 @@ class MainWindow(QMainWindow):
         self.btn_review = QPushButton("Review")
         self.btn_review.setToolTip("Open the selected file (or the next one that needs review) in the editor")
         self.btn_review.clicked.connect(self.review_selected)
+        self.btn_grid = QPushButton("Check at a glance")
+        self.btn_grid.setToolTip("Every file as the export will write it: approve many at once (Ctrl+G)")
+        self.btn_grid.clicked.connect(self.show_grid)
         self.btn_export = QPushButton("Export clean copies…")
         self.btn_export.setObjectName("primaryButton")
         self.btn_export.clicked.connect(self.open_export)
-        for b in (self.btn_add_files, self.btn_add_folder, self.btn_review, self.btn_export):
+        for b in (self.btn_add_files, self.btn_add_folder, self.btn_review, self.btn_grid, self.btn_export):
             b.setMinimumHeight(34)
             bar.addWidget(b)
         layout = QVBoxLayout(queue_page)
@@ -316,6 +332,7 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget()
         self.pages.addWidget(queue_page)
         self.pages.addWidget(self.editor)
+        self.pages.addWidget(self.grid)
         self.setCentralWidget(self.pages)
 
     def _build_status_bar(self) -> None:
@@ -444,6 +461,8 @@ class MainWindow(QMainWindow):
         self._update_actions()
         if self.pages.currentWidget() is self.editor and self.editor.key == key:
             self._show_in_editor(key)
+        elif self.pages.currentWidget() is self.grid and not plan.error:
+            self.show_grid()  # the new file gets its tile
 
     @staticmethod
     def _review_status(item: QueueItem) -> Status:
@@ -462,6 +481,7 @@ class MainWindow(QMainWindow):
             return  # nothing to restore, or the reviewer already started on the fresh analysis
         if saved.applies_to(item.plan, sha256):
             saved.apply(item.plan)
+            item.revision += 1
             item.status = self._review_status(item)
             self._refresh_row(item)
             if self.pages.currentWidget() is self.editor and self.editor.key == key:
@@ -529,6 +549,8 @@ class MainWindow(QMainWindow):
     def open_review(self, key: int) -> None:
         if key not in self.items:
             return
+        if self.pages.currentWidget() is not self.editor:
+            self._review_return_page = self.pages.currentWidget()
         self.pages.setCurrentWidget(self.editor)
         self._show_in_editor(key)
         self.queue.setCurrentItem(self._rows[key])
@@ -569,14 +591,62 @@ class MainWindow(QMainWindow):
         self.editor.set_status("Every file is approved. Export when you are ready (Ctrl+E).")
 
     def show_queue(self) -> None:
+        if self.pages.currentWidget() is self.editor and self._review_return_page is self.grid:
+            self.show_grid()  # back to where the reviewer came from
+            return
         self.pages.setCurrentIndex(0)
         self.queue.setFocus()
+
+    # ----- the grid: approve at a glance ---------------------------------------------------
+    def _approvable(self) -> list[QueueItem]:
+        return [self.items[k] for k in self.ordered_keys()
+                if self.items[k].plan is not None and not self.items[k].plan.error]
+
+    def show_grid(self) -> None:
+        items = self._approvable()
+        self.grid.set_tiles([(i.key, i.path.name, i.plan.approved) for i in items])
+        for item in items:
+            if self._grid_revisions.get(item.key) != item.revision:
+                self._render_tile(item)
+        self._review_return_page = None
+        self.pages.setCurrentWidget(self.grid)
+        self.grid.list.setFocus()
+
+    def _render_tile(self, item: QueueItem) -> None:
+        plan = item.plan
+        if plan.media == "video":  # its first frame, with the areas that cover it
+            from dataclasses import replace
+            plan = replace(plan, regions=regions_at(plan.regions, 0))
+        self._grid_revisions[item.key] = item.revision
+        self.previews.render(item.key, item.revision, plan, self.settings)
+
+    def _on_grid_preview(self, key: int, revision: int, image) -> None:
+        item = self.items.get(key)
+        if item is not None and item.revision == revision:
+            self.grid.set_preview(key, image, item.plan.approved)
+
+    def set_approved(self, keys: list[int], approved: bool = True) -> None:
+        """Approve (or withdraw the approval of) several files at once, from the grid."""
+        for key in keys:
+            item = self.items.get(key)
+            if item is None or item.plan is None or item.plan.error or item.plan.approved == approved:
+                continue
+            item.plan.approved = approved
+            item.dirty = True
+            if item.status is not Status.EXPORTED:
+                item.status = self._review_status(item)
+            self._refresh_row(item)
+            self.grid.set_approved(key, item.path.name, approved)
+        self._update_progress()
 
     def _on_plan_edited(self, key: int) -> None:
         item = self.items.get(key)
         if item is None:
             return
         item.dirty = True
+        item.revision += 1
+        if self.pages.currentWidget() is self.grid:
+            self._render_tile(item)
         if item.status is Status.EXPORTED:
             item.output = None  # changed after export: export again
         if item.status in (Status.EXPORTED, Status.NEEDS_REVIEW, Status.NOTHING_FOUND, Status.APPROVED):
@@ -743,6 +813,7 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(self.settings, self)
         if dialog.exec():
             self.settings = dialog.result_settings()
+            self._grid_revisions.clear()  # previews follow the styles chosen
             self.store.save(self.settings)
             self.editor.settings = self.settings
             self.progress_label.setText("Settings saved. They apply to files added from now on.")
@@ -782,6 +853,8 @@ class MainWindow(QMainWindow):
             self.export_dialog.wait(msecs)
         self.editor.wait_for_background(msecs)
         self.hasher.wait(msecs)
+        self.previews.clear()
+        self.previews.wait(msecs)
 
     def closeEvent(self, event) -> None:  # noqa: N802
         if self.isVisible() and not self.confirm_discard("Quit anyway?"):

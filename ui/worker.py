@@ -380,6 +380,57 @@ class ImageLoader(QObject):
         return self._pool.waitForDone(msecs)
 
 
+GRID_TILE = QSize(240, 180)
+
+
+def export_preview(plan: Plan, settings: Settings, size: QSize = GRID_TILE) -> QImage:
+    """The file as the export will write it (a video: its first frame), scaled to a tile.
+
+    `plan` must hold only the regions to draw (for a video, those covering frame 0)."""
+    pixels = None
+    if plan.media == "video":
+        from .video_frames import VideoFrameReader
+        reader = VideoFrameReader(plan.source, plan.fps)
+        try:
+            pixels = reader.frame(0)
+        finally:
+            reader.close()
+    rendered = array_to_qimage(pipeline.render_preview(plan, settings, pixels))
+    return rendered.scaled(size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+
+
+class PreviewRenderer(QObject):
+    """Export previews for the grid, one at a time on a thread; stale ones are dropped by the caller."""
+
+    rendered = Signal(int, int, QImage)     # key, revision, tile
+    failed = Signal(int, str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pool = _pool(1)
+        self._signals = _Signals()
+        self._signals.preview.connect(self.rendered)
+        self._signals.failed.connect(self.failed)
+
+    def render(self, key: int, revision: int, plan: Plan, settings: Settings) -> None:
+        plan_copy, settings_copy = copy.deepcopy(plan), copy.deepcopy(settings)  # edits may follow
+        signals = self._signals
+
+        def job() -> None:
+            try:
+                signals.preview.emit(key, revision, export_preview(plan_copy, settings_copy))
+            except Exception as exc:  # noqa: BLE001
+                signals.failed.emit(key, safe_reason(exc))
+
+        self._pool.start(_Task(job))
+
+    def clear(self) -> None:
+        self._pool.clear()  # renders not started yet
+
+    def wait(self, msecs: int = -1) -> bool:
+        return self._pool.waitForDone(msecs)
+
+
 class FileHasher(QObject):
     """sha256 of analysed files, off the UI thread (a saved review names files by it)."""
 
