@@ -146,3 +146,76 @@ def test_dragging_empty_space_pans_and_the_wheel_zooms(qtbot, editor):
                         Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
     canvas.wheelEvent(wheel)
     assert canvas.zoom == pytest.approx(zoom * 1.25)
+
+
+@pytest.fixture
+def crowded(qtbot, tmp_path):
+    """A photo with sure and unsure faces and a sure text area."""
+    from sanitizer.regions import Tier
+    photo = plain_photo(tmp_path / "crowd.png", (W, H))
+    plan = Plan(source=photo, width=W, height=H, regions=[
+        Region(Kind.FACE, (10.0, 10.0, 40.0, 40.0), reason="face"),
+        Region(Kind.FACE, (60.0, 10.0, 30.0, 30.0), reason="face", tier=Tier.POSSIBLE),
+        Region(Kind.TEXT, (200.0, 180.0, 140.0, 50.0), reason="MRN pattern"),
+        Region(Kind.FACE, (100.0, 10.0, 30.0, 30.0), reason="face", tier=Tier.POSSIBLE),
+    ])
+    widget = open_editor(qtbot, plan, "crowd.png", 1, (1100, 760), 10_000)
+    widget.plan_for_test = plan
+    return widget
+
+
+def test_region_list_shows_kind_tier_decision_and_tab_walks_it(qtbot, crowded):
+    regions = crowded.plan_for_test.regions
+    rows = crowded.region_list.row_texts()
+    assert rows == [("Face", "sure", "hidden"), ("Face", "unsure", "hidden"),
+                    ("PHI text", "sure", "hidden"), ("Face", "unsure", "hidden")]
+    crowded.canvas.setFocus()
+    qtbot.keyClick(crowded.canvas, Qt.Key.Key_Tab)
+    assert crowded.canvas.selected is regions[0]
+    qtbot.keyClick(crowded.canvas, Qt.Key.Key_Tab)
+    qtbot.keyClick(crowded.canvas, Qt.Key.Key_Tab)
+    assert crowded.canvas.selected is regions[2]
+    assert crowded.region_list.currentItem() is crowded.region_list.topLevelItem(2)
+    qtbot.keyClick(crowded.canvas, Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
+    assert crowded.canvas.selected is regions[1]
+    assert crowded.canvas.hasFocus()  # Tab walked the areas, it did not move the focus away
+    qtbot.keyClick(crowded.canvas, Qt.Key.Key_Space)  # and the keyboard decides the one selected
+    assert regions[1].decision is Decision.KEEP
+    assert crowded.region_list.row_texts()[1] == ("Face", "unsure", "kept")
+    crowded.region_list.setCurrentItem(crowded.region_list.topLevelItem(3))  # a click in the list selects
+    assert crowded.canvas.selected is regions[3]
+
+
+def test_bulk_keep_every_unsure_area_in_this_file_then_undo(qtbot, crowded):
+    from sanitizer.regions import Tier
+    from ui.region_list import BulkChoice
+    regions = crowded.plan_for_test.regions
+    crowded.bulk.choose(BulkChoice(tier=Tier.POSSIBLE), everywhere=False)
+    crowded.bulk.keep_button.click()
+    assert [r.decision for r in regions] == [Decision.REDACT, Decision.KEEP, Decision.REDACT, Decision.KEEP]
+    assert all(r.decided_by is DecidedBy.REVIEWER for r in (regions[1], regions[3]))
+    crowded.undo_stack.undo()  # one step undoes the whole bulk action
+    assert all(r.decision is Decision.REDACT for r in regions)
+    crowded.bulk.choose(BulkChoice(kind=Kind.FACE), everywhere=False)
+    crowded.bulk.keep_button.click()
+    assert [r.decision for r in regions] == [Decision.KEEP, Decision.KEEP, Decision.REDACT, Decision.KEEP]
+
+
+def test_bulk_hide_in_every_file_reaches_the_other_plans(qtbot, crowded, tmp_path):
+    from ui.region_list import BulkChoice
+    other = Plan(source=tmp_path / "other.png", width=W, height=H, regions=[
+        Region(Kind.FACE, (1.0, 1.0, 20.0, 20.0), decision=Decision.KEEP),
+        Region(Kind.BARCODE, (50.0, 50.0, 20.0, 20.0), decision=Decision.KEEP)])
+    crowded.batch_plans = lambda: [(1, crowded.plan_for_test), (2, other)]
+    for r in crowded.plan_for_test.regions:
+        r.set_decision(Decision.KEEP)
+    edited = []
+    crowded.batchEdited.connect(edited.append)
+    crowded.bulk.choose(BulkChoice(kind=Kind.FACE), everywhere=True)
+    crowded.bulk.hide_button.click()
+    assert other.regions[0].decision is Decision.REDACT and other.regions[1].decision is Decision.KEEP
+    assert [r.decision for r in crowded.plan_for_test.regions] == [
+        Decision.REDACT, Decision.REDACT, Decision.KEEP, Decision.REDACT]
+    assert edited == [[2]]  # the window is told which other files changed
+    crowded.undo_stack.undo()
+    assert other.regions[0].decision is Decision.KEEP

@@ -18,6 +18,7 @@ from sanitizer.settings import Settings
 
 from .canvas import KEEP_COLOUR, KIND_COLOURS, KIND_LABELS, Canvas, Mode, moved_polygon
 from .metadata_panel import MetadataPanel
+from .region_list import BulkChoice, BulkPanel, RegionList
 from .timeline import Timeline
 from .worker import ImageLoader
 
@@ -176,6 +177,25 @@ class ApproveCommand(_EditCommand):
         self._changed()
 
 
+class BulkDecisionCommand(_DecisionsCommand):
+    """One decision for every matching area, in this file or in several files at once."""
+
+    def __init__(self, editor, text: str, regions: list[Region], decision: Decision, keys: list[int]) -> None:
+        super().__init__(editor, text, regions)
+        self.decision, self.keys = decision, keys
+
+    def redo(self) -> None:
+        for r in self.regions:
+            r.set_decision(self.decision, DecidedBy.REVIEWER)
+        self._changed()
+
+    def _changed(self) -> None:
+        self.editor.plan_changed()
+        others = [k for k in self.keys if k != self.editor.key]
+        if others:
+            self.editor.batchEdited.emit(others)
+
+
 # ----- side panels ----------------------------------------------------------------------------
 def one_per_track(regions: list[Region]) -> list[Region]:
     """A video track counts once (its Regions are one face followed through the clip)."""
@@ -264,6 +284,7 @@ class EditorWidget(QWidget):
     exportRequested = Signal()
     planEdited = Signal(int)
     approved = Signal(int)       # the reviewer approved this file (Enter): the window moves on
+    batchEdited = Signal(list)   # keys of other files a bulk action changed
 
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -308,6 +329,12 @@ class EditorWidget(QWidget):
         self.selection_info.setTextFormat(Qt.TextFormat.RichText)
         self.selection_info.setMinimumHeight(48)
         self.metadata = MetadataPanel()
+        self.region_list = RegionList()
+        self.region_list.regionActivated.connect(self.select_region)
+        self.bulk = BulkPanel()
+        self.bulk.decide.connect(self.bulk_decide)
+        # Set by the window: (key, Plan) of every analysed file, for "in every file".
+        self.batch_plans = lambda: [] if self.plan is None else [(self.key, self.plan)]
         self._build_actions()
         self._build_layout()
         self._update_actions()
@@ -369,6 +396,10 @@ class EditorWidget(QWidget):
         self.act_unapprove = self._action("Withdraw approval", "", lambda: self._set_approved(False),
                                           "This file is not checked after all: it waits for approval")
         self.act_export = self._action("Export…", "Ctrl+E", self.exportRequested.emit, "Export clean copies")
+        self.act_next_region = self._action("Next area", "Tab", lambda: self._walk(+1),
+                                            "Select the next area in the list")
+        self.act_prev_region = self._action("Previous area", ["Shift+Tab", "Shift+Backtab"], lambda: self._walk(-1),
+                                            "Select the previous area in the list")
         self.act_prev_frame = self._action("Previous frame", ",", lambda: self.timeline.set_frame(self.frame_index - 1),
                                            "Video: previous frame")
         self.act_next_frame = self._action("Next frame", ".", lambda: self.timeline.set_frame(self.frame_index + 1),
@@ -422,6 +453,9 @@ class EditorWidget(QWidget):
         line = QFrame()
         line.setFrameShape(QFrame.Shape.HLine)
         side_layout.addWidget(line)
+        side_layout.addWidget(QLabel("<b>Areas in this file</b> (Tab / Shift+Tab to walk them)"))
+        side_layout.addWidget(self.region_list, 2)
+        side_layout.addWidget(self.bulk)
         side_layout.addWidget(QLabel("<b>Selected area</b>"))
         side_layout.addWidget(self.selection_info)
         line2 = QFrame()
@@ -484,7 +518,12 @@ class EditorWidget(QWidget):
             self._undo_group.setActiveStack(None)
         self.canvas.set_regions(self.visible_regions())
         self.legend.set_regions(plan.regions if plan is not None else [])
+        self._refresh_region_list()
         self._update_actions()
+
+    def _refresh_region_list(self) -> None:
+        regions = one_per_track(self.plan.regions) if self.plan is not None else []
+        self.region_list.set_regions(regions, self.canvas.selected)
 
     @property
     def is_video(self) -> bool:
@@ -521,6 +560,7 @@ class EditorWidget(QWidget):
         regions = self.plan.regions if self.plan is not None else []
         self.canvas.set_regions(self.visible_regions())
         self.legend.set_regions(regions)
+        self._refresh_region_list()
         if self.is_video:
             self.timeline.refresh()
         self.selection_info.setText(describe_region(self.canvas.selected))
@@ -550,6 +590,34 @@ class EditorWidget(QWidget):
     def _set_approved(self, approved: bool) -> None:
         if self.plan is not None and not self.plan.error and self.plan.approved != approved:
             self.push(ApproveCommand(self, self.plan, approved))
+
+    def select_region(self, region: Region) -> None:
+        """Select an area chosen in the list; a video jumps to a frame that shows it."""
+        if self.plan is None or region not in self.plan.regions:
+            return
+        if region.frame_span is not None and not (region.frame_span[0] <= self.frame_index <= region.frame_span[1]):
+            self.timeline.set_frame(region.frame_span[0])
+        self.canvas.select(region)
+
+    def _walk(self, delta: int) -> None:
+        region = self.region_list.step(self.canvas.selected, delta)
+        if region is not None:
+            self.select_region(region)
+
+    def bulk_decide(self, choice: BulkChoice, decision: Decision, everywhere: bool) -> None:
+        """Hide or keep every area `choice` matches, in this file or in every file (one undo step)."""
+        if self.plan is None:
+            return
+        plans = self.batch_plans() if everywhere else [(self.key, self.plan)]
+        regions, keys = [], []
+        for key, plan in plans:
+            matching = [r for r in plan.regions if choice.matches(r) and r.decision is not decision]
+            if matching:
+                regions.extend(matching)
+                keys.append(key)
+        if regions:
+            verb = "hide" if decision is Decision.REDACT else "keep"
+            self.push(BulkDecisionCommand(self, f"{verb} {len(regions)} areas", regions, decision, keys))
 
     def toggle_selected(self) -> None:
         if self.canvas.selected is not None:
@@ -630,6 +698,7 @@ class EditorWidget(QWidget):
             self.canvas.set_image(image, keep_view=not first)
 
     def _on_selection(self, region: Region | None) -> None:
+        self.region_list.show_selected(region)
         self.selection_info.setText(describe_region(region))
         self.timeline.set_selected(region, region is not None and self.is_video)
         self._update_actions()

@@ -254,6 +254,8 @@ class MainWindow(QMainWindow):
         self.editor.planEdited.connect(self._on_plan_edited)
         self.editor.exportRequested.connect(self.open_export)
         self.editor.approved.connect(self._after_approval)
+        self.editor.batchEdited.connect(lambda keys: [self._on_plan_edited(k) for k in keys])
+        self.editor.batch_plans = lambda: [(i.key, i.plan) for i in self._approvable()]
         self.grid = ApprovalGrid()
         self.grid.backRequested.connect(self.show_queue)
         self.grid.openRequested.connect(self.open_review)
@@ -653,7 +655,8 @@ class MainWindow(QMainWindow):
             item.status = self._review_status(item)
         self._refresh_row(item)
         self._update_progress()
-        self.editor.set_status(self.editor.status.text().split(" · ")[0] + " · " + self._editor_status(item))
+        if key == self.editor.key:
+            self.editor.set_status(self.editor.status.text().split(" · ")[0] + " · " + self._editor_status(item))
 
     # ----- removing ----------------------------------------------------------------------
     def remove_selected(self) -> None:
