@@ -395,7 +395,8 @@ class EditorWidget(QWidget):
                                         "Then go to the next file")
         self.act_unapprove = self._action("Withdraw approval", "", lambda: self._set_approved(False),
                                           "This file is not checked after all: it waits for approval")
-        self.act_export = self._action("Export…", "Ctrl+E", self.exportRequested.emit, "Export clean copies")
+        # No shortcut of its own: the window's Export action owns Ctrl+E (two owners made it ambiguous).
+        self.act_export = self._action("Export…", "", self.exportRequested.emit, "Export clean copies (Ctrl+E)")
         self.act_next_region = self._action("Next area", "Tab", lambda: self._walk(+1),
                                             "Select the next area in the list")
         self.act_prev_region = self._action("Previous area", ["Shift+Tab", "Shift+Backtab"], lambda: self._walk(-1),

@@ -12,10 +12,12 @@ from pathlib import Path
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QFormLayout,
-                               QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QRadioButton,
-                               QVBoxLayout, QWidget)
+                               QHBoxLayout, QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton,
+                               QRadioButton, QVBoxLayout, QWidget)
 
 from sanitizer.audit import AuditReport
+from sanitizer.errors import OutputError
+from sanitizer.pipeline import check_output_dir
 from sanitizer.settings import Preset, Settings, Style
 
 from . import file_dialogs
@@ -39,6 +41,14 @@ def check_output_folder(folder: Path, sources: list[Path]) -> str | None:
     if resolved.exists() and not resolved.is_dir():
         return "That is a file, not a folder."
     return None
+
+
+def next_free_folder(folder: Path) -> Path:
+    """'<folder> 2', '<folder> 3', ... : the first that does not exist yet."""
+    n = 2
+    while (candidate := folder.with_name(f"{folder.name} {n}")).exists():
+        n += 1
+    return candidate
 
 
 def default_output_folder(last: Path | None, sources: list[Path]) -> Path:
@@ -212,20 +222,22 @@ class ExportDialog(QDialog):
         folder = Path(self.folder_edit.text().strip()).expanduser()
         chosen = self.selected_items()
         problem = check_output_folder(folder, [i.path for i in self.items])
-        if problem is None:
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-            except OSError:
-                problem = "That folder cannot be created. Choose another one."
         if problem is None and not chosen:
             problem = "There is nothing to export."
+        if problem is None:
+            folder = self._folder_for_repeat(folder, chosen)
+            if folder is None:
+                return False
+            try:  # made and checked writable before anything is written into it
+                check_output_dir(folder, [i.path for i in self.items])
+            except OutputError as exc:
+                problem = f"Nothing was exported: {exc}. Choose another folder."
         if problem:
             self.error_label.setText(problem)
             self.error_label.show()
             return False
         self.error_label.hide()
         settings = self.chosen_settings()
-        self.store.last_output_folder = folder
         self._out_dir = folder
         self._report = AuditReport(out_dir=folder, settings=settings)
         self.results = []
@@ -237,6 +249,30 @@ class ExportDialog(QDialog):
         self.progress.show()
         self._exporter.start([ExportJob(i.key, i.plan) for i in chosen], folder, settings)
         return True
+
+    def _folder_for_repeat(self, folder: Path, chosen: list) -> Path | None:
+        """When some of these files were already exported to `folder`, ask: a new folder
+        (returned), extra copies beside the first ones (`folder`), or nothing (None)."""
+        target = folder.resolve()
+        again = [i for i in chosen if getattr(i, "output", None) is not None
+                 and i.output.parent.resolve() == target and i.output.exists()]
+        if not again:
+            return folder
+        n = len(again)
+        box = QMessageBox(QMessageBox.Icon.Question, "Export again?",
+                          f"{n} of these file{'s were' if n != 1 else ' was'} already exported to this folder.",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No
+                          | QMessageBox.StandardButton.Cancel, self)
+        fresh = next_free_folder(folder)
+        box.setInformativeText(f"Export into a new folder, “{fresh.name}”, or write extra copies "
+                               "(with -2 in their names) beside the first ones?")
+        box.button(QMessageBox.StandardButton.Yes).setText("Use a new folder")
+        box.button(QMessageBox.StandardButton.No).setText("Write extra copies")
+        answer = box.exec()
+        if answer == QMessageBox.StandardButton.Yes:
+            self.folder_edit.setText(str(fresh))
+            return fresh
+        return folder if answer == QMessageBox.StandardButton.No else None
 
     def cancel(self) -> None:
         self._exporter.cancel()
@@ -268,6 +304,8 @@ class ExportDialog(QDialog):
         ok = [r for r in results if r.ok]
         failed = [r for r in results if not r.ok]
         report_error = None
+        if ok:  # only a folder that received files becomes the next default
+            self.store.last_output_folder = self._out_dir
         if self._report is not None and results:
             try:
                 self.report_paths = self._report.write()
