@@ -96,8 +96,9 @@ class OrderedPublisher:
     """
 
     def __init__(self, out_dir: Path, record: Callable[[CleanResult], None],
-                 announce: Callable[[CleanResult, bool], None]):
+                 announce: Callable[[CleanResult, bool], None], neutral_prefix: str = ""):
         self.out_dir = Path(out_dir)
+        self.neutral_prefix = neutral_prefix  # Settings.neutral_prefix: <prefix>_001.<ext> names
         self.record, self.announce = record, announce
         self.reserved: set[str] = set()
         self.next_index = 0
@@ -122,7 +123,8 @@ class OrderedPublisher:
         try:
             if sha256_of(staged) != result.sha256_out:
                 raise SanitizerError("the cleaned file changed before it got its name; it was deleted")
-            dest = unique_output_path(self.out_dir, result.source.stem, staged.suffix.lstrip("."), self.reserved)
+            dest = unique_output_path(self.out_dir, result.source.stem, staged.suffix.lstrip("."), self.reserved,
+                                      self.neutral_prefix)
         except (OSError, SanitizerError) as exc:
             self._fail(result, staged, exc)
             self.record(result)
@@ -338,7 +340,8 @@ def clean_batch(inputs: Sequence[Path], out_dir: Path, settings: Settings, runne
         if on_file:
             on_file(result, report.record(result), was_reused)
 
-    publisher = OrderedPublisher(out_dir, lambda result: journal.append(result, report.record(result)), announce)
+    publisher = OrderedPublisher(out_dir, lambda result: journal.append(result, report.record(result)), announce,
+                                 settings.neutral_prefix)
     jobs = [FileJob(i, Path(p), out_dir, settings, keep_audio) for i, p in enumerate(inputs) if i not in reused]
     results = _with_reused(runner(jobs), reused)
     try:

@@ -79,6 +79,7 @@ def _settings_from(args: argparse.Namespace):
     if getattr(args, "text_style", None):
         s.text_style = Style(args.text_style)
     s.video_blur_frame_when_lost = getattr(args, "blur_frame_when_lost", False)
+    s.neutral_prefix = getattr(args, "neutral_names", None) or ""
     return s
 
 
@@ -203,8 +204,11 @@ class CleanProgress:
 def cmd_clean(args) -> int:
     from .batch import clean_batch, default_jobs, runner_for
     from .errors import OutputError
-    from .pipeline import check_output_dir
+    from .phi import file_name_finding
+    from .pipeline import NEUTRAL_PREFIX, check_output_dir
     settings = _settings_from(args)
+    if settings.neutral_prefix and not NEUTRAL_PREFIX.fullmatch(settings.neutral_prefix):
+        return _usage_error("--neutral-names takes a plain word: letters, digits, - and _ (at most 40)")
     jobs = default_jobs() if args.jobs is None else args.jobs
     if jobs < 1:
         return _usage_error("--jobs must be 1 or more")
@@ -217,6 +221,13 @@ def cmd_clean(args) -> int:
     inputs = _collect(args.paths)
     if not inputs:
         return _usage_error("no photos or videos found in the given paths")
+    if not settings.neutral_prefix:
+        personal = [p for p in inputs if file_name_finding(p) is not None]
+        for path in personal:
+            print(f"warning: {path.name}: the file name may hold a person's details and the clean copy "
+                  "keeps it", file=sys.stderr)
+        if personal:
+            print("warning: use --neutral-names PREFIX to give the clean copies neutral names", file=sys.stderr)
     out_dir = Path(args.output)
     try:
         check_output_dir(out_dir, inputs)
@@ -270,6 +281,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduler", metavar="tcp://IP:PORT",
                    help="run the files on a Dask cluster (needs the 'cluster' extra); paths must be shared")
     p.add_argument("--json", action="store_true", help="progress events as JSON Lines on stdout")
+    p.add_argument("--neutral-names", metavar="PREFIX",
+                   help="name the clean copies PREFIX_001.jpg, PREFIX_002.png, ... instead of <name>_clean "
+                        "(the report and map.tsv still pair each with its original)")
     p.add_argument("-q", "--quiet", action="store_true")
     _add_detection_options(p)
     p.set_defaults(func=cmd_clean)

@@ -6,9 +6,11 @@ words, so a batch always goes on.
 """
 from __future__ import annotations
 
+import glob
 import hashlib
 import logging
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -203,15 +205,27 @@ def check_output_dir(out_dir: Path, sources: Iterable[Path] = ()) -> None:
             raise OutputError("the output folder must not be the folder of the originals")
 
 
-def unique_output_path(out_dir: Path, stem: str, ext: str, reserved: set[str]) -> Path:
-    """`<stem>_clean.<ext>`, or `<stem>_clean-2.<ext>` ... when that name is taken."""
+# A neutral prefix is a plain word: it becomes part of every output file's name.
+NEUTRAL_PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
+
+
+def unique_output_path(out_dir: Path, stem: str, ext: str, reserved: set[str], neutral_prefix: str = "") -> Path:
+    """`<stem>_clean.<ext>`, or `<stem>_clean-2.<ext>` ... when that name is taken; with a
+    neutral prefix `<prefix>_001.<ext>`, `<prefix>_002.<ext>` ... (one number per file, whatever its type)."""
+    if neutral_prefix and not NEUTRAL_PREFIX.fullmatch(neutral_prefix):
+        raise OutputError("the neutral name prefix may hold only letters, digits, - and _")
     n = 1
     while True:
-        name = f"{stem}_clean{'' if n == 1 else f'-{n}'}.{ext}"
-        candidate = out_dir / name
-        if name.lower() not in reserved and not candidate.exists():
-            reserved.add(name.lower())
-            return candidate
+        if neutral_prefix:
+            base = f"{neutral_prefix}_{n:03d}"
+            taken = base.lower() in reserved or any(out_dir.glob(f"{glob.escape(base)}.*"))
+            name = f"{base}.{ext}"
+        else:
+            base = name = f"{stem}_clean{'' if n == 1 else f'-{n}'}.{ext}"
+            taken = name.lower() in reserved or (out_dir / name).exists()
+        if not taken:
+            reserved.update({name.lower(), base.lower()})
+            return out_dir / name
         n += 1
 
 
@@ -238,7 +252,7 @@ def clean(plan: Plan, out_dir: Path | str, settings: Settings, reserved_names: s
     reserved = reserved_names if reserved_names is not None else set()
     if namer is None:
         def namer(source: Path, ext: str) -> Path:
-            return unique_output_path(out_dir, source.stem, ext, reserved)
+            return unique_output_path(out_dir, source.stem, ext, reserved, settings.neutral_prefix)
     result = CleanResult(source=plan.source, media=plan.media, approved=plan.approved)
     if plan.error:
         result.error = plan.error

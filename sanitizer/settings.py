@@ -47,6 +47,9 @@ class Settings:
     jpeg_quality: int = 92
     # Video: blur the whole frame where a track is lost between detections.
     video_blur_frame_when_lost: bool = False
+    # Non-empty: clean copies are named <prefix>_001.<ext>, <prefix>_002.<ext>, ... instead of
+    # <stem>_clean.<ext>, so a patient's name typed into a file name does not reach the output.
+    neutral_prefix: str = ""
 
     def with_only(self, *switches: str) -> "Settings":
         """These settings with only the named detector switches on (e.g. `with_only("faces")`)."""
@@ -72,4 +75,5 @@ class Settings:
             "detectors": [n for n in DETECTOR_SWITCHES if getattr(self, n)],
             "ocr_engine": self.ocr_engine,
             "allowlist_entries": len(self.allowlist),
+            "neutral_names": bool(self.neutral_prefix),
         }

@@ -209,3 +209,46 @@ def test_extensionless_photo_in_a_folder_is_picked_up(tmp_path):
     (folder / "notes").write_text("not a photo")
     (folder / "README.txt").write_text("not a photo")
     assert [p.name for p in collect_inputs([folder])] == ["IMG0001"]
+
+
+def _noise_png(path: Path, seed: int) -> Path:
+    rng = np.random.default_rng(seed)
+    Image.fromarray(rng.integers(0, 255, (60, 80, 3), dtype=np.uint8)).save(path, "PNG")
+    return path
+
+
+def test_neutral_names_and_the_warning_about_personal_file_names(tmp_path, capsys):
+    src = tmp_path / "in"
+    src.mkdir()
+    _noise_png(src / "Mrs Patel ward 5.png", 1)
+    _noise_png(src / "poster.png", 2)
+    Image.open(src / "poster.png").convert("RGB").save(src / "gala.jpg", "JPEG")
+    # Without neutral names: the clean copy would carry the name, so the CLI warns.
+    assert main(["clean", str(src), "-o", str(tmp_path / "named"), "-q", *FAST]) == 0
+    err = capsys.readouterr().err
+    assert "Mrs Patel ward 5.png: the file name may hold a person's details" in err
+    assert "poster.png" not in err and "--neutral-names PREFIX" in err
+
+    out = tmp_path / "neutral"
+    assert main(["clean", str(src), "-o", str(out), "-q", "--neutral-names", "event", *FAST]) == 0
+    assert capsys.readouterr().err == ""
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith("event")) == [
+        "event_001.png", "event_002.jpg", "event_003.png"]  # one number per file, in input order
+    report = json.loads(next(out.glob("sanitize-report-*.json")).read_text())
+    assert {r["input"]: r["output"] for r in report["files"]} == {
+        "Mrs Patel ward 5.png": "event_001.png", "gala.jpg": "event_002.jpg", "poster.png": "event_003.png"}
+    assert report["settings"]["neutral_names"] is True
+    # A second run into the same folder goes on counting; it never replaces a file.
+    assert main(["clean", str(src / "poster.png"), "-o", str(out), "-q", "--neutral-names", "event", *FAST]) == 0
+    assert (out / "event_004.png").exists()
+    assert main(["clean", str(src), "-o", str(out), "--neutral-names", "../up", *FAST]) == 2
+
+
+def test_file_name_finding_flags_people_not_cameras():
+    from sanitizer.phi import file_name_finding
+    personal = ["Mrs Patel ward 5.jpg", "mrs_patel_ward5.jpg", "john doe bed 4.jpg", "dr smith retirement.jpg",
+                "mrn 00482913.jpg"]
+    neutral = ["IMG_20240501_123456.jpg", "DSC_0042.JPG", "PXL_20231103_101112345.jpg", "gala table 3.jpg",
+               "awards-night-2024.jpg", "ward_visit.jpg", "new wing opening.jpg"]
+    assert [n for n in personal if file_name_finding(n) is None] == []
+    assert [n for n in neutral if file_name_finding(n) is not None] == []
