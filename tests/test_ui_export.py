@@ -144,3 +144,24 @@ def test_a_second_export_to_the_same_folder_asks(qtbot, tmp_path, monkeypatch):
 
     started, _, _ = export(qtbot, window, tmp_path / "clean 2", QMessageBox.StandardButton.No, monkeypatch)
     assert started and len(list((tmp_path / "clean 2").glob("*_clean-2.*"))) == len(first)
+
+
+def test_a_personal_file_name_turns_neutral_names_on(qtbot, tmp_path, monkeypatch):
+    window, _ = analysed_window(qtbot, tmp_path, names=("Mrs Patel ward 5.png", "poster.png"))
+    approve_all(window)
+    rows = {i.path.name: window._rows[i.key].text(2) for i in window.items.values()}
+    assert rows["Mrs Patel ward 5.png"].startswith("File name may hold a person's name")
+    assert "person" not in rows["poster.png"]
+    window.open_export()
+    dialog = window.export_dialog
+    assert dialog.neutral_names.isChecked() and dialog.name_warning.isVisibleTo(dialog)
+    assert "1 file name may hold a person's name" in dialog.name_warning.text()
+    dialog.neutral_prefix.setText("ward")
+    out = tmp_path / "clean"
+    dialog.set_output_folder(out)
+    assert dialog.start()
+    qtbot.waitUntil(lambda: dialog.summary is not None, timeout=EXPORT_TIMEOUT_MS)
+    dialog.close()
+    outputs = {i.path.name: i.output.name for i in window.items.values()}
+    assert sorted(outputs.values()) == ["ward_001.png", "ward_002.png"]
+    assert not [p for p in out.iterdir() if "Patel" in p.name]

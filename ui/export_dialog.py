@@ -9,15 +9,15 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-from PySide6.QtCore import QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QRegularExpression, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QRegularExpressionValidator
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QFormLayout,
                                QHBoxLayout, QLabel, QLineEdit, QMessageBox, QProgressBar, QPushButton,
                                QRadioButton, QVBoxLayout, QWidget)
 
 from sanitizer.audit import AuditReport
 from sanitizer.errors import OutputError
-from sanitizer.pipeline import check_output_dir
+from sanitizer.pipeline import NEUTRAL_PREFIX, check_output_dir
 from sanitizer.settings import Preset, Settings, Style
 
 from . import file_dialogs
@@ -123,12 +123,37 @@ class ExportDialog(QDialog):
         self.include_unreviewed.setVisible(bool(unreviewed))
         self.include_unreviewed.toggled.connect(self._update_count)
 
+        personal = sum(1 for i in self.items if getattr(i, "personal_name", False))
+        self.neutral_names = QCheckBox("Neutral file names:")
+        self.neutral_names.setToolTip("Name the clean copies PREFIX_001, PREFIX_002, ... instead of "
+                                      "“<name>_clean”; the report pairs each with its original")
+        self.neutral_prefix = QLineEdit(settings.neutral_prefix or "photo")
+        self.neutral_prefix.setValidator(QRegularExpressionValidator(QRegularExpression(NEUTRAL_PREFIX.pattern)))
+        self.neutral_prefix.setMaximumWidth(160)
+        self.neutral_names.toggled.connect(self.neutral_prefix.setEnabled)
+        # On by default when a file name looks personal: the safe choice is the default one.
+        self.neutral_names.setChecked(bool(settings.neutral_prefix) or personal > 0)
+        self.neutral_prefix.setEnabled(self.neutral_names.isChecked())
+        names_row = QHBoxLayout()
+        names_row.addWidget(self.neutral_names)
+        names_row.addWidget(self.neutral_prefix)
+        names_row.addWidget(QLabel("_001, _002, …"))
+        names_row.addStretch(1)
+        self.name_warning = QLabel(
+            f"{personal} file name{'s' if personal != 1 else ''} may hold a person's name: "
+            "neutral names keep {0} out of the clean copies.".format("them" if personal != 1 else "it"))
+        self.name_warning.setObjectName("warningText")
+        self.name_warning.setWordWrap(True)
+        self.name_warning.setVisible(personal > 0)
+
         form = QFormLayout()
         form.addRow("Save clean copies to:", folder_row)
         form.addRow("Preset:", self.standard)
         form.addRow("", self.strict)
         form.addRow("Faces:", self.face_style)
         form.addRow("Patient information:", self.text_style)
+        form.addRow("File names:", names_row)
+        form.addRow("", self.name_warning)
 
         self.count_label = QLabel()
         self.count_label.setWordWrap(True)
@@ -202,6 +227,8 @@ class ExportDialog(QDialog):
         face = self.face_style.currentData()
         settings.face_style = Style(face) if face else None
         settings.text_style = Style(self.text_style.currentData())
+        prefix = self.neutral_prefix.text().strip()
+        settings.neutral_prefix = prefix if self.neutral_names.isChecked() and NEUTRAL_PREFIX.fullmatch(prefix) else ""
         return settings
 
     def set_output_folder(self, folder: Path) -> None:
@@ -224,6 +251,8 @@ class ExportDialog(QDialog):
         problem = check_output_folder(folder, [i.path for i in self.items])
         if problem is None and not chosen:
             problem = "There is nothing to export."
+        if problem is None and self.neutral_names.isChecked() and not self.chosen_settings().neutral_prefix:
+            problem = "Type a word for the neutral names (letters, digits, - and _)."
         if problem is None:
             folder = self._folder_for_repeat(folder, chosen)
             if folder is None:

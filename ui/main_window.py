@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHBoxLayout, QHeaderVi
                                QStackedWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from sanitizer import pipeline
+from sanitizer.phi import file_name_finding
 from sanitizer.regions import Kind, Plan
 from sanitizer.review_file import REVIEW_SUFFIX, ReviewFileError, SavedFile, load_review, save_review
 
@@ -83,6 +84,7 @@ class QueueItem:
     sha256: str = ""                  # of the file as analysed (for Save / Open review)
     saved: SavedFile | None = None    # a reopened review, applied once the analysis is done
     revision: int = 0                 # counts edits of the plan (a grid preview older than this is stale)
+    personal_name: bool = False       # the file's name may hold a person's details
 
     @property
     def is_video(self) -> bool:
@@ -371,7 +373,7 @@ class MainWindow(QMainWindow):
                 continue
             known.add(resolved)
             key = next(self._keys)
-            item = QueueItem(key=key, path=path)
+            item = QueueItem(key=key, path=path, personal_name=file_name_finding(path) is not None)
             self.items[key] = item
             self._make_row(item)
             added.append(key)
@@ -417,6 +419,8 @@ class MainWindow(QMainWindow):
         font.setBold(item.status in (Status.NEEDS_REVIEW, Status.ERROR, Status.EXPORTED))
         row.setFont(QueueView.COL_STATUS, font)
         found = summarise_regions(item.plan)
+        if item.personal_name:
+            found = "File name may hold a person's name (export with neutral names)" + (f"; {found}" if found else "")
         row.setText(QueueView.COL_FOUND, found)
         row.setToolTip(QueueView.COL_FOUND, found)
 
