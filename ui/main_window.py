@@ -6,6 +6,8 @@ analysis and edited by the review editor. Statuses are shown in plain words and 
 from __future__ import annotations
 
 import itertools
+import statistics
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import Enum
@@ -13,7 +15,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QDragEnterEvent, QDropEvent, QIcon, QImage, QKeySequence, QPainter, QPixmap
-from PySide6.QtWidgets import (QAbstractItemView, QFrame, QHBoxLayout, QHeaderView, QLabel,
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QFrame, QHBoxLayout, QHeaderView, QLabel,
                                QMainWindow, QMessageBox, QProgressBar, QPushButton, QStackedLayout,
                                QStackedWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
@@ -55,6 +57,28 @@ STATUS_COLOURS: dict[Status, str] = {
     Status.ERROR: "#d93025",
     Status.CANCELLED: "#80868b",
 }
+
+# Sort "by status": what needs the reviewer first, finished files last.
+STATUS_ORDER = [Status.ERROR, Status.NEEDS_REVIEW, Status.NOTHING_FOUND, Status.ANALYSING, Status.WAITING,
+                Status.APPROVED, Status.EXPORTING, Status.EXPORTED, Status.CANCELLED]
+# "Show:" filter of the queue: label -> the statuses shown (None: all).
+STATUS_FILTERS: dict[str, set[Status] | None] = {
+    "All files": None,
+    "Waiting for approval": {Status.NEEDS_REVIEW, Status.NOTHING_FOUND},
+    "Approved": {Status.APPROVED},
+    "Exported": {Status.EXPORTED},
+    "Errors": {Status.ERROR},
+    "Not analysed yet": {Status.WAITING, Status.ANALYSING, Status.CANCELLED},
+}
+SORTS = ("In the order added", "By status", "By name")
+
+
+def eta_words(seconds: float) -> str:
+    if seconds < 60:
+        return "under a minute left"
+    minutes = round(seconds / 60)
+    return f"about {minutes} minute{'s' if minutes != 1 else ''} left"
+
 
 SINGULARS = {Kind.FACE: "face", Kind.TEXT: "patient text", Kind.WRISTBAND: "wristband",
              Kind.BARCODE: "barcode or QR code", Kind.SCREEN: "screen", Kind.DOCUMENT: "document",
@@ -226,6 +250,9 @@ class MainWindow(QMainWindow):
         self._keys = itertools.count(1)
         self._batch_total = 0
         self._batch_done = 0
+        self._clock = time.monotonic
+        self._file_seconds: list[float] = []   # how long each file of this batch took to analyse
+        self._started_at: dict[int, float] = {}
         self.export_dialog = None
         self._changed_since_review = 0  # files of an opened review whose bytes differ now
 
@@ -331,7 +358,21 @@ class MainWindow(QMainWindow):
             bar.addWidget(b)
         layout = QVBoxLayout(queue_page)
         layout.setContentsMargins(16, 12, 16, 8)
+        self.status_filter = QComboBox()
+        self.status_filter.addItems(list(STATUS_FILTERS))
+        self.status_filter.currentIndexChanged.connect(self._apply_filter)
+        self.sort_choice = QComboBox()
+        self.sort_choice.addItems(list(SORTS))
+        self.sort_choice.currentIndexChanged.connect(self._sort_rows)
+        view_bar = QHBoxLayout()
+        view_bar.addWidget(QLabel("Show:"))
+        view_bar.addWidget(self.status_filter)
+        view_bar.addSpacing(12)
+        view_bar.addWidget(QLabel("Sort:"))
+        view_bar.addWidget(self.sort_choice)
+        view_bar.addStretch(1)
         layout.addLayout(bar)
+        layout.addLayout(view_bar)
         layout.addWidget(self.drop_zone, 1)
         self.pages = QStackedWidget()
         self.pages.addWidget(queue_page)
@@ -381,15 +422,30 @@ class MainWindow(QMainWindow):
             if paths:
                 self.progress_label.setText("No photos or videos found in what was dropped.")
             return added
-        if not self.analysis.busy:
-            self._batch_total, self._batch_done = 0, 0
-        self._batch_total += len(added)
-        for key in added:
-            self.analysis.enqueue(key, self.items[key].path, self.settings)
+        self._enqueue(added)
         self.drop_zone.set_empty(False)
         self._update_progress()
         self._update_actions()
         return added
+
+    def _enqueue(self, keys: list[int]) -> None:
+        if not self.analysis.busy:
+            self._batch_total, self._batch_done = 0, 0
+            self._file_seconds = []
+        self._batch_total += len(keys)
+        for key in keys:
+            self.analysis.enqueue(key, self.items[key].path, self.settings)
+
+    def reanalyse(self, keys: list[int]) -> None:
+        """Analyse these files again (with the current settings); what was found before is replaced."""
+        for key in keys:
+            item = self.items[key]
+            item.plan, item.error, item.status, item.progress = None, None, Status.WAITING, 0.0
+            item.revision += 1
+            self._refresh_row(item)
+        self._enqueue(keys)
+        self._update_progress()
+        self._update_actions()
 
     def _make_row(self, item: QueueItem) -> QTreeWidgetItem:
         row = QTreeWidgetItem([item.path.name, "", ""])
@@ -400,6 +456,8 @@ class MainWindow(QMainWindow):
         self.queue.addTopLevelItem(row)
         self._rows[item.key] = row
         self._refresh_row(item)
+        if self.sort_choice.currentIndex():
+            self._sort_rows()
         return row
 
     def _refresh_row(self, item: QueueItem) -> None:
@@ -423,6 +481,31 @@ class MainWindow(QMainWindow):
             found = "File name may hold a person's name (export with neutral names)" + (f"; {found}" if found else "")
         row.setText(QueueView.COL_FOUND, found)
         row.setToolTip(QueueView.COL_FOUND, found)
+        row.setHidden(not self._shown_by_filter(item))
+
+    def _shown_by_filter(self, item: QueueItem) -> bool:
+        shown = STATUS_FILTERS[self.status_filter.currentText()]
+        return shown is None or item.status in shown
+
+    def _apply_filter(self) -> None:
+        for key, row in self._rows.items():
+            row.setHidden(not self._shown_by_filter(self.items[key]))
+
+    def _sort_rows(self) -> None:
+        """Reorder the rows: as added (the keys grow), by status (what needs the reviewer first), by name."""
+        mode = self.sort_choice.currentIndex()
+        if mode == 1:
+            def rank(k): return (STATUS_ORDER.index(self.items[k].status), k)
+        elif mode == 2:
+            def rank(k): return (self.items[k].path.name.lower(), k)
+        else:
+            def rank(k): return k
+        selected = {row.data(0, Qt.ItemDataRole.UserRole) for row in self.queue.selectedItems()}
+        while self.queue.topLevelItemCount():
+            self.queue.takeTopLevelItem(0)
+        for key in sorted(self._rows, key=rank):
+            self.queue.addTopLevelItem(self._rows[key])
+            self._rows[key].setSelected(key in selected)
 
     def status_text(self, key: int) -> str:
         return self._rows[key].text(QueueView.COL_STATUS)
@@ -431,8 +514,10 @@ class MainWindow(QMainWindow):
     def _on_started(self, key: int) -> None:
         item = self.items.get(key)
         if item is not None:
+            self._started_at[key] = self._clock()
             item.status = Status.ANALYSING
             self._refresh_row(item)
+            self.queue.scrollToItem(self._rows[key])  # the list follows the file being analysed
             self._update_progress()
 
     def _on_file_progress(self, key: int, done: int, total: int) -> None:
@@ -452,6 +537,8 @@ class MainWindow(QMainWindow):
 
     def _on_analysed(self, key: int, plan: Plan) -> None:
         self._batch_done += 1
+        if key in self._started_at:
+            self._file_seconds.append(self._clock() - self._started_at.pop(key))
         item = self.items.get(key)
         if item is None:
             self._update_progress()
@@ -498,6 +585,7 @@ class MainWindow(QMainWindow):
 
     def _on_cancelled(self, key: int) -> None:
         self._batch_done += 1
+        self._started_at.pop(key, None)
         item = self.items.get(key)
         if item is not None:
             item.status = Status.CANCELLED
@@ -521,8 +609,10 @@ class MainWindow(QMainWindow):
             self.progress.setMaximum(max(1, self._batch_total))
             self.progress.setValue(self._batch_done)
             self.progress.setFormat(f"{self._batch_done} of {self._batch_total}")
+            eta = self.batch_eta()
             self.progress_label.setText(f"Analysing {min(self._batch_done + 1, self._batch_total)} of "
-                                        f"{self._batch_total} files… you can start reviewing meanwhile.")
+                                        f"{self._batch_total} files" + (f", {eta_words(eta)}" if eta is not None else "")
+                                        + "… you can start reviewing meanwhile.")
             return
         counts = Counter(item.status for item in self.items.values())
         parts = [f"{len(self.items)} files"]
@@ -533,6 +623,16 @@ class MainWindow(QMainWindow):
         if self._changed_since_review:
             parts.append(f"{self._changed_since_review} changed since the review was saved (analysed afresh)")
         self.progress_label.setText(" · ".join(parts) if self.items else "Ready")
+
+    def batch_eta(self) -> float | None:
+        """Seconds the files still waiting will take, from the median time of those done (None: no figure yet)."""
+        if not self._file_seconds:
+            return None
+        per_file = statistics.median(self._file_seconds)
+        running = [self.items[k] for k in self._started_at if k in self.items]
+        left = (self._batch_total - self._batch_done - len(running)) * per_file
+        left += sum(max(0.0, 1.0 - i.progress) * per_file for i in running)
+        return max(0.0, left)
 
     # ----- review ------------------------------------------------------------------------
     def ordered_keys(self) -> list[int]:
@@ -819,11 +919,31 @@ class MainWindow(QMainWindow):
         from .settings_dialog import SettingsDialog
         dialog = SettingsDialog(self.settings, self)
         if dialog.exec():
-            self.settings = dialog.result_settings()
-            self._grid_revisions.clear()  # previews follow the styles chosen
-            self.store.save(self.settings)
-            self.editor.settings = self.settings
-            self.progress_label.setText("Settings saved. They apply to files added from now on.")
+            self.apply_settings(dialog.result_settings())
+
+    def apply_settings(self, settings) -> None:
+        self.settings = settings
+        self._grid_revisions.clear()  # previews follow the styles chosen
+        self.store.save(self.settings)
+        self.editor.settings = self.settings
+        self.progress_label.setText("Settings saved. They apply to files added from now on.")
+        self._offer_reanalysis()
+
+    def _offer_reanalysis(self) -> None:
+        """New settings find other things: offer to analyse again the files nobody has worked on."""
+        untouched = [i.key for i in self.items.values()
+                     if i.status in (Status.NEEDS_REVIEW, Status.NOTHING_FOUND, Status.CANCELLED, Status.ERROR)
+                     and not i.dirty and not (i.plan is not None and i.plan.approved)]
+        if not untouched:
+            return
+        kept = sum(1 for i in self.items.values() if i.plan is not None and (i.dirty or i.plan.approved))
+        n = len(untouched)
+        text = f"Analyse {n} file{'s' if n != 1 else ''} again with the new settings?"
+        if kept:
+            text += f" The {kept} file{'s' if kept != 1 else ''} you changed or approved stay as they are."
+        answer = QMessageBox.question(self, APP_TITLE, text)
+        if answer == QMessageBox.StandardButton.Yes:
+            self.reanalyse(untouched)
 
     def show_shortcuts(self) -> None:
         lines = []
