@@ -99,3 +99,74 @@ def test_manual_box_covers_a_span_of_frames(qtbot, video_editor):
     assert manual.frame_span == (5, 12)
     editor.timeline.set_frame(20)
     assert manual not in editor.canvas._regions
+
+
+def test_every_track_gets_a_lane_and_the_lanes_scroll(qtbot, tmp_path):
+    from ui.timeline import LANE_H, VISIBLE_LANES
+    clip = tmp_path / "crowd.mp4"
+    write_clip(clip)
+    regions = [Region(Kind.FACE, (10.0 * t, 10.0, 20.0, 20.0), track_id=t, frame_span=(t, t + 5)) for t in range(17)]
+    plan = Plan(source=clip, media="video", width=W, height=H, frame_count=FRAMES, fps=float(FPS), regions=regions)
+    editor = open_editor(qtbot, plan, "crowd.mp4", 3, (1100, 800), 20_000)
+    timeline = editor.timeline
+    assert timeline.lanes.lane_count() == 17
+    assert timeline.lanes.height() == 17 * LANE_H + 6                     # all 17 lanes drawn
+    assert timeline.lane_area.height() == VISIBLE_LANES * LANE_H + 8       # 8 on show, the rest scroll
+    last = regions[-1]
+    bar = next(rect for _lane, _label, r, rect in timeline.lanes._bars() if r is last)
+    timeline.lane_area.ensureVisible(int(bar.center().x()), int(bar.center().y()))
+    qtbot.mouseClick(timeline.lanes, Qt.MouseButton.LeftButton, pos=bar.center().toPoint())
+    assert last.decision is Decision.KEEP  # the 17th track is reachable and decided like the others
+
+
+def test_play_runs_at_the_clips_real_speed_and_pauses(qtbot, video_editor):
+    timeline = video_editor.timeline
+    now = [100.0]
+    timeline._clock = lambda: now[0]
+    qtbot.keyClick(video_editor.canvas, Qt.Key.Key_P)
+    assert timeline.playing and timeline.play_button.text() == "Pause"
+    now[0] += 1.0             # one second later: frame 10 of a 10 frames/s clip, however many ticks ran
+    timeline._tick()
+    assert timeline.frame == FPS
+    now[0] += 0.55
+    timeline._tick()
+    assert timeline.frame == 15
+    timeline.play_button.click()  # pause: time passing no longer moves the frame
+    now[0] += 5
+    timeline._tick()
+    assert timeline.frame == 15 and not timeline.playing
+    timeline.play()
+    now[0] += 10                  # past the end: stops on the last frame
+    timeline._tick()
+    assert timeline.frame == FRAMES - 1 and not timeline.playing
+
+
+def test_the_export_dialog_offers_to_keep_the_sound(qtbot, tmp_path):
+    from types import SimpleNamespace
+
+    from PySide6.QtCore import QSettings
+
+    from sanitizer.settings import Settings
+    from ui.export_dialog import ExportDialog
+    from ui.settings_store import SettingsStore
+    from video_fixtures import short_shots
+    from video_fixtures import write_clip as write_dirty_clip
+
+    clip = tmp_path / "in" / "speech.mp4"
+    clip.parent.mkdir()
+    write_dirty_clip(clip, short_shots()[:1], width=320, height=180, fps=10)
+    with av.open(str(clip)) as c:
+        frames = sum(1 for _ in c.decode(video=0))
+    plan = Plan(source=clip, media="video", width=320, height=180, frame_count=frames, fps=10.0, approved=True)
+    store = SettingsStore(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    for keep, out in ((True, tmp_path / "with"), (False, tmp_path / "without")):
+        dialog = ExportDialog(None, [SimpleNamespace(key=1, path=clip, plan=plan)], store, Settings())
+        qtbot.addWidget(dialog)
+        assert dialog.keep_sound.isVisibleTo(dialog) and not dialog.keep_sound.isChecked()  # off unless asked
+        dialog.keep_sound.setChecked(keep)
+        dialog.set_output_folder(out)
+        assert dialog.start()
+        qtbot.waitUntil(lambda: dialog.summary is not None, timeout=120_000)
+        assert dialog.summary["exported"] == 1, dialog.summary_label.text()
+        with av.open(str(next(out.glob("*_clean.mp4")))) as c:
+            assert len(c.streams.audio) == (1 if keep else 0)

@@ -87,11 +87,12 @@ def warm_up(settings) -> bool:
     return True
 
 
-def clean_file(plan, out_dir: Path, settings, reserved: set[str]):
+def clean_file(plan, out_dir: Path, settings, reserved: set[str], keep_audio: bool = False):
     """Write one clean copy; returns the CleanResult and the output names now taken."""
     from sanitizer import pipeline
     if _progress is not None:
         _progress.value = 0.0
     cancel = _cancel.is_set if _cancel is not None else None
-    result = pipeline.clean(plan, out_dir, settings, reserved_names=reserved, progress=_report, cancel=cancel)
+    result = pipeline.clean(plan, out_dir, settings, reserved_names=reserved, progress=_report, cancel=cancel,
+                            keep_audio=keep_audio)
     return result, reserved

@@ -401,6 +401,8 @@ class EditorWidget(QWidget):
                                             "Select the next area in the list")
         self.act_prev_region = self._action("Previous area", ["Shift+Tab", "Shift+Backtab"], lambda: self._walk(-1),
                                             "Select the previous area in the list")
+        self.act_play = self._action("Play / pause", "P", self.timeline.toggle_play,
+                                     "Video: play at real speed, or pause")
         self.act_prev_frame = self._action("Previous frame", ",", lambda: self.timeline.set_frame(self.frame_index - 1),
                                            "Video: previous frame")
         self.act_next_frame = self._action("Next frame", ".", lambda: self.timeline.set_frame(self.frame_index + 1),
@@ -725,6 +727,7 @@ class EditorWidget(QWidget):
                                     and selected.decided_by is not DecidedBy.CONSENT)
         self.act_prev_frame.setEnabled(self.is_video)
         self.act_next_frame.setEnabled(self.is_video)
+        self.act_play.setEnabled(self.is_video)
         self.act_approve.setEnabled(has_plan)
         self.act_unapprove.setEnabled(has_plan and self.plan.approved)
         self.act_approve.setText("Approved ✓" if has_plan and self.plan.approved else "Approve")

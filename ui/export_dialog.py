@@ -146,6 +146,10 @@ class ExportDialog(QDialog):
         self.name_warning.setWordWrap(True)
         self.name_warning.setVisible(personal > 0)
 
+        videos = sum(1 for i in self.items if i.plan is not None and i.plan.media == "video")
+        self.keep_sound = QCheckBox("Keep the sound of the videos (voices and names said aloud are not checked)")
+        self.keep_sound.setVisible(videos > 0)
+
         form = QFormLayout()
         form.addRow("Save clean copies to:", folder_row)
         form.addRow("Preset:", self.standard)
@@ -154,6 +158,7 @@ class ExportDialog(QDialog):
         form.addRow("Patient information:", self.text_style)
         form.addRow("File names:", names_row)
         form.addRow("", self.name_warning)
+        form.addRow("Videos:" if videos else "", self.keep_sound)
 
         self.count_label = QLabel()
         self.count_label.setWordWrap(True)
@@ -276,7 +281,8 @@ class ExportDialog(QDialog):
         self.progress.setMaximum(len(chosen))
         self.progress.setValue(0)
         self.progress.show()
-        self._exporter.start([ExportJob(i.key, i.plan) for i in chosen], folder, settings)
+        self._exporter.start([ExportJob(i.key, i.plan) for i in chosen], folder, settings,
+                             keep_audio=self.keep_sound.isChecked())
         return True
 
     def _folder_for_repeat(self, folder: Path, chosen: list) -> Path | None:

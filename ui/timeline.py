@@ -1,14 +1,18 @@
 """The video timeline: where each tracked face or text appears, and which frame is shown.
 
-Each track is one lane; its bars are the frame spans of its Regions, coloured by kind
-(dashed green when kept). Clicking a bar asks to switch the whole track between hide and
+Each track is one lane (every track, in a scrolling area); its bars are the frame spans of
+its Regions, coloured by kind (dashed green when kept). Play runs at the clip's real speed:
+each tick shows the frame due at that moment, so a slow decoder skips frames, never slows time. Clicking a bar asks to switch the whole track between hide and
 keep; clicking elsewhere moves to that frame. Like the canvas, it only draws and reports.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt, Signal
+import time
+
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPen
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QSlider,
+                               QVBoxLayout, QWidget)
 
 from sanitizer.regions import Kind, Plan, Region
 
@@ -16,7 +20,8 @@ from .canvas import KEEP_COLOUR, KIND_COLOURS, KIND_LABELS
 
 LANE_H = 18
 LABEL_W = 150
-MAX_LANES = 8
+VISIBLE_LANES = 8   # lanes shown before the lane area scrolls (keeps the picture large)
+PLAY_TICK_MS = 40   # how often playback asks for the frame due (25 a second; the decoder sets the real rate)
 
 
 def lanes_of(regions: list[Region]) -> list[tuple[str, list[Region]]]:
@@ -52,9 +57,11 @@ class TrackLanes(QWidget):
 
     def set_plan(self, plan: Plan | None) -> None:
         self.plan = plan
-        lanes = len(lanes_of(plan.regions)) if plan is not None else 0
-        self.setFixedHeight(max(1, min(lanes, MAX_LANES)) * LANE_H + 6)
+        self.setFixedHeight(max(1, self.lane_count()) * LANE_H + 6)
         self.update()
+
+    def lane_count(self) -> int:
+        return len(lanes_of(self.plan.regions)) if self.plan is not None else 0
 
     def _x(self, frame: float) -> float:
         count = max(1, self.plan.frame_count if self.plan else 1)
@@ -67,7 +74,7 @@ class TrackLanes(QWidget):
     def _bars(self):
         if self.plan is None:
             return
-        for lane, (label, regions) in enumerate(lanes_of(self.plan.regions)[:MAX_LANES]):
+        for lane, (label, regions) in enumerate(lanes_of(self.plan.regions)):
             y = 3 + lane * LANE_H
             for r in regions:
                 a, b = r.frame_span if r.frame_span is not None else (0, self.plan.frame_count - 1)
@@ -134,10 +141,23 @@ class Timeline(QWidget):
         self.lanes = TrackLanes()
         self.lanes.frameClicked.connect(self.set_frame)
         self.lanes.regionClicked.connect(self.regionClicked)
+        self.lane_area = QScrollArea()
+        self.lane_area.setWidget(self.lanes)
+        self.lane_area.setWidgetResizable(True)
+        self.lane_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.lane_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.play_button = QPushButton("Play")
+        self.play_button.setToolTip("Play the clip at its real speed / pause (P)")
+        self.play_button.clicked.connect(self.toggle_play)
+        self._clock = time.monotonic
+        self._play_timer = QTimer(self)
+        self._play_timer.setInterval(PLAY_TICK_MS)
+        self._play_timer.timeout.connect(self._tick)
+        self._play_from: tuple[float, int] | None = None   # (clock, frame) when play was pressed
         back = QPushButton("◀")
         back.setToolTip("Previous frame (,)")
         back.clicked.connect(lambda: self.set_frame(self.slider.value() - 1))
-        forward = QPushButton("▶")
+        forward = QPushButton("▶|")
         forward.setToolTip("Next frame (.)")
         forward.clicked.connect(lambda: self.set_frame(self.slider.value() + 1))
         self.start_button = QPushButton("Starts here")
@@ -147,6 +167,7 @@ class Timeline(QWidget):
         self.end_button.setToolTip("The selected area is hidden up to this frame")
         self.end_button.clicked.connect(self.spanEndRequested)
         row = QHBoxLayout()
+        row.addWidget(self.play_button)
         row.addWidget(back)
         row.addWidget(self.slider, 1)
         row.addWidget(forward)
@@ -160,7 +181,7 @@ class Timeline(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
         layout.addLayout(row)
-        layout.addWidget(self.lanes)
+        layout.addWidget(self.lane_area)
         layout.addWidget(hint)
         self._fps = 0.0
 
@@ -169,6 +190,7 @@ class Timeline(QWidget):
         return self.slider.value()
 
     def set_plan(self, plan: Plan | None) -> None:
+        self.pause()
         self._fps = plan.fps if plan is not None else 0.0
         count = plan.frame_count if plan is not None else 1
         self.slider.blockSignals(True)
@@ -176,6 +198,7 @@ class Timeline(QWidget):
         self.slider.setValue(0)
         self.slider.blockSignals(False)
         self.lanes.set_plan(plan)
+        self._fit_lane_area()
         self.lanes.frame = 0
         self._update_label()
 
@@ -190,6 +213,45 @@ class Timeline(QWidget):
 
     def refresh(self) -> None:
         self.lanes.set_plan(self.lanes.plan)
+        self._fit_lane_area()
+
+    def _fit_lane_area(self) -> None:
+        shown = max(1, min(self.lanes.lane_count(), VISIBLE_LANES))
+        self.lane_area.setFixedHeight(shown * LANE_H + 8)
+
+    # ----- playback ------------------------------------------------------------------------
+    @property
+    def playing(self) -> bool:
+        return self._play_from is not None
+
+    def toggle_play(self) -> None:
+        self.pause() if self.playing else self.play()
+
+    def play(self) -> None:
+        if self._fps <= 0:
+            return
+        start = 0 if self.frame >= self.slider.maximum() else self.frame  # at the end: from the start
+        self.set_frame(start)
+        self._play_from = (self._clock(), start)
+        self.play_button.setText("Pause")
+        self._play_timer.start()
+
+    def pause(self) -> None:
+        self._play_from = None
+        self._play_timer.stop()
+        self.play_button.setText("Play")
+
+    def _tick(self) -> None:
+        """Show the frame due now: frames follow the clock, not the number of ticks."""
+        if self._play_from is None:
+            return
+        started, first = self._play_from
+        due = first + int((self._clock() - started) * self._fps)
+        if due >= self.slider.maximum():
+            self.set_frame(self.slider.maximum())
+            self.pause()
+        elif due != self.frame:
+            self.set_frame(due)
 
     def _on_slider(self, value: int) -> None:
         self.lanes.frame = value

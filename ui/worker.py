@@ -497,9 +497,11 @@ class Exporter(QObject):
         self._out_dir = Path()
         self._settings = Settings()
         self._reserved: set[str] = set()
+        self._keep_audio = False
 
-    def start(self, jobs: list[ExportJob], out_dir: Path, settings: Settings) -> None:
+    def start(self, jobs: list[ExportJob], out_dir: Path, settings: Settings, keep_audio: bool = False) -> None:
         self._cancel = threading.Event()
+        self._keep_audio = keep_audio
         self.running = True
         self._total, self._done, self._results = len(jobs), 0, []
         # Snapshots, so that edits made while exporting cannot change a file half-way.
@@ -539,7 +541,7 @@ class Exporter(QObject):
             return
         signals.started.emit(key)
         future = self._executor.submit(analysis_process.clean_file, plan, self._out_dir, self._settings,
-                                       self._reserved)
+                                       self._reserved, self._keep_audio)
         self._future = future
 
         def done(fut) -> None:  # executor thread: only emit
@@ -559,6 +561,7 @@ class Exporter(QObject):
         cancel = self._cancel
         signals = self._signals
         queue, out_dir, settings, reserved = list(self._queue), self._out_dir, self._settings, self._reserved
+        keep_audio = self._keep_audio
         self._queue.clear()
 
         def job() -> None:
@@ -569,7 +572,7 @@ class Exporter(QObject):
                     signals.started.emit(key)
                     try:
                         result = pipeline.clean(plan, out_dir, settings, reserved_names=reserved,
-                                                cancel=cancel.is_set)
+                                                cancel=cancel.is_set, keep_audio=keep_audio)
                     except Exception as exc:  # noqa: BLE001
                         result = pipeline.CleanResult(source=plan.source, error=safe_reason(exc))
                 signals.exported.emit(key, result)
