@@ -123,7 +123,7 @@ def main() -> int:
         print(f"generated {len(paths)} photos {width}x{height} in {time.perf_counter() - t0:.1f} s")
         store = SettingsStore(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
         window = MainWindow(store=store)
-        window.analysis._use_processes = not args.threads
+        window.analysis._runner._use_processes = not args.threads
         window.show()
         events: list[tuple[float, str]] = []
         window.analysis.thumbnail.connect(lambda *_: events.append((clock_ms(), "thumbnail")))

@@ -100,7 +100,7 @@ def collect_inputs(paths: Iterable[Path | str]) -> list[Path]:
     return found
 
 
-def _user_message(exc: BaseException) -> str:
+def user_message(exc: BaseException) -> str:
     """A message safe to show: our own errors carry plain words; anything else is named by type."""
     if isinstance(exc, SanitizerError):
         return str(exc)
@@ -152,25 +152,19 @@ def _analyse(path: Path, settings: Settings, progress: Progress | None,
         if progress:
             progress(1, 1)
     except Exception as exc:  # noqa: BLE001 - a per-file problem must never stop the batch
-        plan.error = _user_message(exc)
+        plan.error = user_message(exc)
         _log_failure("analysis", exc)
     return plan, loaded
 
 
-# Two regions of one kind found in two views of a transparent picture are one finding when
-# they overlap this much (the views differ in contrast, so boxes differ by a few pixels).
-SAME_FINDING_IOU = 0.7
-
-
-def detect_in_pixels(pixels: np.ndarray, settings: Settings) -> list[Region]:
-    """Regions in an RGB(A) picture: for a transparent one, found in every way it can be seen
-    (transparency.detection_views), a region found in several views kept once."""
-    regions: list[Region] = []
-    for view in detection_views(pixels):
-        for region in run_detectors(view, settings):
-            if not any(r.kind is region.kind and iou(r.box, region.box) >= SAME_FINDING_IOU for r in regions):
-                regions.append(region)
-    return regions
+def warm_up(settings: Settings) -> bool:
+    """Load every detector the settings turn on (models read and checked) so the first file is quick."""
+    from .detectors import build_detectors
+    try:
+        build_detectors(settings)
+    except Exception:  # noqa: BLE001 - the first analysis reports the problem per file
+        return False
+    return True
 
 
 def render_preview(plan: Plan, settings: Settings, pixels: np.ndarray | None = None) -> np.ndarray:
@@ -282,7 +276,7 @@ def clean(plan: Plan, out_dir: Path | str, settings: Settings, reserved_names: s
         _tally(plan, result)
         result.ok = True
     except Exception as exc:  # noqa: BLE001 - fail closed for this file, go on with the batch
-        result.error = _user_message(exc)
+        result.error = user_message(exc)
         _log_failure("clean", exc)
     return result
 

@@ -165,3 +165,20 @@ def test_a_personal_file_name_turns_neutral_names_on(qtbot, tmp_path, monkeypatc
     outputs = {i.path.name: i.output.name for i in window.items.values()}
     assert sorted(outputs.values()) == ["ward_001.png", "ward_002.png"]
     assert not [p for p in out.iterdir() if "Patel" in p.name]
+
+
+def test_stopping_an_export_skips_the_rest_without_errors(qtbot, tmp_path):
+    window, _ = analysed_window(qtbot, tmp_path, names=("a.png", "b.png", "c.png"))
+    approve_all(window)
+    window.open_export()
+    dialog = window.export_dialog
+    dialog.set_output_folder(tmp_path / "clean")
+    assert dialog.start()
+    dialog.cancel_button.click()  # Stop, before the worker process has even started
+    qtbot.waitUntil(lambda: dialog.summary is not None, timeout=EXPORT_TIMEOUT_MS)
+    summary = dialog.summary
+    assert summary["failed"] == 0 and summary["cancelled"] >= 2
+    assert summary["exported"] + summary["cancelled"] == 3
+    statuses = {i.status for i in window.items.values()}
+    assert statuses <= {Status.APPROVED, Status.EXPORTED}  # nothing left "Exporting…", nothing red
+    dialog.close()

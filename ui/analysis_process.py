@@ -68,31 +68,34 @@ def _report(done: int, total: int) -> None:
         _progress.value = done / total
 
 
-def analyse_file(path: Path, settings):
+def _in_worker(cancel, progress):
+    """The cancel and progress callbacks: given on a thread, the process's own in the worker."""
+    if cancel is None and _cancel is not None:
+        cancel = _cancel.is_set
+    if progress is None:
+        if _progress is not None:
+            _progress.value = 0.0
+        progress = _report
+    return cancel, progress
+
+
+def analyse_file(path: Path, settings, cancel=None, progress=None):
     from sanitizer import pipeline
-    if _progress is not None:
-        _progress.value = 0.0
-    cancel = _cancel.is_set if _cancel is not None else None
-    return pipeline.analyse(path, settings, progress=_report, cancel=cancel)
+    cancel, progress = _in_worker(cancel, progress)
+    return pipeline.analyse(path, settings, progress=progress, cancel=cancel)
 
 
 def warm_up(settings) -> bool:
     """Import the engine and load the detectors' models so the first file does not wait for them."""
-    from sanitizer import pipeline  # noqa: F401
-    from sanitizer.detectors.base import build_detectors
-    try:
-        build_detectors(settings)
-    except Exception:  # noqa: BLE001 - the first analysis reports the problem per file
-        return False
-    return True
+    from sanitizer import pipeline
+    return pipeline.warm_up(settings)
 
 
-def clean_file(plan, out_dir: Path, settings, reserved: set[str], keep_audio: bool = False):
+def clean_file(plan, out_dir: Path, settings, reserved: set[str], keep_audio: bool = False,
+               cancel=None, progress=None):
     """Write one clean copy; returns the CleanResult and the output names now taken."""
     from sanitizer import pipeline
-    if _progress is not None:
-        _progress.value = 0.0
-    cancel = _cancel.is_set if _cancel is not None else None
-    result = pipeline.clean(plan, out_dir, settings, reserved_names=reserved, progress=_report, cancel=cancel,
+    cancel, progress = _in_worker(cancel, progress)
+    result = pipeline.clean(plan, out_dir, settings, reserved_names=reserved, progress=progress, cancel=cancel,
                             keep_audio=keep_audio)
     return result, reserved

@@ -20,8 +20,7 @@ from sanitizer.errors import OutputError
 from sanitizer.pipeline import NEUTRAL_PREFIX, check_output_dir
 from sanitizer.settings import Preset, Settings, Style
 
-from . import file_dialogs
-from .worker import EXPORT_CANCELLED, ExportJob, Exporter
+from .worker import ExportJob, Exporter
 
 STYLE_LABELS = {Style.BLUR: "Strong blur", Style.PIXELATE: "Pixelate", Style.FILL: "Solid black box"}
 
@@ -63,6 +62,7 @@ class ExportDialog(QDialog):
 
     fileStarted = Signal(int)
     fileExported = Signal(int, object)    # key, CleanResult
+    fileSkipped = Signal(int)             # key: not exported because the export was stopped
     exportFinished = Signal(object)       # summary dict
 
     def __init__(self, parent: QWidget | None, items: list, store, settings: Settings) -> None:
@@ -75,9 +75,11 @@ class ExportDialog(QDialog):
         self.report_paths: tuple[Path, Path] | None = None
         self.summary: dict | None = None
         self.results: list = []
+        self.skipped = 0
         self._exporter = Exporter(self)
         self._exporter.started.connect(self.fileStarted)
         self._exporter.exported.connect(self._on_exported)
+        self._exporter.skipped.connect(self._on_skipped)
         self._exporter.progress.connect(self._on_progress)
         self._exporter.finished.connect(self._on_finished)
         self._out_dir: Path | None = None
@@ -274,7 +276,7 @@ class ExportDialog(QDialog):
         settings = self.chosen_settings()
         self._out_dir = folder
         self._report = AuditReport(out_dir=folder, settings=settings)
-        self.results = []
+        self.results, self.skipped = [], 0
         self.options.setEnabled(False)
         self.export_button.setEnabled(False)
         self.cancel_button.setText("Stop")
@@ -324,18 +326,22 @@ class ExportDialog(QDialog):
             self.reject()
 
     def _on_exported(self, key: int, result) -> None:
-        if result.error != EXPORT_CANCELLED and self._report is not None:
+        if self._report is not None:
             self._report.add(result)
         self.results.append((key, result))
         self.fileExported.emit(key, result)
+
+    def _on_skipped(self, key: int) -> None:
+        self.skipped += 1
+        self.fileSkipped.emit(key)
 
     def _on_progress(self, done: int, total: int) -> None:
         self.progress.setValue(done)
         self.count_label.setText(f"Exported {done} of {total}…")
 
     def _on_finished(self, _results) -> None:
-        results = [r for _, r in self.results if r.error != EXPORT_CANCELLED]
-        cancelled = len(self.results) - len(results)
+        results = [r for _, r in self.results]
+        cancelled = self.skipped
         ok = [r for r in results if r.ok]
         failed = [r for r in results if not r.ok]
         report_error = None

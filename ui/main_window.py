@@ -808,6 +808,7 @@ class MainWindow(QMainWindow):
         dialog = ExportDialog(self, [self.items[k] for k in keys], self.store, self.settings)
         dialog.fileExported.connect(self._on_file_exported)
         dialog.fileStarted.connect(self._on_export_started)
+        dialog.fileSkipped.connect(self._on_export_skipped)
         self.export_dialog = dialog
         dialog.open()
 
@@ -825,12 +826,16 @@ class MainWindow(QMainWindow):
         if result.ok:
             item.status, item.output, item.error = Status.EXPORTED, result.output, None
             item.dirty = False
-        elif result.error == "export cancelled":
-            item.status = item.extra.get("before_export", self._review_status(item))
         else:
             item.status, item.error = Status.ERROR, result.error
         self._refresh_row(item)
         self._update_progress()
+
+    def _on_export_skipped(self, key: int) -> None:
+        item = self.items.get(key)
+        if item is not None and item.status is Status.EXPORTING:
+            item.status = item.extra.get("before_export", self._review_status(item))
+            self._refresh_row(item)
 
     # ----- unsaved work, Save review / Open review -------------------------------------------
     def unsaved_count(self) -> int:

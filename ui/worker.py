@@ -1,26 +1,20 @@
 """Background work for the window: analysis, image loading, previews and export.
 
-Everything slow runs on QThreadPool threads so the event loop keeps turning. The machine
-this ships on has few cores and each detector already uses two threads, so analysis runs
-one file at a time (onnxruntime, OpenCV and Pillow release the GIL while they compute).
-Results come back to the UI thread through queued signals; the tasks never touch widgets.
+Everything slow runs off the UI thread so the event loop keeps turning: analysis and export
+on a BackgroundRunner (ui/runner.py), loading and previews on QThreadPool threads. The
+machine this ships on has few cores and each detector already uses two threads, so analysis
+runs one file at a time. Results come back through queued signals; tasks never touch widgets.
 """
 from __future__ import annotations
 
 import copy
 import logging
-import multiprocessing
-import threading
 from collections import deque
-# Imported here, at start-up, not on first use: an import on the UI thread mid-batch stalls it.
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from multiprocessing import sharedctypes  # noqa: F401 - used by ctx.Value
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, QRunnable, QSize, QThreadPool, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QRunnable, QSize, QThreadPool, Qt, Signal
 from PySide6.QtGui import QImage, QImageReader
 
 from sanitizer import pipeline
@@ -28,10 +22,12 @@ from sanitizer.errors import where_raised
 from sanitizer.regions import Plan
 from sanitizer.settings import Settings
 
+from . import analysis_process
+from .runner import BackgroundRunner, Outcome, TaskResult
+
 log = logging.getLogger(__name__)
 
 THUMB_SIZE = QSize(120, 90)
-EXPORT_CANCELLED = "export cancelled"
 
 
 def array_to_qimage(pixels: np.ndarray) -> QImage:
@@ -67,8 +63,8 @@ def make_thumbnail(path: Path, size: QSize = THUMB_SIZE) -> QImage:
 
 def _video_thumbnail(path: Path, size: QSize) -> QImage:
     try:
-        from .video_frames import VideoFrameReader
-        reader = VideoFrameReader(path, 30.0)
+        from sanitizer.video import FrameReader
+        reader = FrameReader(path, 30.0)
         try:
             image = array_to_qimage(reader.frame(0))
         finally:
@@ -80,22 +76,15 @@ def _video_thumbnail(path: Path, size: QSize) -> QImage:
 
 def safe_reason(exc: BaseException) -> str:
     """Plain words for an unexpected failure inside a task (never the exception text)."""
-    return pipeline._user_message(exc) if hasattr(pipeline, "_user_message") else (
-        f"unexpected problem ({type(exc).__name__})")
+    return pipeline.user_message(exc)
 
 
 class _Signals(QObject):
     """Signals of the tasks; created on the UI thread so that slots run there."""
     thumbnail = Signal(int, QImage)
-    started = Signal(int)
-    progress = Signal(int, int, int)
-    analysed = Signal(int, object)          # key, Plan
     loaded = Signal(int, object, QImage)    # key, ndarray (or None), QImage
     frame = Signal(int, int, object, QImage)  # key, frame index, ndarray, QImage
     preview = Signal(int, int, QImage)      # key, revision, QImage
-    exported = Signal(int, object)          # key, CleanResult
-    export_finished = Signal(object)        # summary
-    next_export = Signal()
     failed = Signal(int, str)               # key, plain reason
     hashed = Signal(int, str)               # key, sha256
 
@@ -123,9 +112,8 @@ def _pool(threads: int) -> QThreadPool:
 class AnalysisQueue(QObject):
     """Analyses queued files one at a time; cancel drops what has not started yet.
 
-    By default the analysis runs in one worker process at low priority (see
-    ui/analysis_process.py for why); `use_processes=False` runs it on a thread instead.
-    Thumbnails are always made on a thread of this process.
+    The analysis runs on a BackgroundRunner (a low-priority worker process, or a thread when
+    `use_processes=False` or no process can start). Thumbnails are made on a thread here.
     """
 
     thumbnail = Signal(int, QImage)
@@ -137,25 +125,15 @@ class AnalysisQueue(QObject):
 
     def __init__(self, parent: QObject | None = None, use_processes: bool = True) -> None:
         super().__init__(parent)
-        self._pool = _pool(1)
         self._thumb_pool = _pool(1)
         self._signals = _Signals()
         self._signals.thumbnail.connect(self.thumbnail)
-        self._signals.started.connect(self.started)
-        self._signals.progress.connect(self.progress)
-        self._signals.analysed.connect(self._on_analysed)
+        self._runner = BackgroundRunner(self, use_processes)
+        self._runner.finished.connect(self._on_finished)
+        self._runner.progress.connect(self._on_progress)
         self._pending: deque[tuple[int, Path, Settings]] = deque()
-        self._running: int | None = None
-        self._cancel = threading.Event()
-        self._use_processes = use_processes
-        self._executor = None
-        self._future = None
-        self._warm = None
-        self._mp_cancel = None
-        self._mp_progress = None
-        self._poll = QTimer(self)
-        self._poll.setInterval(200)
-        self._poll.timeout.connect(self._poll_progress)
+        self._running: tuple[int, Path] | None = None
+        self._cancelled = False
 
     @property
     def busy(self) -> bool:
@@ -170,53 +148,33 @@ class AnalysisQueue(QObject):
 
     def cancel(self) -> None:
         """Stop the file being analysed (between steps) and forget the ones waiting."""
-        self._cancel.set()
-        if self._mp_cancel is not None:
-            self._mp_cancel.set()
+        self._cancelled = True
+        self._runner.cancel()
         while self._pending:
             key, _, _ = self._pending.popleft()
             self.cancelled.emit(key)
 
     def wait(self, msecs: int = -1) -> bool:
-        done = self._pool.waitForDone(msecs) and self._thumb_pool.waitForDone(msecs)
-        future = self._future
-        if future is not None:
-            try:
-                future.exception(timeout=None if msecs < 0 else msecs / 1000)
-            except Exception:  # noqa: BLE001 - timeout or a broken worker: not done
-                return False
-        return done
+        return self._thumb_pool.waitForDone(msecs) and self._runner.wait(msecs)
 
     def prepare(self, settings: Settings) -> None:
         """Start the worker process now and load the models, so the first file is quick."""
-        if self._use_processes and self._ensure_executor():
-            from . import analysis_process
-            self._warm = self._executor.submit(analysis_process.warm_up, copy.deepcopy(settings))
+        self._runner.submit_background(analysis_process.warm_up, copy.deepcopy(settings))
 
     def shutdown(self) -> None:
         """Cancel everything and stop the worker process (called when the window closes)."""
         self.cancel()
-        self._poll.stop()
-        executor, self._executor = self._executor, None
-        if executor is not None:
-            if any(f is not None and not f.done() for f in (self._future, self._warm)):
-                # A file half-analysed is thrown away anyway: do not make the user wait for
-                # it. Its scratch files (videos) are swept on the next start.
-                for process in list(getattr(executor, "_processes", None or {}).values()):
-                    process.terminate()
-            executor.shutdown(wait=True, cancel_futures=True)
-        self._pool.waitForDone(5000)
+        self._runner.stop_worker(kill_running=True)
         self._thumb_pool.waitForDone(5000)
 
-    # ----- running one file --------------------------------------------------------------
     def _start_next(self) -> None:
         if self._running is not None or not self._pending:
             return
         key, path, settings = self._pending.popleft()
-        self._running = key
-        self._cancel = threading.Event()
+        self._running = (key, path)
+        self._cancelled = False
         signals = self._signals
-        signals.started.emit(key)
+        self.started.emit(key)
 
         def thumb() -> None:
             try:
@@ -225,80 +183,22 @@ class AnalysisQueue(QObject):
                 log.warning("thumbnail failed")
 
         self._thumb_pool.start(_Task(thumb))
-        if self._use_processes and self._ensure_executor():
-            self._submit_to_process(key, path, settings)
-        else:
-            self._run_on_thread(key, path, settings)
+        self._runner.run(analysis_process.analyse_file, path, settings)
 
-    def _ensure_executor(self) -> bool:
-        if self._executor is not None:
-            return True
-        try:
-            from . import analysis_process
-            ctx = multiprocessing.get_context("spawn")  # never fork a process that runs Qt
-            self._mp_cancel = ctx.Event()
-            self._mp_progress = ctx.Value("d", 0.0, lock=False)
-            self._executor = ProcessPoolExecutor(
-                max_workers=1, mp_context=ctx, initializer=analysis_process.init_worker,
-                initargs=(self._mp_cancel, self._mp_progress))
-            return True
-        except Exception as exc:  # noqa: BLE001 - fall back to a thread, still off the UI thread
-            log.warning("analysis process unavailable (%s); using a thread", type(exc).__name__)
-            self._use_processes = False
-            return False
+    def _on_progress(self, fraction: float) -> None:
+        if self._running is not None:
+            self.progress.emit(self._running[0], int(fraction * 1000), 1000)
 
-    def _submit_to_process(self, key: int, path: Path, settings: Settings) -> None:
-        from . import analysis_process
-        self._mp_cancel.clear()
-        self._mp_progress.value = 0.0
-        signals = self._signals
-        future = self._executor.submit(analysis_process.analyse_file, path, settings)
-        self._future = future
-        self._poll.start()
-
-        def done(fut) -> None:  # runs on the executor's thread: only emit
-            try:
-                plan = fut.result()
-            except Exception as exc:  # noqa: BLE001 - the worker died or the task failed
-                reason = ("the analyser stopped on this file (it may be damaged)"
-                          if isinstance(exc, BrokenProcessPool) else safe_reason(exc))
-                log.warning("analysis task failed: %s raised at %s", type(exc).__name__, where_raised(exc))
-                plan = Plan(source=path, error=reason)
-            signals.analysed.emit(key, plan)
-
-        future.add_done_callback(done)
-
-    def _run_on_thread(self, key: int, path: Path, settings: Settings) -> None:
-        cancel = self._cancel
-        signals = self._signals
-
-        def job() -> None:
-            try:
-                plan = pipeline.analyse(
-                    path, settings,
-                    progress=lambda done, total: signals.progress.emit(key, done, total),
-                    cancel=cancel.is_set,
-                )
-            except Exception as exc:  # noqa: BLE001 - report as this file's error
-                log.warning("analysis task failed: %s raised at %s", type(exc).__name__, where_raised(exc))
-                plan = Plan(source=path, error=safe_reason(exc))
-            signals.analysed.emit(key, plan)
-
-        self._pool.start(_Task(job))
-
-    def _poll_progress(self) -> None:
-        if self._running is not None and self._mp_progress is not None:
-            self.progress.emit(self._running, int(self._mp_progress.value * 1000), 1000)
-
-    def _on_analysed(self, key: int, plan: Plan) -> None:
-        was_cancelled = self._cancel.is_set()
+    def _on_finished(self, result: TaskResult) -> None:
+        key, path = self._running
         self._running = None
-        self._future = None
-        self._poll.stop()
-        if self._executor is not None and plan.error and "analyser stopped" in plan.error:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None  # a fresh worker for the next file
-        if was_cancelled and plan.error:
+        if result.outcome is Outcome.DONE:
+            plan = result.value
+        elif result.outcome is Outcome.WORKER_DIED:
+            plan = Plan(source=path, error="the analyser stopped on this file (it may be damaged)")
+        else:
+            plan = Plan(source=path, error=result.reason)
+        if self._cancelled and plan.error:
             self.cancelled.emit(key)
         else:
             self.analysed.emit(key, plan)
@@ -321,7 +221,7 @@ class ImageLoader(QObject):
         self._signals = _Signals()
         self._signals.loaded.connect(self.loaded)
         self._signals.frame.connect(self.frame)
-        self._reader = None          # VideoFrameReader of the video on show (loader thread only)
+        self._reader = None          # FrameReader of the video on show (loader thread only)
         self._wanted_frame: tuple[int, int] | None = None
         self._signals.preview.connect(self.preview)
         self._signals.failed.connect(self.failed)
@@ -347,11 +247,11 @@ class ImageLoader(QObject):
             if self._wanted_frame != (key, index):
                 return  # the reviewer has already asked for another frame
             try:
-                from .video_frames import VideoFrameReader
+                from sanitizer.video import FrameReader
                 if self._reader is None or self._reader.path != path:
                     if self._reader is not None:
                         self._reader.close()
-                    self._reader = VideoFrameReader(path, fps)
+                    self._reader = FrameReader(path, fps)
                 pixels = self._reader.frame(index)
                 signals.frame.emit(key, index, pixels, array_to_qimage(pixels))
             except Exception as exc:  # noqa: BLE001
@@ -389,8 +289,8 @@ def export_preview(plan: Plan, settings: Settings, size: QSize = GRID_TILE) -> Q
     `plan` must hold only the regions to draw (for a video, those covering frame 0)."""
     pixels = None
     if plan.media == "video":
-        from .video_frames import VideoFrameReader
-        reader = VideoFrameReader(plan.source, plan.fps)
+        from sanitizer.video import FrameReader
+        reader = FrameReader(plan.source, plan.fps)
         try:
             pixels = reader.frame(0)
         finally:
@@ -466,150 +366,90 @@ class ExportJob:
 class Exporter(QObject):
     """Writes clean copies one file at a time; each result arrives as soon as it is verified.
 
-    Like analysis, the writing runs in a low-priority worker process (started for the
-    export), so decoding, redacting and encoding never compete with the window; when a
-    process cannot be started it runs on a thread instead.
+    Like analysis, the writing runs on a BackgroundRunner (a low-priority worker process,
+    started for the export and ended after it), so decoding, redacting and encoding never
+    compete with the window.
     """
 
     started = Signal(int)                # key
-    exported = Signal(int, object)       # key, CleanResult
+    exported = Signal(int, object)       # key, CleanResult of a file written or failed
+    skipped = Signal(int)                # key of a file not exported because the export was stopped
     progress = Signal(int, int)          # files done, total
     finished = Signal(object)            # list of (key, CleanResult)
 
     def __init__(self, parent: QObject | None = None, use_processes: bool = True) -> None:
         super().__init__(parent)
-        self._pool = _pool(1)
-        self._signals = _Signals()
-        self._signals.started.connect(self.started)
-        self._signals.exported.connect(self._on_exported)
-        self._signals.export_finished.connect(self._on_finished)
-        self._signals.next_export.connect(self._next_in_process)
-        self._use_processes = use_processes
-        self._cancel = threading.Event()
+        self._runner = BackgroundRunner(self, use_processes)
+        self._runner.finished.connect(self._on_finished_one)
         self.running = False
         self._total = 0
         self._done = 0
         self._results: list = []
         self._queue: deque = deque()
-        self._executor = None
-        self._mp_cancel = None
-        self._future = None
+        self._current: tuple[int, Plan] | None = None
+        self._cancelled = False
         self._out_dir = Path()
         self._settings = Settings()
         self._reserved: set[str] = set()
         self._keep_audio = False
 
     def start(self, jobs: list[ExportJob], out_dir: Path, settings: Settings, keep_audio: bool = False) -> None:
-        self._cancel = threading.Event()
-        self._keep_audio = keep_audio
-        self.running = True
+        self.running, self._cancelled = True, False
         self._total, self._done, self._results = len(jobs), 0, []
         # Snapshots, so that edits made while exporting cannot change a file half-way.
         self._queue = deque((j.key, copy.deepcopy(j.plan)) for j in jobs)
         self._out_dir, self._settings, self._reserved = Path(out_dir), copy.deepcopy(settings), set()
-        if self._use_processes and self._ensure_executor():
-            self._next_in_process()
-        else:
-            self._run_on_thread()
+        self._keep_audio = keep_audio
+        self._next()
 
-    def _ensure_executor(self) -> bool:
-        if self._executor is not None:
-            return True
-        try:
-            from . import analysis_process
-            ctx = multiprocessing.get_context("spawn")
-            self._mp_cancel = ctx.Event()
-            self._executor = ProcessPoolExecutor(max_workers=1, mp_context=ctx,
-                                                 initializer=analysis_process.init_worker,
-                                                 initargs=(self._mp_cancel, None))
-            return True
-        except Exception as exc:  # noqa: BLE001 - a thread still keeps the window free
-            log.warning("export process unavailable (%s); using a thread", type(exc).__name__)
-            self._use_processes = False
-            return False
-
-    def _next_in_process(self) -> None:
-        from . import analysis_process
-        signals = self._signals
+    def _next(self) -> None:
+        while self._queue and self._cancelled:  # stopped: the rest are not exported
+            key, _plan = self._queue.popleft()
+            self._record(key, None)
         if not self._queue:
-            signals.export_finished.emit(self._results)
+            self._finish()
             return
-        key, plan = self._queue.popleft()
-        if self._cancel.is_set():
-            signals.exported.emit(key, pipeline.CleanResult(source=plan.source, error=EXPORT_CANCELLED))
-            QTimer.singleShot(0, self._next_in_process)
-            return
-        signals.started.emit(key)
-        future = self._executor.submit(analysis_process.clean_file, plan, self._out_dir, self._settings,
-                                       self._reserved, self._keep_audio)
-        self._future = future
+        key, plan = self._current = self._queue.popleft()
+        self.started.emit(key)
+        self._runner.run(analysis_process.clean_file, plan, self._out_dir, self._settings, self._reserved,
+                         self._keep_audio)
 
-        def done(fut) -> None:  # executor thread: only emit
-            try:
-                result, reserved = fut.result()
-                self._reserved = reserved
-            except Exception as exc:  # noqa: BLE001 - the worker died or the task failed
-                reason = ("the export stopped on this file (it may be damaged)"
-                          if isinstance(exc, BrokenProcessPool) else safe_reason(exc))
-                result = pipeline.CleanResult(source=plan.source, error=reason)
-            signals.exported.emit(key, result)
-            signals.next_export.emit()
+    def _on_finished_one(self, result: TaskResult) -> None:
+        key, plan = self._current
+        self._current = None
+        if result.outcome is Outcome.DONE:
+            clean_result, self._reserved = result.value
+        elif result.outcome is Outcome.WORKER_DIED:
+            clean_result = pipeline.CleanResult(source=plan.source,
+                                                error="the export stopped on this file (it may be damaged)")
+        else:
+            clean_result = pipeline.CleanResult(source=plan.source, error=result.reason)
+        stopped = self._cancelled and not clean_result.ok  # the file in hand when Stop was pressed
+        self._record(key, None if stopped else clean_result)
+        self._next()
 
-        future.add_done_callback(done)
+    def _record(self, key: int, result) -> None:
+        """`result` None: skipped because the export was stopped."""
+        self._done += 1
+        if result is None:
+            self.skipped.emit(key)
+        else:
+            self._results.append((key, result))
+            self.exported.emit(key, result)
+        self.progress.emit(self._done, self._total)
 
-    def _run_on_thread(self) -> None:
-        cancel = self._cancel
-        signals = self._signals
-        queue, out_dir, settings, reserved = list(self._queue), self._out_dir, self._settings, self._reserved
-        keep_audio = self._keep_audio
-        self._queue.clear()
-
-        def job() -> None:
-            for key, plan in queue:
-                if cancel.is_set():
-                    result = pipeline.CleanResult(source=plan.source, error=EXPORT_CANCELLED)
-                else:
-                    signals.started.emit(key)
-                    try:
-                        result = pipeline.clean(plan, out_dir, settings, reserved_names=reserved,
-                                                cancel=cancel.is_set, keep_audio=keep_audio)
-                    except Exception as exc:  # noqa: BLE001
-                        result = pipeline.CleanResult(source=plan.source, error=safe_reason(exc))
-                signals.exported.emit(key, result)
-            signals.export_finished.emit(None)
-
-        self._pool.start(_Task(job))
+    def _finish(self) -> None:
+        self.running = False
+        self._runner.stop_worker(wait=False)  # the process is only needed while exporting
+        self.finished.emit(self._results)
 
     def cancel(self) -> None:
-        self._cancel.set()
-        if self._mp_cancel is not None:
-            self._mp_cancel.set()
+        self._cancelled = True
+        self._runner.cancel()
 
     def wait(self, msecs: int = -1) -> bool:
-        done = self._pool.waitForDone(msecs)
-        if self._future is not None:
-            try:
-                self._future.exception(timeout=None if msecs < 0 else msecs / 1000)
-            except Exception:  # noqa: BLE001
-                return False
-        return done
+        return self._runner.wait(msecs)
 
     def shutdown(self) -> None:
         self.cancel()
-        executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=True)
-        self._pool.waitForDone(10000)
-
-    def _on_finished(self, _results) -> None:
-        self.running = False
-        if self._executor is not None:  # the process is only needed while exporting
-            self._executor.shutdown(wait=False)
-            self._executor = None
-        self.finished.emit(self._results)
-
-    def _on_exported(self, key: int, result) -> None:
-        self._done += 1
-        self._results.append((key, result))
-        self.exported.emit(key, result)
-        self.progress.emit(self._done, self._total)
+        self._runner.stop_worker()

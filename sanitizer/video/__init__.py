@@ -8,13 +8,14 @@ Public API (used by sanitizer.pipeline):
 Modules: sniff (is_video), video_io (safe input, probe, orientation), frame_detect (detectors
 at a per-frame budget), tracking (keyframe detections -> track Regions; the Plan's video
 representation is described there), analyse (pass 1), encode (MP4 writer), verify
-(read-back checks), clean (pass 2), preview (one frame for the editor), selftest.
+(read-back checks), clean (pass 2), preview (one frame for the editor), frames (FrameReader:
+frames on request while scrubbing), selftest.
 """
 from __future__ import annotations
 
 from .sniff import is_video
 
-__all__ = ["is_video", "analyse_video", "clean_video", "VideoOptions", "VideoCleanInfo", "self_test"]
+__all__ = ["is_video", "analyse_video", "clean_video", "VideoOptions", "VideoCleanInfo", "FrameReader", "self_test"]
 
 
 def __getattr__(name: str):
@@ -25,6 +26,9 @@ def __getattr__(name: str):
     if name in ("clean_video", "VideoCleanInfo"):
         from . import clean
         return getattr(clean, name)
+    if name == "FrameReader":
+        from .frames import FrameReader
+        return FrameReader
     if name == "self_test":
         from .selftest import self_test
         return self_test

@@ -1,4 +1,4 @@
-"""One frame of a video, on request, for the editor's timeline (display orientation).
+"""Frames of one video on request, for a viewer that scrubs back and forth (display orientation).
 
 Uses the engine's safe opener (file protocol and known demuxers only) and its orientation
 rules, so the editor shows exactly the pixels the detectors saw. Frames are numbered from
@@ -10,14 +10,18 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import DecodeError
+from . import video_io
+
 SEEK_AHEAD_LIMIT = 90  # frames: further than this forward, seeking beats decoding through
 
 
-class VideoFrameReader:
-    """Not thread-safe: one reader per thread (the editor's loader thread)."""
+class FrameReader:
+    """Keeps the clip open and decodes forward while that is cheaper than seeking.
+
+    Not thread-safe: one reader per thread."""
 
     def __init__(self, path: Path, fps: float) -> None:
-        from sanitizer.video import video_io
         self._io = video_io
         self.path = Path(path)
         self.fps = fps
@@ -63,7 +67,6 @@ class VideoFrameReader:
             if current >= index:
                 break
         if last is None:
-            from sanitizer.errors import DecodeError
             raise DecodeError("this part of the video could not be decoded")
         if self._orientation is None:
             self._orientation = self._io.frame_orientation(last, self._stream)
