@@ -22,33 +22,6 @@ from sanitizer import tempfiles  # noqa: E402
 
 log = logging.getLogger("ui")
 
-STYLE_SHEET = """
-QMainWindow, QDialog { background: #f6f7f9; }
-QLabel { color: #202124; }
-QPushButton { padding: 6px 14px; border: 1px solid #c4c7c5; border-radius: 6px; background: #ffffff; }
-QPushButton:hover { background: #eef3fd; }
-QPushButton:disabled { color: #9aa0a6; background: #f1f3f4; }
-QPushButton#primaryButton, QToolButton#primaryButton {
-    background: #1a73e8; color: white; border: 1px solid #1765cc; font-weight: 600; }
-QPushButton#primaryButton:hover, QToolButton#primaryButton:hover { background: #1765cc; }
-QPushButton#primaryButton:disabled { background: #a8c7fa; border-color: #a8c7fa; }
-QToolButton#primaryButton { padding: 4px 14px; border-radius: 6px; }
-QFrame#dropZone { border: 2px dashed #b0b7bf; border-radius: 12px; background: #ffffff; }
-QFrame#dropZone[dragging="true"] { border-color: #1a73e8; background: #eef3fd; }
-QLabel#emptyHint { color: #5f6368; }
-QTreeWidget { border: none; font-size: 13px; }
-QTreeWidget::item { padding: 4px; }
-QHeaderView::section { background: #f1f3f4; padding: 6px; border: none; font-weight: 600; }
-QFrame#sidePanel { background: #ffffff; border-left: 1px solid #dadce0; }
-QToolBar { border: none; spacing: 4px; }
-QToolBar QToolButton { padding: 4px 8px; border-radius: 4px; }
-QToolBar QToolButton:checked { background: #d2e3fc; }
-QToolBar QToolButton:hover { background: #e8eaed; }
-QProgressBar { border: 1px solid #dadce0; border-radius: 4px; text-align: center; height: 16px; }
-QProgressBar::chunk { background: #1a73e8; border-radius: 3px; }
-"""
-
-
 def build_parser() -> argparse.ArgumentParser:
     """Command-line options; packaging adds its own (for example --self-test) here."""
     parser = argparse.ArgumentParser(prog="sanitize-gui", description="Hide faces and patient information "
@@ -124,17 +97,19 @@ def main(argv: list[str] | None = None) -> int:
         tempfiles.cleanup_private()
 
 
-def create_application():
-    """The QApplication with the app's names, style and colours (shared with tools/screenshots.py)."""
+def create_application(dark: bool | None = None):
+    """The QApplication with the app's names, style and colours (shared with tools/screenshots.py);
+    `dark` None follows the system's light or dark choice."""
     from PySide6.QtWidgets import QApplication
 
     from .main_window import APP_TITLE
+    from .theme import apply_theme
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_TITLE)
     app.setOrganizationName(APP_TITLE)
     app.setStyle("Fusion")
-    app.setStyleSheet(STYLE_SHEET)
+    apply_theme(app, dark)
     return app
 
 

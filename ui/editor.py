@@ -10,10 +10,10 @@ from collections import Counter
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QImage, QKeySequence, QPainter, QPixmap, QUndoCommand, QUndoGroup, QUndoStack
-from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QMenu, QSplitter, QToolBar,
+from PySide6.QtWidgets import (QFrame, QGridLayout, QHBoxLayout, QLabel, QMenu, QScrollArea, QSplitter, QToolBar,
                                QToolButton, QVBoxLayout, QWidget)
 
-from sanitizer.regions import DecidedBy, Decision, Kind, Plan, Region, Shape
+from sanitizer.regions import DecidedBy, Decision, Kind, Plan, Region, Shape, Tier
 from sanitizer.settings import Settings
 
 from .canvas import KEEP_COLOUR, KIND_COLOURS, KIND_LABELS, Canvas, Mode, moved_polygon
@@ -239,7 +239,7 @@ class Legend(QWidget):
             grid.addWidget(icon, row, 0)
             grid.addWidget(QLabel(KIND_LABELS[kind]), row, 1, Qt.AlignmentFlag.AlignLeft)
             count = QLabel("")
-            count.setStyleSheet("color: #5f6368;")
+            count.setObjectName("mutedText")
             grid.addWidget(count, row, 2, Qt.AlignmentFlag.AlignRight)
             self._counts[kind] = count
         keep = QLabel()
@@ -260,6 +260,19 @@ class Legend(QWidget):
             label.setText(", ".join(parts))
 
 
+# The detectors' short reasons, said as a reviewer would say them.
+REASON_WORDS = {
+    "face": "it looks like a face", "name": "the text looks like a person's name",
+    "MRN pattern": "the text looks like a record number", "date of birth": "the text looks like a date of birth",
+    "date": "the text holds a date", "phone number": "the text looks like a phone number",
+    "fax number": "the text looks like a fax number", "SSN pattern": "the text looks like a social security number",
+    "email address": "the text is an email address", "street address": "the text looks like an address",
+    "room number": "the text looks like a room or bed number", "ID number": "the text holds a long number",
+    "age": "the text looks like an age", "QR code": "it is a QR code", "barcode": "it is a barcode",
+    "drawn by reviewer": "you drew it",
+}
+
+
 def describe_region(region: Region | None) -> str:
     if region is None:
         return "Click an area to hide or keep it. Drag to move it, drag a corner to resize."
@@ -270,7 +283,12 @@ def describe_region(region: Region | None) -> str:
         state = "kept: consent on file"
     else:
         state = "kept (you chose to show it)"
-    why = f"<br>Found because: {region.reason}" if region.reason else ""
+    why = ""
+    if region.reason:
+        why = f"<br>Marked because {REASON_WORDS.get(region.reason, region.reason)}"
+        if region.tier is Tier.POSSIBLE:
+            why += " (the detector is not sure)"
+        why += "."
     return f"<b>{what}</b> — {state}{why}"
 
 
@@ -322,7 +340,7 @@ class EditorWidget(QWidget):
         self.title = QLabel("")
         self.title.setStyleSheet("font-size: 15px; font-weight: 600;")
         self.status = QLabel("")
-        self.status.setStyleSheet("color: #5f6368;")
+        self.status.setObjectName("mutedText")
         self.legend = Legend()
         self.selection_info = QLabel(describe_region(None))
         self.selection_info.setWordWrap(True)
@@ -466,6 +484,13 @@ class EditorWidget(QWidget):
         side_layout.addWidget(line2)
         side_layout.addWidget(self.metadata, 1)
         side.setMinimumWidth(260)
+        # The side panel scrolls rather than forcing the window taller than a small screen.
+        side_scroll = QScrollArea()
+        side_scroll.setWidget(side)
+        side_scroll.setWidgetResizable(True)
+        side_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        side_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        side_scroll.setMinimumWidth(280)
 
         picture = QWidget()
         picture_layout = QVBoxLayout(picture)
@@ -474,7 +499,7 @@ class EditorWidget(QWidget):
         picture_layout.addWidget(self.timeline)
         splitter = QSplitter()
         splitter.addWidget(picture)
-        splitter.addWidget(side)
+        splitter.addWidget(side_scroll)
         splitter.setStretchFactor(0, 1)
         splitter.setSizes([900, 300])
 

@@ -20,6 +20,8 @@ from sanitizer.errors import OutputError
 from sanitizer.pipeline import NEUTRAL_PREFIX, check_output_dir
 from sanitizer.settings import Preset, Settings, Style
 
+from . import theme
+from .settings_dialog import PRESET_LABELS
 from .worker import ExportJob, Exporter
 
 STYLE_LABELS = {Style.BLUR: "Strong blur", Style.PIXELATE: "Pixelate", Style.FILL: "Solid black box"}
@@ -96,8 +98,8 @@ class ExportDialog(QDialog):
         folder_row.addWidget(self.folder_edit, 1)
         folder_row.addWidget(browse)
 
-        self.standard = QRadioButton("Standard — faces blurred, patient information blacked out")
-        self.strict = QRadioButton("Strict — faces blacked out too")
+        self.standard = QRadioButton(PRESET_LABELS[Preset.STANDARD])  # the same words as in Settings
+        self.strict = QRadioButton(PRESET_LABELS[Preset.STRICT])
         group = QButtonGroup(self)
         group.addButton(self.standard)
         group.addButton(self.strict)
@@ -166,7 +168,7 @@ class ExportDialog(QDialog):
         self.count_label.setWordWrap(True)
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #d93025; font-weight: 600;")
+        self.error_label.setObjectName("errorText")
         self.error_label.hide()
         self.progress = QProgressBar()
         self.progress.hide()
@@ -274,6 +276,7 @@ class ExportDialog(QDialog):
             return False
         self.error_label.hide()
         settings = self.chosen_settings()
+        self._remember(settings)
         self._out_dir = folder
         self._report = AuditReport(out_dir=folder, settings=settings)
         self.results, self.skipped = [], 0
@@ -286,6 +289,13 @@ class ExportDialog(QDialog):
         self._exporter.start([ExportJob(i.key, i.plan) for i in chosen], folder, settings,
                              keep_audio=self.keep_sound.isChecked())
         return True
+
+    def _remember(self, chosen: Settings) -> None:
+        """The next export starts from these choices (the window's settings object is shared)."""
+        base = self.base_settings
+        base.preset, base.face_style, base.text_style = chosen.preset, chosen.face_style, chosen.text_style
+        base.neutral_prefix = chosen.neutral_prefix
+        self.store.save(base)
 
     def _folder_for_repeat(self, folder: Path, chosen: list) -> Path | None:
         """When some of these files were already exported to `folder`, ask: a new folder
@@ -354,10 +364,11 @@ class ExportDialog(QDialog):
                 report_error = "The report could not be written to that folder."
         self.summary = {"exported": len(ok), "failed": len(failed), "cancelled": cancelled,
                         "report": self.report_paths}
+        error = theme.colours()["error"]
         lines = [f"<b>{len(ok)} file{'s' if len(ok) != 1 else ''} exported and verified</b> "
                  f"to {self._out_dir}."]
         if failed:
-            lines.append(f"<span style='color:#d93025'><b>{len(failed)} could not be exported:</b></span>")
+            lines.append(f"<span style='color:{error}'><b>{len(failed)} could not be exported:</b></span>")
             lines.extend(f"&nbsp;&nbsp;• {r.source.name}: {r.error}" for r in failed[:8])
             if len(failed) > 8:
                 lines.append(f"&nbsp;&nbsp;… and {len(failed) - 8} more (see the report)")
@@ -366,7 +377,7 @@ class ExportDialog(QDialog):
         if self.report_paths:
             lines.append(f"Report: {self.report_paths[0].name} (and .csv) in the same folder.")
         if report_error:
-            lines.append(f"<span style='color:#d93025'>{report_error}</span>")
+            lines.append(f"<span style='color:{error}'>{report_error}</span>")
         self.summary_label.setText("<br>".join(lines))
         self.summary_label.show()
         self.progress.hide()

@@ -6,10 +6,11 @@ original; a batch of "nothing found" photos is approved here in a few key presse
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QIcon, QImage, QKeySequence, QPainter, QPixmap
+from PySide6.QtGui import QAction, QIcon, QImage, QKeySequence, QPainter, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QListView, QListWidget, QListWidgetItem,
                                QToolButton, QVBoxLayout, QWidget)
 
+from . import theme
 from .worker import GRID_TILE
 
 KEY_ROLE = Qt.ItemDataRole.UserRole
@@ -18,16 +19,16 @@ KEY_ROLE = Qt.ItemDataRole.UserRole
 def tile_icon(image: QImage | None, approved: bool, size: QSize = GRID_TILE) -> QIcon:
     """The preview centred on a fixed tile; an approved file gets a green frame."""
     tile = QPixmap(size)
-    tile.fill(QColor("#dadce0"))
+    tile.fill(theme.colour("tile"))
     painter = QPainter(tile)
     if image is not None and not image.isNull():
         painter.drawImage((size.width() - image.width()) // 2, (size.height() - image.height()) // 2, image)
     else:
-        painter.setPen(QColor("#3c4043"))
+        painter.setPen(theme.colour("tile_text"))
         painter.drawText(tile.rect(), Qt.AlignmentFlag.AlignCenter, "Preparing the preview…")
     if approved:
         pen = painter.pen()
-        pen.setColor(QColor("#0b8043"))
+        pen.setColor(theme.colour("good"))
         pen.setWidth(6)
         painter.setPen(pen)
         painter.drawRect(tile.rect().adjusted(3, 3, -3, -3))
@@ -65,6 +66,7 @@ class ApprovalGrid(QWidget):
         bar = QHBoxLayout()
         title = QLabel("Check at a glance: each picture is exactly what the export writes")
         title.setStyleSheet("font-size: 15px; font-weight: 600;")
+        title.setWordWrap(True)
         bar.addWidget(self._button(self.act_back))
         bar.addWidget(title, 1)
         for act in (self.act_open, self.act_unapprove, self.act_approve):

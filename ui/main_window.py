@@ -14,7 +14,7 @@ from enum import Enum
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QDragEnterEvent, QDropEvent, QIcon, QImage, QKeySequence, QPainter, QPixmap
+from PySide6.QtGui import QAction, QDragEnterEvent, QGuiApplication, QDropEvent, QIcon, QImage, QKeySequence, QPainter, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QFrame, QHBoxLayout, QHeaderView, QLabel,
                                QMainWindow, QMessageBox, QProgressBar, QPushButton, QStackedLayout,
                                QStackedWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
@@ -26,6 +26,7 @@ from sanitizer.review_file import REVIEW_SUFFIX, ReviewFileError, SavedFile, loa
 
 from . import file_dialogs
 from .editor import EditorWidget, one_per_track, regions_at
+from . import theme
 from .grid import ApprovalGrid
 from .settings_store import SettingsStore
 from .worker import THUMB_SIZE, AnalysisQueue, FileHasher, PreviewRenderer
@@ -46,16 +47,17 @@ class Status(str, Enum):
     CANCELLED = "Not analysed (cancelled)"
 
 
-STATUS_COLOURS: dict[Status, str] = {
-    Status.WAITING: "#80868b",
-    Status.ANALYSING: "#1a73e8",
-    Status.NEEDS_REVIEW: "#e37400",
-    Status.APPROVED: "#0b8043",
-    Status.NOTHING_FOUND: "#0b8043",
-    Status.EXPORTING: "#1a73e8",
-    Status.EXPORTED: "#137333",
-    Status.ERROR: "#d93025",
-    Status.CANCELLED: "#80868b",
+# The theme role of each status's colour (ui/theme.py keeps every one readable, light or dark).
+STATUS_ROLES: dict[Status, str] = {
+    Status.WAITING: "muted",
+    Status.ANALYSING: "info",
+    Status.NEEDS_REVIEW: "warning",
+    Status.APPROVED: "good",
+    Status.NOTHING_FOUND: "info",
+    Status.EXPORTING: "info",
+    Status.EXPORTED: "good",
+    Status.ERROR: "error",
+    Status.CANCELLED: "muted",
 }
 
 # Sort "by status": what needs the reviewer first, finished files last.
@@ -142,13 +144,13 @@ def summarise_regions(plan: Plan | None) -> str:
 def padded_icon(image: QImage | None, size: QSize = THUMB_SIZE) -> QIcon:
     """A thumbnail centred on a fixed-size tile so every row lines up."""
     tile = QPixmap(size)
-    tile.fill(QColor("#eceff1"))
+    tile.fill(theme.colour("tile"))
     painter = QPainter(tile)
     if image is not None and not image.isNull():
         scaled = image.scaled(size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
         painter.drawImage((size.width() - scaled.width()) // 2, (size.height() - scaled.height()) // 2, scaled)
     else:
-        painter.setPen(QColor("#9aa0a6"))
+        painter.setPen(theme.colour("tile_text"))
         painter.drawText(tile.rect(), Qt.AlignmentFlag.AlignCenter, "…")
     painter.end()
     return QIcon(tile)
@@ -231,18 +233,21 @@ class QueueView(QTreeWidget):
         self.setAlternatingRowColors(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setAcceptDrops(False)  # drops go to the surrounding DropZone
+        # Long names keep their start and their end ("Ward 5 visit … 0042.jpg"); the name and
+        # the findings columns share the room a wider window gives.
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         header = self.header()
-        header.setStretchLastSection(True)
-        header.setSectionResizeMode(self.COL_FILE, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(self.COL_FILE, 320)
-        header.resizeSection(self.COL_STATUS, 380)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(self.COL_FILE, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(self.COL_STATUS, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(self.COL_FOUND, QHeaderView.ResizeMode.Stretch)
+        header.resizeSection(self.COL_STATUS, 300)
 
 
 class MainWindow(QMainWindow):
     def __init__(self, store: SettingsStore | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(APP_TITLE)
-        self.resize(1280, 820)
         self.store = store if store is not None else SettingsStore()
         self.settings = self.store.load()
         self.items: dict[int, QueueItem] = {}
@@ -295,6 +300,17 @@ class MainWindow(QMainWindow):
         self._build_pages()
         self._build_status_bar()
         self._update_actions()
+        self.fit_to_screen()
+
+    def fit_to_screen(self, preferred: QSize = QSize(1280, 820)) -> None:
+        """The preferred size, or less: never larger than the screen's free area (at any scale factor)."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        if screen is None:
+            self.resize(preferred)
+            return
+        free = screen.availableGeometry()
+        frame = 40  # room for the title bar and borders the window manager adds
+        self.resize(min(preferred.width(), free.width() - frame), min(preferred.height(), free.height() - frame))
 
     # ----- construction ------------------------------------------------------------------
     def _build_actions(self) -> None:
@@ -338,7 +354,6 @@ class MainWindow(QMainWindow):
         bar = QHBoxLayout()
         title = QLabel("Files to sanitize")
         title.setStyleSheet("font-size: 18px; font-weight: 600;")
-        bar.addWidget(title)
         bar.addStretch(1)
         self.btn_add_files = QPushButton("Add files…")
         self.btn_add_files.clicked.connect(self.choose_files)
@@ -371,6 +386,7 @@ class MainWindow(QMainWindow):
         view_bar.addWidget(QLabel("Sort:"))
         view_bar.addWidget(self.sort_choice)
         view_bar.addStretch(1)
+        layout.addWidget(title)
         layout.addLayout(bar)
         layout.addLayout(view_bar)
         layout.addWidget(self.drop_zone, 1)
@@ -408,7 +424,8 @@ class MainWindow(QMainWindow):
         """Queue every media file in `paths` (folders searched recursively); returns the new keys."""
         known = {item.path.resolve() for item in self.items.values()}
         added: list[int] = []
-        for path in pipeline.collect_inputs(paths):
+        found = pipeline.collect_inputs(paths)
+        for path in found:
             resolved = path.resolve()
             if resolved in known:
                 continue
@@ -419,7 +436,11 @@ class MainWindow(QMainWindow):
             self._make_row(item)
             added.append(key)
         if not added:
-            if paths:
+            if paths and found:
+                n = len(found)
+                self.progress_label.setText(f"{'That file is' if n == 1 else f'Those {n} files are'} "
+                                            "already in the list.")
+            elif paths:
                 self.progress_label.setText("No photos or videos found in what was dropped.")
             return added
         self._enqueue(added)
@@ -471,7 +492,7 @@ class MainWindow(QMainWindow):
             text = f"Exported and verified → {item.output.name}"
         row.setText(QueueView.COL_STATUS, text)
         row.setToolTip(QueueView.COL_STATUS, text)
-        colour = QColor(STATUS_COLOURS[item.status])
+        colour = theme.colour(STATUS_ROLES[item.status])
         row.setForeground(QueueView.COL_STATUS, colour)
         font = row.font(QueueView.COL_STATUS)
         font.setBold(item.status in (Status.NEEDS_REVIEW, Status.ERROR, Status.EXPORTED))

@@ -20,7 +20,7 @@ GROUP_LABELS: dict[str, str] = {
     "icc": "Colour profile",
     "comment": "Comments stored in the file",
     "text_chunks": "Text stored in the file",
-    "software": "Software used to edit the photo",
+    "software": "Software used to make or edit the file",
     "other": "Other hidden information",
 }
 
@@ -59,7 +59,7 @@ class MetadataPanel(QWidget):
         self._list.setFrameShape(QListWidget.Shape.NoFrame)
         self._note = QLabel("The exported copy is written from the pixels only, so all of it is left behind.")
         self._note.setWordWrap(True)
-        self._note.setStyleSheet("color: #5f6368;")
+        self._note.setObjectName("mutedText")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._title)

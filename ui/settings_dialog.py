@@ -42,7 +42,7 @@ class SettingsDialog(QDialog):
         form.addRow("Preset:", self.preset)
         form.addRow("Words that are never\npatient information:", self.allowlist)
         note = QLabel("Changes apply to files added from now on.")
-        note.setStyleSheet("color: #5f6368;")
+        note.setObjectName("mutedText")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPushButton, QScroll
 
 from sanitizer.regions import Kind, Plan, Region
 
+from . import theme
 from .canvas import KEEP_COLOUR, KIND_COLOURS, KIND_LABELS
 
 LANE_H = 18
@@ -96,7 +97,7 @@ class TrackLanes(QWidget):
 
     def paintEvent(self, event) -> None:  # noqa: N802
         painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor("#ffffff"))
+        painter.fillRect(self.rect(), theme.colour("base"))
         if self.plan is None:
             return
         font = QFont(self.font())
@@ -106,10 +107,10 @@ class TrackLanes(QWidget):
         for lane, label, r, rect in self._bars():
             if lane not in drawn_labels:
                 drawn_labels.add(lane)
-                painter.setPen(QColor("#3c4043"))
+                painter.setPen(theme.colour("text"))
                 painter.drawText(QRectF(4, rect.top() - 2, LABEL_W - 8, LANE_H), Qt.AlignmentFlag.AlignVCenter, label)
                 painter.fillRect(QRectF(LABEL_W, rect.top() - 2, self.width() - LABEL_W, LANE_H),
-                                 QColor("#f6f7f9") if lane % 2 else QColor("#ffffff"))
+                                 theme.colour("alt_base") if lane % 2 else theme.colour("base"))
             colour = KIND_COLOURS.get(r.kind, QColor("#999999")) if r.redacted else KEEP_COLOUR
             fill = QColor(colour)
             fill.setAlpha(200 if r.redacted else 60)
@@ -120,7 +121,7 @@ class TrackLanes(QWidget):
             painter.setBrush(fill)
             painter.drawRoundedRect(rect, 3, 3)
         x = self._x(self.frame + 0.5)
-        painter.setPen(QPen(QColor("#1a73e8"), 2))
+        painter.setPen(QPen(theme.colour("focus"), 2))
         painter.drawLine(int(x), 0, int(x), self.height())
 
 
@@ -176,7 +177,7 @@ class Timeline(QWidget):
         row.addWidget(self.end_button)
         hint = QLabel("Each row is one face or text followed through the clip. Click a bar to hide or keep "
                       "it in every frame; click the timeline to jump there.")
-        hint.setStyleSheet("color: #5f6368;")
+        hint.setObjectName("mutedText")
         hint.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 4, 0, 0)
