@@ -124,9 +124,13 @@ def test_the_window_fits_a_laptop_screen_at_any_scale_factor(tmp_path, scale):
 
 def test_names_are_elided_in_the_middle_and_the_column_widens(qtbot, tmp_path):
     from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QStyleOptionViewItem
     window = make_window(qtbot, tmp_path)
     window.add_paths([plain_photo(tmp_path / ("Ward 5 visit with the new equipment " * 3 + "0042.png"))])
-    assert window.queue.textElideMode() == Qt.TextElideMode.ElideMiddle
+    delegate = window.queue.itemDelegateForColumn(0)
+    option = QStyleOptionViewItem()
+    delegate.initStyleOption(option, window.queue.model().index(0, 0))
+    assert option.textElideMode == Qt.TextElideMode.ElideMiddle
     window.resize(900, 600)
     qtbot.waitUntil(lambda: window.width() == 900)
     narrow = window.queue.columnWidth(0)

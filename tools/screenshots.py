@@ -1,12 +1,12 @@
-"""Screenshots of the real app for the README: the queue and the review editor.
+"""Screenshots of the real app for the README, in the light and the dark palette.
 
 Starts the app under Xvfb (through `xvfb-run -a` unless a display is already set), adds a
 demo batch generated on the fly (scikit-image sample photos and a generated ward photo
 with a fictional wristband label and a QR code, all GPS-tagged), waits for the analysis,
-then saves docs/screenshot-queue.png, docs/screenshot-editor.png, docs/screenshot-result.png
-and (when the video engine is present) docs/screenshot-video.png.
+then saves docs/screenshot-<view>-<light|dark>.png for the views queue, grid, editor (with
+its list of areas), result, export (the dialog) and (when the video engine is present) video.
 
-    .venv/bin/python tools/screenshots.py [--out docs]
+    .venv/bin/python tools/screenshots.py [--out docs] [--theme light|dark|both]
 """
 from __future__ import annotations
 
@@ -56,7 +56,8 @@ def demo_batch(folder: Path) -> dict[str, Path]:
         "astronaut": sample_photos.dirty_jpeg(folder / "awards_night_guest.jpg", data.astronaut()),
         "coffee": sample_photos.dirty_jpeg(folder / "cafe_opening.jpg", data.coffee()),
         "poster": sample_photos.dirty_png(folder / "poster_draft.png", sample_photos.scene(800, 600, seed=4)),
-        "cat": sample_photos.dirty_jpeg(folder / "therapy_cat_visit.jpg", data.chelsea(), orientation=6),
+        # A (fictional) patient's name typed into a file name: the queue points it out.
+        "cat": sample_photos.dirty_jpeg(folder / "Mrs Patel therapy cat visit.jpg", data.chelsea(), orientation=6),
     }
     try:  # a short clip of a face panning across, with GPS and camera tags (the video engine's sample)
         from sanitizer.video.selftest import build_dirty_clip
@@ -84,15 +85,24 @@ def settle(app, seconds: float = 0.5) -> None:
     wait_until(app, lambda: False, seconds)
 
 
-def take(out_dir: Path) -> int:
+VIEWS = ("queue", "grid", "editor", "result", "export", "video")
+
+
+def take(out_dir: Path, dark: bool) -> int:
     from PySide6.QtCore import QSettings
 
     from ui.app import create_application
     from ui.main_window import MainWindow
     from ui.settings_store import SettingsStore
 
-    app = create_application()
+    app = create_application(dark=dark)
+    suffix = "dark" if dark else "light"
     out_dir.mkdir(parents=True, exist_ok=True)
+
+    def save(widget, view: str) -> None:
+        settle(app)
+        widget.grab().save(str(out_dir / f"screenshot-{view}-{suffix}.png"))
+
     with tempfile.TemporaryDirectory(prefix="screenshots-") as tmp:
         tmp_path = Path(tmp)
         files = demo_batch(tmp_path / "Ward 4 visit")
@@ -107,9 +117,15 @@ def take(out_dir: Path) -> int:
             return 1
         settle(app)
         keys = {item.path: key for key, item in window.items.items()}
+        window.set_approved([keys[files["coffee"]], keys[files["poster"]]])  # two checked already
         window.queue.setCurrentItem(window._rows[keys[files["ward"]]])
-        settle(app)
-        window.grab().save(str(out_dir / "screenshot-queue.png"))
+        window.queue.scrollToTop()
+        save(window, "queue")
+
+        window.show_grid()
+        wait_until(app, lambda: len(window.grid._images) == len(window._approvable()), 120)
+        window.grid.list.setCurrentRow(0)
+        save(window, "grid")
 
         window.open_review(keys[files["ward"]])
         editor = window.editor
@@ -120,14 +136,19 @@ def take(out_dir: Path) -> int:
             editor.canvas.select(faces[0])
         elif plan.regions:
             editor.canvas.select(plan.regions[0])
-        settle(app)
-        window.grab().save(str(out_dir / "screenshot-editor.png"))
+        save(window, "editor")
 
         editor.act_after.setChecked(True)
         wait_until(app, lambda: editor.showing_result, 60)
-        settle(app)
-        window.grab().save(str(out_dir / "screenshot-result.png"))
+        save(window, "result")
         editor.act_after.setChecked(False)
+
+        window.open_export()
+        dialog = window.export_dialog
+        dialog.adjustSize()
+        save(dialog, "export")
+        dialog.close()
+
         if "video" in files:
             window.open_review(keys[files["video"]])
             video_plan = window.items[keys[files["video"]]].plan
@@ -139,26 +160,29 @@ def take(out_dir: Path) -> int:
                 visible = editor.visible_regions()
                 if visible:
                     editor.canvas.select(visible[0])
-            settle(app)
-            window.grab().save(str(out_dir / "screenshot-video.png"))
+            save(window, "video")
         print(f"{len(plan.regions)} regions on the ward photo: "
               + ", ".join(sorted({r.kind.value for r in plan.regions})))
+        window.discard_unsaved_work()  # demo decisions: nothing to keep
         window.shutdown()
         window.close()
-    for name in ("screenshot-queue.png", "screenshot-editor.png", "screenshot-result.png",
-                 "screenshot-video.png"):
-        print(out_dir / name)
+    for view in VIEWS:
+        print(out_dir / f"screenshot-{view}-{suffix}.png")
     return 0
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO / "docs")
+    parser.add_argument("--theme", choices=["light", "dark", "both"], default="both")
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args, rest = parser.parse_known_args()
+    if args.theme == "both":  # one process per theme: the palette is chosen once, at start
+        return max(subprocess.call([sys.executable, __file__, "--out", str(args.out), "--theme", theme])
+                   for theme in ("light", "dark"))
     if not args.inner and not os.environ.get("DISPLAY"):
         return relaunch_under_xvfb(sys.argv[1:])
-    return take(args.out)
+    return take(args.out, dark=args.theme == "dark")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,8 @@ from PySide6.QtCore import QMimeData, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QDragEnterEvent, QGuiApplication, QDropEvent, QIcon, QImage, QKeySequence, QPainter, QPixmap
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QFrame, QHBoxLayout, QHeaderView, QLabel,
                                QMainWindow, QMessageBox, QProgressBar, QPushButton, QStackedLayout,
-                               QStackedWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+                               QStackedWidget, QStyledItemDelegate, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
+                               QWidget)
 
 from sanitizer import pipeline
 from sanitizer.phi import file_name_finding
@@ -221,6 +222,12 @@ class DropZone(QFrame):
         self.style().polish(self)
 
 
+class MiddleElideDelegate(QStyledItemDelegate):
+    def initStyleOption(self, option, index) -> None:  # noqa: N802
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideMiddle
+
+
 class QueueView(QTreeWidget):
     COL_FILE, COL_STATUS, COL_FOUND = range(3)
 
@@ -233,9 +240,9 @@ class QueueView(QTreeWidget):
         self.setAlternatingRowColors(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setAcceptDrops(False)  # drops go to the surrounding DropZone
-        # Long names keep their start and their end ("Ward 5 visit … 0042.jpg"); the name and
-        # the findings columns share the room a wider window gives.
-        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        # Long names keep their start and their end ("Ward 5 visit … 0042.jpg"); sentences are
+        # cut at their end. The name and the findings columns share the room a wider window gives.
+        self.setItemDelegateForColumn(self.COL_FILE, MiddleElideDelegate(self))
         header = self.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(self.COL_FILE, QHeaderView.ResizeMode.Stretch)
@@ -485,7 +492,7 @@ class MainWindow(QMainWindow):
         row = self._rows[item.key]
         text = item.status.value
         if item.status is Status.ERROR and item.error:
-            text = f"Error: {item.error}"
+            text = "Error: see why on the right"
         elif item.status is Status.ANALYSING and item.progress > 0:
             text = f"Analysing… {int(item.progress * 100)}%"
         elif item.status is Status.EXPORTED and item.output is not None:
@@ -498,6 +505,8 @@ class MainWindow(QMainWindow):
         font.setBold(item.status in (Status.NEEDS_REVIEW, Status.ERROR, Status.EXPORTED))
         row.setFont(QueueView.COL_STATUS, font)
         found = summarise_regions(item.plan)
+        if item.status is Status.ERROR and item.error:
+            found = item.error[:1].upper() + item.error[1:]
         if item.personal_name:
             found = "File name may hold a person's name (export with neutral names)" + (f"; {found}" if found else "")
         row.setText(QueueView.COL_FOUND, found)

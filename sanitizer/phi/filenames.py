@@ -1,8 +1,9 @@
 """Does a file's name hold a person's details? Staff name photos after patients ("Mrs Patel ward 5.jpg").
 
 The name is split into words and read by the same rules as text found in a picture. Only the
-findings that point at a person count: a date or a camera counter (IMG_20240501_1234) is in
-nearly every photo's name and says nothing about who is in it.
+findings that point at a person count: a date, a camera counter (IMG_20240501_1234) or a
+numbered visit ("ward_visit_0412", which the record-number rule would take for a visit
+number) is in many photos' names and says nothing about who is in it.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 from .rules import Finding, classify
 
-PERSONAL_RULES = frozenset({"name", "ssn", "mrn", "dob", "email", "phone", "address"})
+PERSONAL_RULES = frozenset({"name", "ssn", "dob", "email", "phone", "address"})
 
 
 def _words(stem: str) -> str:
