@@ -5,7 +5,6 @@ import hashlib
 import json
 
 import numpy as np
-import pytest
 from PIL import Image
 from PySide6.QtCore import Qt
 

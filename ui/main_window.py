@@ -30,7 +30,7 @@ from .editor import EditorWidget, one_per_track, regions_at
 from . import theme
 from .grid import ApprovalGrid
 from .settings_store import SettingsStore
-from .worker import THUMB_SIZE, AnalysisQueue, FileHasher, PreviewRenderer
+from .worker import GRID_TILE, THUMB_SIZE, AnalysisQueue, FileHasher, ImageLoader
 
 APP_TITLE = "PHI Sanitizer"
 EMPTY_HINT = "Drop photos, videos or folders here"
@@ -278,8 +278,8 @@ class MainWindow(QMainWindow):
         self.analysis.prepare(self.settings)
         self.hasher = FileHasher(self)
         self.hasher.hashed.connect(self._on_hashed)
-        self.previews = PreviewRenderer(self)
-        self.previews.rendered.connect(self._on_grid_preview)
+        self.previews = ImageLoader(self)  # its own thread: grid tiles never delay the editor's previews
+        self.previews.preview.connect(self._on_grid_preview)
         self._grid_revisions: dict[int, int] = {}   # key -> revision its grid tile shows
 
         self.queue = QueueView()
@@ -754,7 +754,7 @@ class MainWindow(QMainWindow):
             from dataclasses import replace
             plan = replace(plan, regions=regions_at(plan.regions, 0))
         self._grid_revisions[item.key] = item.revision
-        self.previews.render(item.key, item.revision, plan, self.settings)
+        self.previews.render_preview(item.key, item.revision, plan, self.settings, size=GRID_TILE)
 
     def _on_grid_preview(self, key: int, revision: int, image) -> None:
         item = self.items.get(key)

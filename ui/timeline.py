@@ -14,7 +14,7 @@ from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QSlider,
                                QVBoxLayout, QWidget)
 
-from sanitizer.regions import Kind, Plan, Region
+from sanitizer.regions import Plan, Region
 
 from . import theme
 from .canvas import KEEP_COLOUR, KIND_COLOURS, KIND_LABELS

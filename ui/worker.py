@@ -63,7 +63,7 @@ def make_thumbnail(path: Path, size: QSize = THUMB_SIZE) -> QImage:
 
 def _video_thumbnail(path: Path, size: QSize) -> QImage:
     try:
-        from sanitizer.video import FrameReader
+        from sanitizer.video import FrameReader  # PyAV only once a video is shown
         reader = FrameReader(path, 30.0)
         try:
             image = array_to_qimage(reader.frame(0))
@@ -247,10 +247,10 @@ class ImageLoader(QObject):
             if self._wanted_frame != (key, index):
                 return  # the reviewer has already asked for another frame
             try:
-                from sanitizer.video import FrameReader
                 if self._reader is None or self._reader.path != path:
                     if self._reader is not None:
                         self._reader.close()
+                    from sanitizer.video import FrameReader
                     self._reader = FrameReader(path, fps)
                 pixels = self._reader.frame(index)
                 signals.frame.emit(key, index, pixels, array_to_qimage(pixels))
@@ -261,7 +261,8 @@ class ImageLoader(QObject):
         self._pool.start(_Task(job))
 
     def render_preview(self, key: int, revision: int, plan: Plan, settings: Settings,
-                       pixels: np.ndarray | None) -> None:
+                       pixels: np.ndarray | None = None, size: QSize | None = None) -> None:
+        """The export's render of `plan` (see export_preview); arrives through `preview`."""
         # A snapshot: the reviewer may edit the plan while the preview renders.
         plan_copy = copy.deepcopy(plan)
         settings_copy = copy.deepcopy(settings)
@@ -269,12 +270,14 @@ class ImageLoader(QObject):
 
         def job() -> None:
             try:
-                rendered = pipeline.render_preview(plan_copy, settings_copy, pixels)
-                signals.preview.emit(key, revision, array_to_qimage(rendered))
+                signals.preview.emit(key, revision, export_preview(plan_copy, settings_copy, pixels, size))
             except Exception as exc:  # noqa: BLE001
                 signals.failed.emit(key, safe_reason(exc))
 
         self._pool.start(_Task(job))
+
+    def clear(self) -> None:
+        self._pool.clear()  # jobs not started yet
 
     def wait(self, msecs: int = -1) -> bool:
         return self._pool.waitForDone(msecs)
@@ -283,52 +286,23 @@ class ImageLoader(QObject):
 GRID_TILE = QSize(240, 180)
 
 
-def export_preview(plan: Plan, settings: Settings, size: QSize = GRID_TILE) -> QImage:
-    """The file as the export will write it (a video: its first frame), scaled to a tile.
+def export_preview(plan: Plan, settings: Settings, pixels: np.ndarray | None = None,
+                   size: QSize | None = None) -> QImage:
+    """The file as the export will write it, scaled to `size` when given (off the UI thread).
 
-    `plan` must hold only the regions to draw (for a video, those covering frame 0)."""
-    pixels = None
-    if plan.media == "video":
-        from sanitizer.video import FrameReader
+    Without `pixels` the picture is decoded here (a video: its first frame; `plan` must then
+    hold only the regions covering that frame)."""
+    if pixels is None and plan.media == "video":
+        from sanitizer.video import FrameReader  # PyAV only once a video is shown
         reader = FrameReader(plan.source, plan.fps)
         try:
             pixels = reader.frame(0)
         finally:
             reader.close()
-    rendered = array_to_qimage(pipeline.render_preview(plan, settings, pixels))
-    return rendered.scaled(size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
-
-
-class PreviewRenderer(QObject):
-    """Export previews for the grid, one at a time on a thread; stale ones are dropped by the caller."""
-
-    rendered = Signal(int, int, QImage)     # key, revision, tile
-    failed = Signal(int, str)
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._pool = _pool(1)
-        self._signals = _Signals()
-        self._signals.preview.connect(self.rendered)
-        self._signals.failed.connect(self.failed)
-
-    def render(self, key: int, revision: int, plan: Plan, settings: Settings) -> None:
-        plan_copy, settings_copy = copy.deepcopy(plan), copy.deepcopy(settings)  # edits may follow
-        signals = self._signals
-
-        def job() -> None:
-            try:
-                signals.preview.emit(key, revision, export_preview(plan_copy, settings_copy))
-            except Exception as exc:  # noqa: BLE001
-                signals.failed.emit(key, safe_reason(exc))
-
-        self._pool.start(_Task(job))
-
-    def clear(self) -> None:
-        self._pool.clear()  # renders not started yet
-
-    def wait(self, msecs: int = -1) -> bool:
-        return self._pool.waitForDone(msecs)
+    image = array_to_qimage(pipeline.render_preview(plan, settings, pixels))
+    if size is not None:
+        image = image.scaled(size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+    return image
 
 
 class FileHasher(QObject):
