@@ -157,6 +157,22 @@ def _analyse(path: Path, settings: Settings, progress: Progress | None,
     return plan, loaded
 
 
+# Two regions of one kind found in two views of a transparent picture are one finding when
+# they overlap this much (the views differ in contrast, so boxes differ by a few pixels).
+SAME_FINDING_IOU = 0.7
+
+
+def detect_in_pixels(pixels: np.ndarray, settings: Settings) -> list[Region]:
+    """Regions in an RGB(A) picture: for a transparent one, found in every way it can be seen
+    (transparency.detection_views), a region found in several views kept once."""
+    regions: list[Region] = []
+    for view in detection_views(pixels):
+        for region in run_detectors(view, settings):
+            if not any(r.kind is region.kind and iou(r.box, region.box) >= SAME_FINDING_IOU for r in regions):
+                regions.append(region)
+    return regions
+
+
 def warm_up(settings: Settings) -> bool:
     """Load every detector the settings turn on (models read and checked) so the first file is quick."""
     from .detectors import build_detectors

@@ -20,7 +20,7 @@ from sanitizer.errors import OutputError
 from sanitizer.pipeline import NEUTRAL_PREFIX, check_output_dir
 from sanitizer.settings import Preset, Settings, Style
 
-from . import theme
+from . import file_dialogs, theme
 from .settings_dialog import PRESET_LABELS
 from .worker import ExportJob, Exporter
 

@@ -60,3 +60,15 @@ def choose_folder(parent: QWidget | None, caption: str, start: str = "") -> str:
     with no_dialog_history():
         return QFileDialog.getExistingDirectory(parent, caption, start,
                                                 _OPTIONS | QFileDialog.Option.ShowDirsOnly)
+
+
+def choose_file(parent: QWidget | None, caption: str, name_filter: str = "") -> str:
+    with no_dialog_history():
+        name, _ = QFileDialog.getOpenFileName(parent, caption, "", name_filter, None, _OPTIONS)
+    return name
+
+
+def choose_save_file(parent: QWidget | None, caption: str, suggested: str, name_filter: str = "") -> str:
+    with no_dialog_history():
+        name, _ = QFileDialog.getSaveFileName(parent, caption, suggested, name_filter, None, _OPTIONS)
+    return name

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QDragEnterEvent, QGuiApplication, QDropEvent, QIcon, QImage, QKeySequence, QPainter, QPixmap
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QFrame, QHBoxLayout, QHeaderView, QLabel,
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFrame, QHBoxLayout, QHeaderView, QLabel,
                                QMainWindow, QMessageBox, QProgressBar, QPushButton, QStackedLayout,
                                QStackedWidget, QStyledItemDelegate, QTreeWidget, QTreeWidgetItem, QVBoxLayout,
                                QWidget)
@@ -893,8 +893,8 @@ class MainWindow(QMainWindow):
             item.dirty = False
 
     def choose_review_to_save(self) -> bool:
-        name, _ = QFileDialog.getSaveFileName(self, "Save review", f"review{REVIEW_SUFFIX}",
-                                              f"Saved review (*{REVIEW_SUFFIX})")
+        name = file_dialogs.choose_save_file(self, "Save review", f"review{REVIEW_SUFFIX}",
+                                             f"Saved review (*{REVIEW_SUFFIX})")
         return bool(name) and self.save_review_file(Path(name))
 
     def save_review_file(self, path: Path) -> bool:
@@ -914,7 +914,7 @@ class MainWindow(QMainWindow):
         return True
 
     def choose_review_to_open(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Open review", "", f"Saved review (*{REVIEW_SUFFIX})")
+        name = file_dialogs.choose_file(self, "Open review", f"Saved review (*{REVIEW_SUFFIX})")
         if name:
             self.open_review_file(Path(name))
 

@@ -20,6 +20,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 
 from sanitizer import pipeline
+from sanitizer.errors import where_raised
 
 from . import analysis_process
 
@@ -135,7 +136,7 @@ class BackgroundRunner(QObject):
                 except BrokenProcessPool:
                     result = TaskResult(Outcome.WORKER_DIED, reason="the worker stopped on this file")
                 except Exception as exc:  # noqa: BLE001 - the task raised inside the worker
-                    log.warning("background task failed: %s", type(exc).__name__)
+                    log.warning("background task failed: %s raised at %s", type(exc).__name__, where_raised(exc))
                     result = TaskResult(Outcome.FAILED, reason=pipeline.user_message(exc))
                 relay.finished.emit(result)
 
@@ -152,8 +153,8 @@ class BackgroundRunner(QObject):
             try:
                 result = TaskResult(Outcome.DONE, fn(*args, cancel=cancel.is_set, progress=report))
             except Exception as exc:  # noqa: BLE001 - a task must never take the app down
-                # Type only: a message can quote file contents or text read in a picture.
-                log.warning("background task failed: %s", type(exc).__name__)
+                # Type and place only: a message can quote file contents or text read in a picture.
+                log.warning("background task failed: %s raised at %s", type(exc).__name__, where_raised(exc))
                 result = TaskResult(Outcome.FAILED, reason=pipeline.user_message(exc))
             relay.finished.emit(result)
 
