@@ -267,6 +267,7 @@ class MainWindow(QMainWindow):
         self._started_at: dict[int, float] = {}
         self.export_dialog = None
         self._changed_since_review = 0  # files of an opened review whose bytes differ now
+        self._waiting_icon: QIcon | None = None
 
         self.analysis = AnalysisQueue(self)
         self.analysis.started.connect(self._on_started)
@@ -438,7 +439,7 @@ class MainWindow(QMainWindow):
                 continue
             known.add(resolved)
             key = next(self._keys)
-            item = QueueItem(key=key, path=path, personal_name=file_name_finding(path) is not None)
+            item = QueueItem(key=key, path=path)
             self.items[key] = item
             self._make_row(item)
             added.append(key)
@@ -479,7 +480,9 @@ class MainWindow(QMainWindow):
         row = QTreeWidgetItem([item.path.name, "", ""])
         row.setData(0, Qt.ItemDataRole.UserRole, item.key)
         row.setToolTip(0, item.path.name)
-        row.setIcon(0, padded_icon(None))
+        if self._waiting_icon is None:  # one tile for every row still waiting (200 rows: no stall)
+            self._waiting_icon = padded_icon(None)
+        row.setIcon(0, self._waiting_icon)
         row.setSizeHint(0, QSize(THUMB_SIZE.width(), THUMB_SIZE.height() + 8))
         self.queue.addTopLevelItem(row)
         self._rows[item.key] = row
@@ -574,6 +577,8 @@ class MainWindow(QMainWindow):
             self._update_progress()
             return
         item.plan = plan
+        # Read here, one file at a time, not for a whole folder at once when it is dropped.
+        item.personal_name = file_name_finding(item.path) is not None
         if plan.error:
             item.status, item.error = Status.ERROR, plan.error
         else:
