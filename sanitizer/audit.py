@@ -5,6 +5,11 @@ removed, how many regions of each kind were redacted, reviewer decisions, whethe
 approved the file or it was exported unreviewed, settings, app version, time) and
 deliberately nothing that could itself be PHI: no OCR'd text, no metadata values, no region
 coordinates.
+
+Names are written as `names.printable` gives them: bytes that are not UTF-8 as `\xff`
+(backslashreplace, so the report is always valid UTF-8 and the name still recognisable),
+control characters escaped; an input is named by its path relative to the folder given.
+CSV cells that would start a spreadsheet formula get a leading `'`.
 """
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from . import __version__
+from .names import input_label, printable, spreadsheet_cell
 from .pipeline import CleanResult
 from .settings import Settings
 from .tempfiles import atomic_output
@@ -37,6 +43,7 @@ class AuditReport:
     results: list[CleanResult] = field(default_factory=list)
     # An interrupted batch (Ctrl+C): how many of its files were never processed.
     not_processed: int = 0
+    roots: list[Path] = field(default_factory=list)  # folders given: inputs are named relative to them
 
     def add(self, result: CleanResult) -> None:
         self.results.append(result)
@@ -47,8 +54,8 @@ class AuditReport:
 
     def _record(self, r: CleanResult) -> dict:
         return {
-            "input": r.source.name,
-            "output": r.output.name if r.output else None,
+            "input": input_label(r.source, self.roots),
+            "output": printable(r.output.name) if r.output else None,
             "status": "cleaned and verified" if r.ok else "failed",
             "error": r.error,
             "media": r.media,
@@ -101,16 +108,25 @@ class AuditReport:
                     rec["metadata_removed"] = _counts(rec["metadata_removed"])
                     rec["regions_redacted"] = _counts(rec["regions_redacted"])
                     rec["regions_kept"] = _counts(rec["regions_kept"])
-                    w.writerow(rec)
+                    w.writerow({k: spreadsheet_cell(v) for k, v in rec.items()})
         self._write_map()
         return json_path, csv_path
 
-    def _write_map(self) -> None:
-        """map.tsv: original file name, output name, status — the form the scoring scripts read."""
-        lines = [f"{r.source.name}\t{r.output.name if r.output else ''}\t{'ok' if r.ok else 'failed'}"
-                 for r in self.results]
-        path = self.out_dir / "map.tsv"
-        if path.exists():
-            path.unlink()
-        with atomic_output(path) as tmp:
-            tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    def _write_map(self) -> Path:
+        """map.tsv: original file name, output name, status — the form the scoring scripts read.
+
+        An existing map.tsv (a user's own file, or an earlier run's) is never replaced: the
+        map goes to map-2.tsv, map-3.tsv ... instead."""
+        lines = [f"{input_label(r.source, self.roots)}\t{printable(r.output.name) if r.output else ''}\t"
+                 f"{'ok' if r.ok else 'failed'}" for r in self.results]
+        n = 1
+        while True:
+            path = self.out_dir / ("map.tsv" if n == 1 else f"map-{n}.tsv")
+            try:
+                if not path.exists() and not path.is_symlink():
+                    with atomic_output(path) as tmp:  # links, so it fails rather than replaces
+                        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+                    return path
+            except FileExistsError:
+                pass  # taken between the check and the link: try the next name
+            n += 1

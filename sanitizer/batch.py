@@ -306,13 +306,14 @@ class BatchOutcome:
     interrupted: bool = False
     stopped: str | None = None   # why the whole batch stopped early (Ctrl+C aside)
     report_path: Path | None = None
+    report_error: str | None = None  # why the report could not be written (a full disk)
 
 
 FileListener = Callable[[CleanResult, dict, bool], None]   # result, its report record, reused?
 
 
 def clean_batch(inputs: Sequence[Path], out_dir: Path, settings: Settings, runner: Runner, *,
-                keep_audio: bool = False, resume: bool = False,
+                keep_audio: bool = False, resume: bool = False, roots: Sequence[Path] = (),
                 on_start: Callable[[int, int], None] | None = None,
                 on_file: FileListener | None = None) -> BatchOutcome:
     """Clean `inputs` into out_dir with `runner`; journal each file, write one merged report.
@@ -324,7 +325,7 @@ def clean_batch(inputs: Sequence[Path], out_dir: Path, settings: Settings, runne
     out_dir = Path(out_dir)
     sweep_stale(out_dir)  # partial and staged files of a killed run
     fingerprint = settings_fingerprint(settings, keep_audio)
-    report = AuditReport(out_dir, settings)
+    report = AuditReport(out_dir, settings, roots=list(roots))
     outcome = BatchOutcome(report=report, total=len(inputs))
     reused: dict[int, CleanResult] = {}
     if resume:
@@ -363,7 +364,10 @@ def clean_batch(inputs: Sequence[Path], out_dir: Path, settings: Settings, runne
     sweep_stale(out_dir)  # what workers killed during the run left (a crashed worker's partial file)
     if outcome.interrupted:
         report.not_processed = len(inputs) - len(report.results)
-    outcome.report_path, _csv = report.write()
+    try:
+        outcome.report_path, _csv = report.write()
+    except OSError as exc:  # the files are written and verified: the user still gets the summary
+        outcome.report_error = os.strerror(exc.errno) if exc.errno else "input/output error"
     return outcome
 
 

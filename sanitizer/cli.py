@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 from . import __version__, netguard
+from .names import printable
 from .settings import DETECTOR_SWITCHES
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -28,7 +29,7 @@ class ProgressBar:
                          disable=not self.enabled)
 
     def step(self, label: str = "") -> None:
-        self._bar.set_postfix_str(label[:40], refresh=False)
+        self._bar.set_postfix_str(printable(label)[:40], refresh=False)
         self._bar.update(1)
 
     def note(self, message: str) -> None:
@@ -88,9 +89,9 @@ def _usage_error(message: str) -> int:
     return EXIT_USAGE
 
 
-def _collect(paths: list[str]) -> list[Path]:
+def _collect(paths: list[str], exclude: list[Path] | None = None) -> list[Path]:
     from .pipeline import collect_inputs
-    return collect_inputs([Path(p) for p in paths])
+    return collect_inputs([Path(p) for p in paths], exclude=exclude or [])
 
 
 def cmd_inspect(args) -> int:
@@ -98,18 +99,18 @@ def cmd_inspect(args) -> int:
     from .metadata import GROUP_LABELS, inspect_metadata
     path = Path(args.file)
     if not path.is_file():
-        return _usage_error(f"{path}: not a file")
+        return _usage_error(f"{printable(path)}: not a file")
     try:
         findings = inspect_metadata(path, show_values=args.values)
     except SanitizerError as exc:
-        print(f"{path}: {exc}", file=sys.stderr)
+        print(f"{printable(path)}: {exc}", file=sys.stderr)
         return EXIT_FAILED
     if args.json:
         print(json.dumps({"path": str(path), "metadata": [
             {"group": f.group, "tag": f.tag, "detail": f.detail} for f in findings]}))
         return EXIT_OK
     if not findings:
-        print(f"{path}: no metadata found")
+        print(f"{printable(path)}: no metadata found")
     by_group: dict[str, list] = {}
     for f in findings:
         by_group.setdefault(f.group, []).append(f)
@@ -133,14 +134,14 @@ def cmd_scan(args) -> int:
         bar.step(path.name)
         if plan.error:
             failed += 1
-            bar.note(f"{path}: {plan.error}")
+            bar.note(f"{printable(path)}: {plan.error}")
         if args.json:
             print(json.dumps(plan.to_json()), flush=True)
         elif not plan.error:
             kinds = Counter(r.kind.value for r in plan.regions)
             found = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) or "nothing to hide"
             groups = sorted({m.group for m in plan.metadata})
-            print(f"{path}: {found}; metadata: {', '.join(groups) or 'none'}")
+            print(f"{printable(path)}: {found}; metadata: {', '.join(groups) or 'none'}")
     bar.close()
     return EXIT_FAILED if failed else EXIT_OK
 
@@ -171,7 +172,7 @@ class CleanProgress:
         if not reused:
             self.bar.step(result.source.name)
         if not result.ok:
-            self.bar.note(f"{result.source}: {result.error}")
+            self.bar.note(f"{printable(result.source)}: {result.error}")
         self._event({"event": "file", "done": self.done, "files": self.total, "reused": reused, **record})
 
     def finish(self, outcome) -> None:
@@ -185,13 +186,15 @@ class CleanProgress:
                   "settings and were not reused", file=sys.stderr)
         if outcome.stopped:
             print(f"sanitize: error: {outcome.stopped}", file=sys.stderr)
+        if outcome.report_error:
+            print(f"sanitize: the audit report could not be written ({outcome.report_error})", file=sys.stderr)
         if outcome.interrupted:
             print(f"sanitize: stopped: {summary['files']} of {outcome.total} files done; report: {name}",
                   file=sys.stderr)
         elif not (self.quiet or self.as_json):
             reused = f" ({outcome.reused} from an earlier run)" if outcome.reused else ""
             print(f"{summary['cleaned']} of {summary['files']} files cleaned and verified{reused} into "
-                  f"{outcome.report.out_dir}; report: {name}")
+                  f"{printable(outcome.report.out_dir)}; {f'report: {name}' if name else 'no report'}")
             if summary["exported_unreviewed"]:
                 print(f"{summary['exported_unreviewed']} exported without a person's review (the report says so "
                       "per file); check them before publishing")
@@ -218,17 +221,17 @@ def cmd_clean(args) -> int:
             check_scheduler_address(args.scheduler)
         except (ValueError, ClusterUnavailable) as exc:
             return _usage_error(str(exc))
-    inputs = _collect(args.paths)
+    out_dir = Path(args.output)
+    inputs = _collect(args.paths, exclude=[out_dir])  # never our own earlier outputs
     if not inputs:
         return _usage_error("no photos or videos found in the given paths")
     if not settings.neutral_prefix:
         personal = [p for p in inputs if file_name_finding(p) is not None]
         for path in personal:
-            print(f"warning: {path.name}: the file name may hold a person's details and the clean copy "
+            print(f"warning: {printable(path.name)}: the file name may hold a person's details and the clean copy "
                   "keeps it", file=sys.stderr)
         if personal:
             print("warning: use --neutral-names PREFIX to give the clean copies neutral names", file=sys.stderr)
-    out_dir = Path(args.output)
     try:
         check_output_dir(out_dir, inputs)
     except OutputError as exc:
@@ -236,9 +239,11 @@ def cmd_clean(args) -> int:
     progress = CleanProgress(as_json=args.json, quiet=args.quiet)
     outcome = clean_batch(inputs, out_dir, settings, runner_for(min(jobs, len(inputs)), args.scheduler),
                           keep_audio=args.keep_audio, resume=args.resume,
+                          roots=[Path(p) for p in args.paths if Path(p).is_dir()],
                           on_start=progress.start, on_file=progress.file)
     progress.finish(outcome)
-    return EXIT_FAILED if outcome.report.summary()["failed"] or outcome.interrupted else EXIT_OK
+    failed = outcome.report.summary()["failed"] or outcome.interrupted or outcome.report_error
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 def cmd_demo(args) -> int:

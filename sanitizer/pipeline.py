@@ -22,7 +22,9 @@ from . import formats
 from .detectors import run_detectors
 from .errors import (Cancelled, OutputError, SanitizerError, os_error_reason,  # noqa: F401 - Cancelled re-exported
                      where_raised)
+from .input_files import check_input_file
 from .metadata import inspect_metadata
+from .names import fit_stem
 from .redact import apply_redactions
 from .regions import MetadataFinding, Plan, Region, iou
 from .settings import Settings
@@ -77,8 +79,25 @@ def is_video(path: Path) -> bool:
         return False
 
 
-def collect_inputs(paths: Iterable[Path | str]) -> list[Path]:
-    """Files named explicitly, plus media files found recursively in named folders."""
+def _real(path: Path) -> Path:
+    """The resolved path, or the path itself when it cannot be resolved (a symlink loop)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: "Symlink loop" before Python 3.13
+        return path
+
+
+def collect_inputs(paths: Iterable[Path | str], exclude: Iterable[Path | str] = ()) -> list[Path]:
+    """Files named explicitly, plus media files found recursively in named folders.
+
+    Folders in `exclude` (the output folder) are not walked: a run into a sub-folder of its
+    input must not take its own earlier outputs as new inputs (no `_clean_clean`)."""
+    skip = [_real(Path(e)) for e in exclude]
+
+    def excluded(f: Path) -> bool:
+        real = _real(f)
+        return any(real.is_relative_to(s) for s in skip)
+
     found: list[Path] = []
     seen: set[Path] = set()
     for raw in paths:
@@ -86,14 +105,14 @@ def collect_inputs(paths: Iterable[Path | str]) -> list[Path]:
         if p.is_dir():
             candidates = sorted(
                 f for f in p.rglob("*")
-                if f.is_file() and not f.name.startswith(".")
+                if f.is_file() and not f.name.startswith(".") and not excluded(f)
                 and (f.suffix.lower() in MEDIA_EXTENSIONS
                      or (not f.suffix and formats.is_supported_image(f)))
             )
         else:
             candidates = [p]
         for f in candidates:
-            key = f.resolve() if f.exists() else f
+            key = _real(f) if f.exists() else f
             if key not in seen and not f.name.startswith(TEMP_PREFIX):
                 seen.add(key)
                 found.append(f)
@@ -137,10 +156,7 @@ def _analyse(path: Path, settings: Settings, progress: Progress | None,
     plan = Plan(source=path)
     loaded = None
     try:
-        if not path.exists():
-            raise SanitizerError("the file does not exist")
-        if path.is_dir():
-            raise SanitizerError("this is a folder, not a photo or video")
+        check_input_file(path)  # before anything opens it: a named pipe would block for ever
         if is_video(path):
             plan.media = "video"  # so a refused video is reported as one
             return _video().analyse_video(path, settings, progress=progress, cancel=cancel), None
@@ -211,7 +227,7 @@ def check_output_dir(out_dir: Path, sources: Iterable[Path] = ()) -> None:
         raise OutputError("the output folder is not writable")
     resolved = out_dir.resolve()
     for src in sources:
-        if Path(src).resolve().parent == resolved:
+        if _real(Path(src)).parent == resolved:
             raise OutputError("the output folder must not be the folder of the originals")
 
 
@@ -221,7 +237,10 @@ NEUTRAL_PREFIX = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
 
 def unique_output_path(out_dir: Path, stem: str, ext: str, reserved: set[str], neutral_prefix: str = "") -> Path:
     """`<stem>_clean.<ext>`, or `<stem>_clean-2.<ext>` ... when that name is taken; with a
-    neutral prefix `<prefix>_001.<ext>`, `<prefix>_002.<ext>` ... (one number per file, whatever its type)."""
+    neutral prefix `<prefix>_001.<ext>`, `<prefix>_002.<ext>` ... (one number per file, whatever its type).
+
+    A long stem is cut so the name stays within the file system's 255 bytes; the counter
+    keeps two names that share their first 240-odd bytes apart."""
     if neutral_prefix and not NEUTRAL_PREFIX.fullmatch(neutral_prefix):
         raise OutputError("the neutral name prefix may hold only letters, digits, - and _")
     n = 1
@@ -231,7 +250,8 @@ def unique_output_path(out_dir: Path, stem: str, ext: str, reserved: set[str], n
             taken = base.lower() in reserved or any(out_dir.glob(f"{glob.escape(base)}.*"))
             name = f"{base}.{ext}"
         else:
-            base = name = f"{stem}_clean{'' if n == 1 else f'-{n}'}.{ext}"
+            tail = f"_clean{'' if n == 1 else f'-{n}'}.{ext}"
+            base = name = fit_stem(stem, tail) + tail
             taken = name.lower() in reserved or (out_dir / name).exists()
         if not taken:
             reserved.update({name.lower(), base.lower()})

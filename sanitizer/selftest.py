@@ -6,7 +6,6 @@ import os
 import shutil
 import socket
 import sys
-import tempfile
 import traceback
 import warnings
 from pathlib import Path
@@ -143,7 +142,9 @@ def _console():
 def run_self_test(out=None) -> int:
     out = out or _console()
     failures = 0
-    work = Path(tempfile.mkdtemp(prefix=".sanitize-selftest-"))
+    from .tempfiles import own_temp_dir, sweep_system_temp
+    sweep_system_temp()  # folders of an earlier self-test that was killed
+    work = own_temp_dir("selftest")
     try:
         with warnings.catch_warnings():
             # Library warnings (numpy on flat test pixels) are noise for IT; the checks decide.

@@ -94,8 +94,14 @@ def private_temp_dir() -> Path:
     """A per-process scratch folder (for video intermediates), removed by `cleanup_private`."""
     global _private
     if _private is None:
-        _private = Path(tempfile.mkdtemp(prefix=_own_prefix()))
+        _private = own_temp_dir()
     return _private
+
+
+def own_temp_dir(purpose: str = "") -> Path:
+    """A new folder in the system temp folder named after this process, so that if the
+    process is killed `sweep_system_temp` of a later run recognises and removes it."""
+    return Path(tempfile.mkdtemp(prefix=_own_prefix() + (f"{purpose}-" if purpose else "")))
 
 
 _private: Path | None = None

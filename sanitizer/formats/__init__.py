@@ -25,6 +25,7 @@ from sanitizer.formats.refused import refusal_reason
 from sanitizer.formats.content import sniff
 from sanitizer.formats.tiff import TiffParser
 from sanitizer.formats.webp import WebpParser
+from sanitizer.input_files import check_input_file
 
 __all__ = ["LoadedImage", "MAX_PIXELS", "load_image", "sniff", "is_supported_image", "parser_for",
            "SUPPORTED_FORMATS", "IMAGE_EXTENSIONS"]
@@ -91,13 +92,8 @@ def is_supported_image(path: Path) -> bool:
 
 
 def _check_readable(path: Path) -> None:
-    try:
-        st = path.stat()
-    except OSError as exc:
-        raise errors.DecodeError(errors.os_error_reason(exc)) from None
-    if path.is_dir():
-        raise errors.DecodeError("this is a folder, not a file")
-    if st.st_size == 0:
+    check_input_file(path)  # a regular file, before anything opens it
+    if path.stat().st_size == 0:
         raise errors.DecodeError("the file is empty (0 bytes)")
     if not os.access(path, os.R_OK):
         raise errors.DecodeError("the file cannot be read (permission denied)")

@@ -17,8 +17,9 @@ from PIL import Image
 from sanitizer import colour, errors
 
 # Decompression-bomb guard, checked from the header before decoding. 120 MP covers every
-# phone and camera sensor on sale (the largest are ~100-102 MP) with room to spare; a
-# 120 MP RGBA image needs ~0.5 GB in memory, which a hospital workstation can hold.
+# phone and camera sensor on sale (the largest are ~100-102 MP) with room to spare. The
+# pixels of a 120 MP RGBA image are ~0.5 GB, but a whole clean (detectors, redaction,
+# encoding) peaks at ~3.4 GB (measured; README "Formats"), which a workstation can hold.
 MAX_PIXELS = 120_000_000
 
 # EXIF orientation -> Pillow transpose turning stored pixels into display pixels.
