@@ -30,7 +30,7 @@ from .regions import MetadataFinding, Plan, Region, iou
 from .settings import Settings
 from .tempfiles import TEMP_PREFIX
 from .transparency import detection_views
-from .writer import output_spec, write_clean_image
+from .writer import ANIMATED_EXTENSIONS, output_spec, write_clean_image
 
 log = logging.getLogger(__name__)
 
@@ -151,8 +151,9 @@ def analyse(path: Path | str, settings: Settings, progress: Progress | None = No
 
 
 def _analyse(path: Path, settings: Settings, progress: Progress | None,
-             cancel: Cancel | None) -> tuple[Plan, "formats.LoadedImage | None"]:
-    """The plan, and for a photo the decoded image, so a clean that follows needs no second decode."""
+             cancel: Cancel | None) -> tuple[Plan, "formats.LoadedImage | formats.Animation | None"]:
+    """The plan, and for a photo or animation the decoded pixels, so a clean that follows needs
+    no second decode."""
     plan = Plan(source=path)
     loaded = None
     try:
@@ -160,6 +161,12 @@ def _analyse(path: Path, settings: Settings, progress: Progress | None,
         if is_video(path):
             plan.media = "video"  # so a refused video is reported as one
             return _video().analyse_video(path, settings, progress=progress, cancel=cancel), None
+        if formats.is_animated_image(path):
+            plan.media = "animation"
+            from .animation import analyse_animation
+            plan, animation = analyse_animation(path, settings, progress=progress, cancel=cancel)
+            plan.metadata = inspect_metadata(path)
+            return plan, animation
         loaded = formats.load_image(path)
         plan.format = loaded.format
         plan.height, plan.width = loaded.pixels.shape[:2]
@@ -272,7 +279,8 @@ def _tally(plan: Plan, result: CleanResult) -> None:
 
 def clean(plan: Plan, out_dir: Path | str, settings: Settings, reserved_names: set[str] | None = None,
           progress: Progress | None = None, cancel: Cancel | None = None,
-          keep_audio: bool = False, loaded: "formats.LoadedImage | None" = None,
+          keep_audio: bool = False,
+          loaded: "formats.LoadedImage | formats.Animation | None" = None,
           namer: OutputNamer | None = None) -> CleanResult:
     """Write a verified clean copy of plan.source into out_dir following the plan's decisions.
 
@@ -294,8 +302,16 @@ def clean(plan: Plan, out_dir: Path | str, settings: Settings, reserved_names: s
             dest = namer(plan.source, "mp4")
             _video().clean_video(plan, dest, settings, progress=progress, cancel=cancel,
                                  keep_audio=keep_audio)
+        elif plan.media == "animation":
+            from .animation import clean_animation
+            if not isinstance(loaded, formats.Animation):
+                loaded = formats.load_animation(plan.source)
+            if (len(loaded.frames), *loaded.size[::-1]) != (plan.frame_count, plan.height, plan.width):
+                raise SanitizerError("the file changed since it was analysed; analyse it again")
+            dest = namer(plan.source, ANIMATED_EXTENSIONS[loaded.format])
+            clean_animation(plan, loaded, dest, settings)
         else:
-            if loaded is None:
+            if not isinstance(loaded, formats.LoadedImage):
                 loaded = formats.load_image(plan.source)
             if loaded.pixels.shape[:2] != (plan.height, plan.width):
                 raise SanitizerError("the file changed since it was analysed; analyse it again")

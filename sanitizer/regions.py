@@ -142,14 +142,14 @@ class MetadataFinding:
 class Plan:
     """One file, what was found in it, and what the reviewer decided."""
     source: Path
-    media: str = "image"  # "image" or "video"
+    media: str = "image"  # "image", "video" or "animation" (animated GIF / WebP / PNG)
     format: str = ""
     width: int = 0
     height: int = 0
     regions: list[Region] = field(default_factory=list)
     metadata: list[MetadataFinding] = field(default_factory=list)
     error: str | None = None
-    # Video only: frame count and rate, so the GUI can show a timeline.
+    # Video and animation only: frame count and rate, so the GUI can show a timeline.
     frame_count: int = 0
     fps: float = 0.0
     # True only when a reviewer explicitly approved this file (being shown is not approval).
@@ -168,6 +168,6 @@ class Plan:
             "metadata": [m.to_json() for m in self.metadata],
             "error": self.error,
         }
-        if self.media == "video":  # extra keys only for video, so photo lines keep the exact contract
-            out.update(media="video", frame_count=self.frame_count, fps=round(self.fps, 3))
+        if self.media in ("video", "animation"):  # extra keys only here: photo lines keep the exact contract
+            out.update(media=self.media, frame_count=self.frame_count, fps=round(self.fps, 3))
         return out

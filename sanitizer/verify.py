@@ -25,13 +25,26 @@ _SOF = {0xC0, 0xC1, 0xC2}
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PNG_ALLOWED = {b"IHDR", b"PLTE", b"tRNS", b"IDAT", b"IEND"}
+_APNG_ALLOWED = {b"acTL", b"fcTL", b"fdAT"}  # animation control and frame data (APNG)
 
 _WEBP_ALLOWED = {b"VP8 ", b"VP8L", b"VP8X", b"ALPH"}
+_WEBP_ANIMATION_ALLOWED = {b"ANIM", b"ANMF"}  # loop count + background, and frames
+_WEBP_FRAME_ALLOWED = {b"VP8 ", b"VP8L", b"ALPH"}  # what an ANMF frame may hold
 _VP8X_ALPHA = 0x10
+_VP8X_ANIMATION = 0x02
+
+# GIF: only the NETSCAPE2.0 (loop count) application extension, graphic control blocks
+# (delay, transparency, disposal) and images; no comment, plain-text or other application data.
+_GIF_LOOP_APPS = {b"NETSCAPE2.0", b"ANIMEXTS1.0"}
 
 # Pillow `info` keys a clean decode may show: storage facts only.
 _INFO_ALLOWED = {"jfif", "jfif_version", "jfif_unit", "jfif_density", "dpi", "progressive", "progression",
-                 "transparency", "loop", "background", "duration", "timestamp", "compression"}
+                 "transparency", "loop", "background", "duration", "timestamp", "compression",
+                 # animation timing and frame composition (GIF, APNG, WebP)
+                 "version", "disposal", "blend", "default_image"}
+# Per format: GIF "extension" is the (position of the) application block, which gif_structure
+# has already limited to the loop count; APNG "bbox" is a frame's place on the canvas.
+_INFO_ALLOWED_FOR = {"gif": {"extension"}, "png": {"bbox"}}
 
 # Decoding the whole JPEG back costs about as much as decoding the input. A DCT-scaled
 # decode (1/8) still walks every entropy-coded block, so truncation and corrupt data
@@ -44,21 +57,22 @@ def normalise_format(fmt: str) -> str:
     return {"jpg": "jpeg", "jpe": "jpeg"}.get(f, f)
 
 
-def verify_clean_file(path: Path, fmt: str, expected_size: tuple[int, int]) -> list[str]:
-    """Problems found in `path` (an empty list means clean). fmt: jpeg, png or webp."""
+def verify_clean_file(path: Path, fmt: str, expected_size: tuple[int, int], frames: int = 1) -> list[str]:
+    """Problems found in `path` (an empty list means clean). fmt: jpeg, png, webp or gif;
+    `frames` > 1 for an animation (its frame structure is then allowed, and counted)."""
     fmt = normalise_format(fmt)
     try:
         data = Path(path).read_bytes()
     except OSError:
         return ["the written file cannot be read back"]
-    walkers = {"jpeg": jpeg_structure, "png": png_structure, "webp": webp_structure}
-    if fmt not in walkers:
-        return [f"no verifier for output format {fmt!r}"]
-    problems, header_size = walkers[fmt](data)
+    walkers = {"jpeg": jpeg_structure, "png": png_structure, "webp": webp_structure, "gif": gif_structure}
+    if fmt not in walkers or (fmt in ("jpeg", "gif") and (frames > 1) != (fmt == "gif")):
+        return [f"no verifier for output format {fmt!r} with {frames} frame(s)"]
+    problems, header_size = walkers[fmt](data, animated=frames > 1) if fmt != "jpeg" else walkers[fmt](data)
     if header_size is not None and tuple(header_size) != tuple(expected_size):
         problems.append(f"header size {header_size[0]}x{header_size[1]} is not the expected "
                         f"{expected_size[0]}x{expected_size[1]}")
-    problems += decode_check(data, fmt, expected_size)
+    problems += decode_check(data, fmt, expected_size, frames)
     return problems
 
 
@@ -104,7 +118,7 @@ def _marker_name(marker: int) -> str:
 
 
 # ---- PNG ---------------------------------------------------------------------
-def png_structure(data: bytes) -> tuple[list[str], tuple[int, int] | None]:
+def png_structure(data: bytes, animated: bool = False) -> tuple[list[str], tuple[int, int] | None]:
     if not data.startswith(_PNG_SIGNATURE):
         return ["not a PNG (bad signature)"], None
     problems: list[str] = []
@@ -121,7 +135,7 @@ def png_structure(data: bytes) -> tuple[list[str], tuple[int, int] | None]:
         crc = struct.unpack(">I", data[body_end:body_end + 4])[0]
         if zlib.crc32(ctype + body) != crc:
             problems.append("a PNG chunk has a bad checksum")
-        if ctype not in _PNG_ALLOWED:
+        if ctype not in _PNG_ALLOWED and not (animated and ctype in _APNG_ALLOWED):
             problems.append(f"PNG chunk {ctype.decode('latin-1')!r} is not allowed")
         if first:
             if ctype != b"IHDR" or length != 13:
@@ -141,7 +155,7 @@ def png_structure(data: bytes) -> tuple[list[str], tuple[int, int] | None]:
 
 
 # ---- WebP --------------------------------------------------------------------
-def webp_structure(data: bytes) -> tuple[list[str], tuple[int, int] | None]:
+def webp_structure(data: bytes, animated: bool = False) -> tuple[list[str], tuple[int, int] | None]:
     if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WEBP":
         return ["not a WebP (bad RIFF header)"], None
     problems: list[str] = []
@@ -157,10 +171,12 @@ def webp_structure(data: bytes) -> tuple[list[str], tuple[int, int] | None]:
         if pos + 8 + length > end:
             problems.append("a WebP chunk runs past the end of the file")
             break
-        if fourcc not in _WEBP_ALLOWED:
+        if fourcc not in _WEBP_ALLOWED and not (animated and fourcc in _WEBP_ANIMATION_ALLOWED):
             problems.append(f"WebP chunk {fourcc.decode('latin-1')!r} is not allowed")
+        elif fourcc == b"ANMF":
+            problems += _webp_frame_problems(body)
         elif fourcc == b"VP8X" and len(body) >= 10:
-            if body[0] & ~_VP8X_ALPHA:
+            if body[0] & ~(_VP8X_ALPHA | (_VP8X_ANIMATION if animated else 0)):
                 problems.append("the WebP extended header declares metadata or animation")
             size = (int.from_bytes(body[4:7], "little") + 1, int.from_bytes(body[7:10], "little") + 1)
         elif fourcc == b"VP8 " and size is None and len(body) >= 10:
@@ -172,9 +188,71 @@ def webp_structure(data: bytes) -> tuple[list[str], tuple[int, int] | None]:
     return problems, size
 
 
+def _webp_frame_problems(body: bytes) -> list[str]:
+    """The chunks inside one ANMF frame (after its 16-byte frame header): image data only."""
+    problems: list[str] = []
+    pos, end = 16, len(body)
+    while pos + 8 <= end:
+        fourcc = body[pos:pos + 4]
+        length = struct.unpack("<I", body[pos + 4:pos + 8])[0]
+        if pos + 8 + length > end:
+            problems.append("a WebP frame chunk runs past its frame")
+            break
+        if fourcc not in _WEBP_FRAME_ALLOWED:
+            problems.append(f"WebP frame chunk {fourcc.decode('latin-1')!r} is not allowed")
+        pos += 8 + length + (length & 1)
+    return problems
+
+
+# ---- GIF ---------------------------------------------------------------------
+def gif_structure(data: bytes, animated: bool = True) -> tuple[list[str], tuple[int, int] | None]:
+    """Header, screen descriptor, colour table, then only images, graphic control blocks and
+    a loop-count application block, up to the trailer with nothing after it."""
+    if len(data) < 13 or data[:6] not in (b"GIF87a", b"GIF89a"):
+        return ["not a GIF (bad signature)"], None
+    problems: list[str] = []
+    size = struct.unpack("<HH", data[6:10])
+    pos, end = 13 + (3 << ((data[10] & 7) + 1) if data[10] & 0x80 else 0), len(data)
+    trailer = False
+    while pos < end:
+        block = data[pos]
+        if block == 0x3B:
+            trailer = True
+            pos += 1
+            break
+        if block == 0x2C:  # image descriptor, optional local colour table, LZW code size, data
+            if pos + 10 > end:
+                break
+            flags = data[pos + 9]
+            pos += 10 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0) + 1
+        elif block == 0x21 and pos + 1 < end:
+            label = data[pos + 1]
+            pos += 2
+            if label == 0xFF:
+                ident = data[pos + 1:pos + 12] if pos < end and data[pos] == 11 else b""
+                if ident not in _GIF_LOOP_APPS:
+                    problems.append("a GIF application extension other than the loop count is not allowed")
+            elif label != 0xF9:
+                problems.append({0xFE: "a GIF comment is not allowed",
+                                 0x01: "GIF plain-text data is not allowed"}.get(label, f"GIF extension 0x{label:02X} is not allowed"))
+        else:
+            problems.append("unexpected bytes between GIF blocks")
+            break
+        while pos < end:  # data sub-blocks: a length byte, then that many bytes; 0 ends them
+            length = data[pos]
+            pos += 1 + length
+            if length == 0:
+                break
+    if not trailer:
+        problems.append("the GIF has no trailer (truncated)")
+    elif pos < end:
+        problems.append(f"{end - pos} bytes follow the end of the GIF")
+    return problems, (int(size[0]), int(size[1]))
+
+
 # ---- decode back ---------------------------------------------------------------
-def decode_check(data: bytes, fmt: str, expected_size: tuple[int, int]) -> list[str]:
-    pillow_format = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP"}[fmt]
+def decode_check(data: bytes, fmt: str, expected_size: tuple[int, int], frames: int = 1) -> list[str]:
+    pillow_format = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP", "gif": "GIF"}[fmt]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -185,10 +263,17 @@ def decode_check(data: bytes, fmt: str, expected_size: tuple[int, int]) -> list[
                                     f"{expected_size[0]}x{expected_size[1]}")
                 if fmt == "jpeg" and FAST_JPEG_DECODE:
                     im.draft(im.mode, (max(1, im.size[0] // 8), max(1, im.size[1] // 8)))
-                im.load()
-                extra = sorted(k for k in im.info if k not in _INFO_ALLOWED)
+                found = int(getattr(im, "n_frames", 1))
+                if found != frames:
+                    problems.append(f"{found} frame(s) decoded, {frames} written")
+                extra: set[str] = set()
+                for index in range(found):
+                    im.seek(index)
+                    im.load()
+                    extra |= {str(k) for k in im.info
+                              if k not in _INFO_ALLOWED and k not in _INFO_ALLOWED_FOR.get(fmt, ())}
                 if extra:
-                    problems.append("the decoder reports metadata: " + ", ".join(map(str, extra)))
+                    problems.append("the decoder reports metadata: " + ", ".join(sorted(extra)))
                 return problems
     except Exception:  # noqa: BLE001 - any failure to decode means the file is not good
         return ["the written file does not decode"]

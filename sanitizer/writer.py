@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import BinaryIO, Callable
 
 import cv2
 import numpy as np
@@ -15,6 +16,7 @@ from PIL import Image
 
 from sanitizer import errors, tempfiles
 from sanitizer.formats.base import LoadedImage
+from sanitizer.names import printable
 from sanitizer.settings import Settings
 from sanitizer.verify import normalise_format, verify_clean_file
 
@@ -49,27 +51,88 @@ def write_clean_image(pixels: np.ndarray, dest: Path, fmt: str, quality: int = D
     if fmt not in EXTENSIONS:
         raise ValueError(f"unsupported output format {fmt!r}")
     array = _checked_array(pixels, fmt)
+    expected = (int(array.shape[1]), int(array.shape[0]))
+    _write_verified(dest, lambda fh: _encode(array, fh, fmt, quality),
+                    lambda tmp: verify_clean_file(tmp, fmt, expected))
+
+
+def _write_verified(dest: Path, encode: Callable[[BinaryIO], None], verify: Callable[[Path], list[str]]) -> None:
+    """Encode into a temporary file beside dest, verify it, then link it under dest's name."""
     if dest.exists() or dest.is_symlink():
-        raise errors.OutputError(f"{dest.name} already exists in the output folder; it was not overwritten")
+        raise errors.OutputError(f"{printable(dest.name)} already exists in the output folder; it was not overwritten")
     if not dest.parent.is_dir():
         raise errors.OutputError("the output folder does not exist")
-    expected = (int(array.shape[1]), int(array.shape[0]))
     try:
         with tempfiles.atomic_output(dest) as tmp:
             with open(tmp, "wb") as fh:
-                _encode(array, fh, fmt, quality)
-            problems = verify_clean_file(tmp, fmt, expected)
+                encode(fh)
+            problems = verify(tmp)
             if problems:
                 raise errors.VerificationFailed(
                     "the cleaned file failed verification and was deleted: " + "; ".join(problems))
     except errors.SanitizerError:
         raise
     except FileExistsError:
-        raise errors.OutputError(f"{dest.name} already exists in the output folder; it was not overwritten") from None
+        raise errors.OutputError(
+            f"{printable(dest.name)} already exists in the output folder; it was not overwritten") from None
     except PermissionError:
         raise errors.OutputError("the output folder is not writable") from None
     except OSError as exc:
         raise errors.OutputError(f"the output could not be written ({os.strerror(exc.errno) if exc.errno else 'I/O error'})") from None
+
+
+ANIMATED_EXTENSIONS = {"gif": "gif", "png": "png", "webp": "webp"}
+
+
+def write_clean_animation(frames: list[np.ndarray], durations: list[int], loop: int | None, dest: Path,
+                          fmt: str, quality: int = DEFAULT_JPEG_QUALITY) -> None:
+    """Encode full-canvas frames as an animated GIF / PNG / WebP with the given timing, verified,
+    atomically. Same errors and guarantees as `write_clean_image`; the encoder sees only
+    new images made from the arrays, plus durations and the loop count."""
+    dest = Path(dest)
+    if fmt not in ANIMATED_EXTENSIONS:
+        raise ValueError(f"unsupported animated output format {fmt!r}")
+    if len(durations) != len(frames):
+        raise ValueError("an animation needs one duration per frame")
+    arrays, durations = merge_repeated_frames([_checked_array(f, "png") for f in frames], durations)
+    if len(arrays) < 2 or len({a.shape for a in arrays}) != 1:
+        raise ValueError("an animation needs two or more different frames of one shape")
+    expected = (int(arrays[0].shape[1]), int(arrays[0].shape[0]))
+    _write_verified(dest, lambda fh: _encode_animation(arrays, durations, loop, fh, fmt, quality),
+                    lambda tmp: verify_clean_file(tmp, fmt, expected, frames=len(arrays)))
+
+
+def merge_repeated_frames(arrays: list[np.ndarray], durations: list[int]) -> tuple[list[np.ndarray], list[int]]:
+    """A frame equal to the one before it becomes extra time on that one. The encoders do the
+    same on their own; doing it first tells the verifier exactly how many frames to expect."""
+    kept, times = [arrays[0]], [int(durations[0])]
+    for array, duration in zip(arrays[1:], durations[1:]):
+        if np.array_equal(array, kept[-1]):
+            times[-1] += int(duration)
+        else:
+            kept.append(array)
+            times.append(int(duration))
+    return kept, times
+
+
+def _encode_animation(arrays: list[np.ndarray], durations: list[int], loop: int | None, fh, fmt: str,
+                      quality: int) -> None:
+    images = [Image.fromarray(a) for a in arrays]
+    assert not any(im.info for im in images), "fresh images carry no metadata"
+    options: dict = {"save_all": True, "append_images": images[1:], "duration": list(durations)}
+    if loop is not None:
+        options["loop"] = int(loop)
+    if fmt == "gif":
+        # Every frame is a whole canvas: "restore to background" stops a transparent pixel
+        # from showing the frame before it.
+        images[0].save(fh, format="GIF", disposal=2 if arrays[0].shape[2] == 4 else 1, **options)
+    elif fmt == "png":
+        from PIL.PngImagePlugin import Blend, Disposal
+        # OP_SOURCE: a frame replaces what it covers (the frames are whole canvases).
+        images[0].save(fh, format="PNG", compress_level=6, default_image=False,
+                       blend=Blend.OP_SOURCE, disposal=Disposal.OP_NONE, **options)
+    else:
+        images[0].save(fh, format="WEBP", quality=int(quality), method=4, **options)
 
 
 def _checked_array(pixels: np.ndarray, fmt: str) -> np.ndarray:

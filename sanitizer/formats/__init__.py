@@ -6,15 +6,18 @@
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
 import warnings
 import zlib
 from pathlib import Path
+from typing import Iterator
 
 from PIL import Image
 
 from sanitizer import errors
+from sanitizer.formats.animated import Animation, decode_animation, is_animated
 from sanitizer.formats.base import MAX_PIXELS, ImageParser, LoadedImage
 from sanitizer.formats.bmp import BmpParser
 from sanitizer.formats.gif import GifParser
@@ -27,7 +30,7 @@ from sanitizer.formats.tiff import TiffParser
 from sanitizer.formats.webp import WebpParser
 from sanitizer.input_files import check_input_file
 
-__all__ = ["LoadedImage", "MAX_PIXELS", "load_image", "sniff", "is_supported_image", "parser_for",
+__all__ = ["LoadedImage", "Animation", "MAX_PIXELS", "load_image", "load_animation", "is_animated_image", "sniff", "is_supported_image", "parser_for",
            "SUPPORTED_FORMATS", "IMAGE_EXTENSIONS"]
 
 _PARSERS: dict[str, type[ImageParser]] = {
@@ -64,10 +67,42 @@ def parser_for(path: Path) -> ImageParser:
 def load_image(path: Path) -> LoadedImage:
     """Decode a photo to display-oriented sRGB pixels. Raises a SanitizerError subclass."""
     parser = parser_for(path)
+    with _decode_errors(parser):
+        return parser.load()
+
+
+def is_animated_image(path: Path) -> bool:
+    """True for an animated GIF, WebP or PNG (read from the header and the second frame's)."""
+    try:
+        parser = parser_for(path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with parser.open() as im:
+                return is_animated(im)
+    except Exception:  # noqa: BLE001 - anything unreadable is left to load_image to explain
+        return False
+
+
+def load_animation(path: Path) -> Animation:
+    """Every frame of an animated GIF, WebP or PNG, with durations and loop count."""
+    parser = parser_for(path)
+    with _decode_errors(parser):
+        im = parser.open()
+        try:
+            if not is_animated(im):
+                raise errors.UnsupportedFormat("this picture is not animated")
+            return decode_animation(parser, im)
+        finally:
+            im.close()
+
+
+@contextlib.contextmanager
+def _decode_errors(parser: ImageParser) -> Iterator[None]:
+    """Library exceptions of a decode turned into SanitizerErrors in plain words."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Pillow warnings are about the file, not for users
-            return parser.load()
+            yield
     except errors.SanitizerError:
         raise
     except Image.DecompressionBombError:

@@ -119,7 +119,7 @@ class ImageParser:
         finally:
             im.close()
         if pending != 1:
-            pixels = _transpose_array(pixels, pending)
+            pixels = transpose_array(pixels, pending)
         return LoadedImage(
             pixels=np.ascontiguousarray(pixels),
             format=self.name,
@@ -129,7 +129,7 @@ class ImageParser:
         )
 
 
-def _transpose_array(a: np.ndarray, orientation: int) -> np.ndarray:
+def transpose_array(a: np.ndarray, orientation: int) -> np.ndarray:
     """Apply EXIF orientation to an HxWxC array (same result as Image.transpose)."""
     if orientation == 2:
         return a[:, ::-1]
