@@ -141,8 +141,12 @@ def _log_failure(stage: str, exc: BaseException) -> None:
 
 
 def load_display(path: Path) -> np.ndarray:
-    """The photo as the reviewer sees it: display orientation, sRGB, uint8 RGB(A)."""
-    return formats.load_image(Path(path)).pixels
+    """The photo as the reviewer sees it: display orientation, sRGB, uint8 RGB(A).
+    For an animated picture, its first frame (the editor has no timeline for them yet)."""
+    path = Path(path)
+    if formats.is_animated_image(path):
+        return formats.load_animation(path).frames[0]
+    return formats.load_image(path).pixels
 
 
 def analyse(path: Path | str, settings: Settings, progress: Progress | None = None,
@@ -210,7 +214,10 @@ def render_preview(plan: Plan, settings: Settings, pixels: np.ndarray | None = N
     """Exactly what the export will render, for the before/after view."""
     if pixels is None:
         pixels = load_display(plan.source)
-    return apply_redactions(pixels, plan.regions, settings, seed=0)
+    regions = plan.regions
+    if plan.media == "animation":  # the first frame is on show: its own regions
+        regions = [r for r in regions if r.frame_span is None or r.frame_span[0] <= 0 <= r.frame_span[1]]
+    return apply_redactions(pixels, regions, settings, seed=0)
 
 
 def sha256_of(path: Path) -> str:

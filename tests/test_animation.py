@@ -131,3 +131,11 @@ def test_verifier_refuses_animation_metadata(tmp_path):
         images[0].save(clean, format=fmt.upper(), save_all=True, append_images=images[1:], duration=[50, 50])
         assert verify_clean_file(clean, fmt, (400, 300), frames=2) == [], fmt
         assert verify_clean_file(clean, fmt, (400, 300), frames=3), "a lost frame must be noticed"
+
+
+def test_editor_is_shown_the_first_frame(tmp_path):
+    from sanitizer import pipeline
+    path = dirty_animation(tmp_path / "loop.webp", "webp")
+    first = pipeline.load_display(path)
+    assert first.shape == (300, 400, 3)
+    assert np.abs(first.astype(np.float32) - np.asarray(frames()[0], dtype=np.float32)).mean() < 8
