@@ -11,7 +11,6 @@ import warnings
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
 
 DATA = Path(__file__).with_name("data")
 

@@ -40,7 +40,8 @@ def test_local_socketpair_still_works():
     a, b = socket.socketpair()
     a.sendall(b"x")
     assert b.recv(1) == b"x"
-    a.close(); b.close()
+    a.close()
+    b.close()
 
 
 def test_attempts_are_recorded_even_when_swallowed():
