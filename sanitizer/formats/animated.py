@@ -49,7 +49,7 @@ def decode_animation(parser: ImageParser, im: Image.Image) -> Animation:
     """All frames of an opened animated picture. The decompression-bomb guard counts every
     frame: frames x width x height must stay under MAX_PIXELS (the memory the frames need)."""
     width, height = im.size
-    count = int(im.n_frames)
+    count = int(getattr(im, "n_frames", 1))
     if width * height * count > MAX_PIXELS:
         raise errors.TooLarge(
             f"the animation is {count} frames of {width}x{height} pixels ({width * height * count / 1e6:.0f} MP "
