@@ -15,13 +15,14 @@ synthetic PHI sets). Idempotent: a file that already matches the manifest is lef
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import subprocess
 import sys
 import tempfile
 import zipfile
 from pathlib import Path
+
+from sanitizer.model_store import file_sha256 as sha256_of  # the project is installed before this step
 
 MODELS_DIR = Path(__file__).resolve().parent
 MANIFEST = MODELS_DIR / "manifest.json"
@@ -35,14 +36,6 @@ CENTERFACE_OUTPUTS = {
     "539": ["B", 2, "h", "w"],   # centre offset
     "540": ["B", 10, "h", "w"],  # 5 landmarks
 }
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def manifest_entry(name: str) -> dict:

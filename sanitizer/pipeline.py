@@ -7,7 +7,6 @@ words, so a batch always goes on.
 from __future__ import annotations
 
 import glob
-import hashlib
 import logging
 import os
 import re
@@ -24,6 +23,7 @@ from .errors import (Cancelled, OutputError, SanitizerError, os_error_reason,  #
                      where_raised)
 from .input_files import check_input_file
 from .metadata import inspect_metadata
+from .model_store import file_sha256 as sha256_of  # the one file hash; the name callers know
 from .names import fit_stem
 from .redact import apply_redactions
 from .regions import MetadataFinding, Plan, Region, iou
@@ -218,14 +218,6 @@ def render_preview(plan: Plan, settings: Settings, pixels: np.ndarray | None = N
     if plan.media == "animation":  # the first frame is on show: its own regions
         regions = [r for r in regions if r.frame_span is None or r.frame_span[0] <= 0 <= r.frame_span[1]]
     return apply_redactions(pixels, regions, settings, seed=0)
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def check_output_dir(out_dir: Path, sources: Iterable[Path] = ()) -> None:

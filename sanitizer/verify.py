@@ -15,6 +15,8 @@ from pathlib import Path
 
 from PIL import Image
 
+from sanitizer.chunk_walks import PNG_SIGNATURE as _PNG_SIGNATURE
+from sanitizer.chunk_walks import iter_png_chunks, iter_riff_chunks
 from sanitizer.jpeg_segments import JpegSegmentWalk, JpegStructureError
 
 # JPEG markers a clean file may contain (APP0 only as a plain JFIF header).
@@ -23,7 +25,6 @@ _JPEG_ALLOWED = {
 }
 _SOF = {0xC0, 0xC1, 0xC2}
 
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PNG_ALLOWED = {b"IHDR", b"PLTE", b"tRNS", b"IDAT", b"IEND"}
 _APNG_ALLOWED = {b"acTL", b"fcTL", b"fdAT"}  # animation control and frame data (APNG)
 
@@ -124,14 +125,16 @@ def png_structure(data: bytes, animated: bool = False) -> tuple[list[str], tuple
     problems: list[str] = []
     size = None
     pos, end, first, iend = 8, len(data), True, False
-    while pos + 8 <= end:
-        length, ctype = struct.unpack(">I4s", data[pos:pos + 8])
-        body_end = pos + 8 + length
+    stream = io.BytesIO(data)
+    stream.seek(8)
+    for chunk in iter_png_chunks(stream):
+        ctype, length = chunk.ctype, chunk.length
+        body_end = chunk.body + length
         if body_end + 4 > end:
             problems.append("a PNG chunk runs past the end of the file")
             pos = end
             break
-        body = data[pos + 8:body_end]
+        body = data[chunk.body:body_end]
         crc = struct.unpack(">I", data[body_end:body_end + 4])[0]
         if zlib.crc32(ctype + body) != crc:
             problems.append("a PNG chunk has a bad checksum")
@@ -144,9 +147,7 @@ def png_structure(data: bytes, animated: bool = False) -> tuple[list[str], tuple
                 size = struct.unpack(">II", body[:8])
             first = False
         pos = body_end + 4
-        if ctype == b"IEND":
-            iend = True
-            break
+        iend = ctype == b"IEND"
     if not iend:
         problems.append("the PNG has no end chunk (truncated)")
     elif pos < end:
@@ -163,12 +164,10 @@ def webp_structure(data: bytes, animated: bool = False) -> tuple[list[str], tupl
     if riff_size + 8 != len(data):
         problems.append("the RIFF size does not match the file size (trailing or missing data)")
     size = None
-    pos, end = 12, min(len(data), riff_size + 8)
-    while pos + 8 <= end:
-        fourcc = data[pos:pos + 4]
-        length = struct.unpack("<I", data[pos + 4:pos + 8])[0]
-        body = data[pos + 8:pos + 8 + length]
-        if pos + 8 + length > end:
+    end = min(len(data), riff_size + 8)
+    for chunk in iter_riff_chunks(data, 12, end):
+        fourcc, body = chunk.fourcc, data[chunk.body:chunk.body_end]
+        if chunk.body_end > end:
             problems.append("a WebP chunk runs past the end of the file")
             break
         if fourcc not in _WEBP_ALLOWED and not (animated and fourcc in _WEBP_ANIMATION_ALLOWED):
@@ -184,23 +183,18 @@ def webp_structure(data: bytes, animated: bool = False) -> tuple[list[str], tupl
         elif fourcc == b"VP8L" and size is None and len(body) >= 5:
             bits = int.from_bytes(body[1:5], "little")
             size = ((bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1)
-        pos += 8 + length + (length & 1)
     return problems, size
 
 
 def _webp_frame_problems(body: bytes) -> list[str]:
     """The chunks inside one ANMF frame (after its 16-byte frame header): image data only."""
     problems: list[str] = []
-    pos, end = 16, len(body)
-    while pos + 8 <= end:
-        fourcc = body[pos:pos + 4]
-        length = struct.unpack("<I", body[pos + 4:pos + 8])[0]
-        if pos + 8 + length > end:
+    for chunk in iter_riff_chunks(body, 16, len(body)):
+        if chunk.body_end > len(body):
             problems.append("a WebP frame chunk runs past its frame")
             break
-        if fourcc not in _WEBP_FRAME_ALLOWED:
-            problems.append(f"WebP frame chunk {fourcc.decode('latin-1')!r} is not allowed")
-        pos += 8 + length + (length & 1)
+        if chunk.fourcc not in _WEBP_FRAME_ALLOWED:
+            problems.append(f"WebP frame chunk {chunk.fourcc.decode('latin-1')!r} is not allowed")
     return problems
 
 

@@ -10,7 +10,6 @@ Colour from an ICC profile, or from an nclx box with wide-gamut primaries (Displ
 """
 from __future__ import annotations
 
-import struct
 
 from PIL import Image
 import pillow_heif
@@ -18,6 +17,7 @@ import pillow_heif
 from sanitizer import colour, errors
 from sanitizer.formats.base import ImageParser
 from sanitizer.formats.content import AVIF, HEIF
+from sanitizer.chunk_walks import boxes_in
 from sanitizer.metadata.isobmff import child_box
 
 # Thumbnails, depth and auxiliary images are never decoded: only the primary image is used.
@@ -57,25 +57,14 @@ class AvifParser(ImageParser):
 
 def boxes_are_complete(data: bytes) -> bool:
     """True when every top-level box, and every file extent the 'iloc' box lists, fits in the file."""
-    end = len(data)
-    pos, meta = 0, None
-    while pos + 8 <= end:
-        size, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        header = 8
-        if size == 1:
-            if pos + 16 > end:
-                return False
-            size, header = struct.unpack(">Q", data[pos + 8:pos + 16])[0], 16
-        elif size == 0:
-            size = end - pos
-        if size < header:
+    end, last, meta = len(data), 0, None
+    for box in boxes_in(data):
+        if box.end > end:
             return False
-        if pos + size > end:
-            return False
-        if kind == b"meta":
-            meta = (pos + header + 4, pos + size)  # a FullBox: skip version and flags
-        pos += size
-    if meta is None:
+        if box.kind == b"meta":
+            meta = (box.payload + 4, box.end)  # a FullBox: skip version and flags
+        last = box.end
+    if end - last >= 8 or meta is None:  # the walk stopped at a header that is not a box
         return False
     iloc = child_box(data, *meta, b"iloc")
     return iloc is not None and _extents_fit(data, *iloc)

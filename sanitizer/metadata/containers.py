@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PIL import ExifTags, Image
 
+from sanitizer.chunk_walks import iter_png_chunks, iter_riff_chunks
 from sanitizer.jpeg_segments import SOS, JpegSegmentWalk
 from sanitizer.metadata.blocks import exif_findings, icc_findings, iptc_findings, photoshop_findings, xmp_findings
 from sanitizer.metadata.findings import MAX_CHUNK, Findings, read_head, text_of
@@ -91,22 +92,13 @@ _PNG_STRUCTURAL = {b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM"
 def read_png(path: Path, found: Findings) -> None:
     with open(path, "rb") as fh:
         fh.read(8)
-        while True:
-            header = fh.read(8)
-            if len(header) < 8:
-                break
-            length, ctype = struct.unpack(">I4s", header)
-            if ctype in _PNG_STRUCTURAL:
-                if ctype == b"IEND":
-                    tail = fh.read(5)[4:]
-                    if tail:
-                        found.add("other", "trailing data", "data after the end of the image")
-                    break
-                fh.seek(length + 4, 1)
-                continue
-            body = fh.read(min(length, MAX_CHUNK))
-            fh.seek(length - len(body) + 4, 1)
-            _png_chunk(ctype, body, length, found)
+        for chunk in iter_png_chunks(fh):
+            if chunk.ctype == b"IEND":
+                fh.seek(chunk.body + chunk.length + 4)
+                if fh.read(1):
+                    found.add("other", "trailing data", "data after the end of the image")
+            elif chunk.ctype not in _PNG_STRUCTURAL:
+                _png_chunk(chunk.ctype, fh.read(min(chunk.length, MAX_CHUNK)), chunk.length, found)
 
 
 # PNG's registered text keywords and those common tools write (lower case).
@@ -196,12 +188,9 @@ _RIFF_STRUCTURAL = {b"VP8 ", b"VP8L", b"VP8X", b"ALPH", b"ANIM", b"ANMF"}
 
 def read_webp(path: Path, found: Findings) -> None:
     data = read_head(path)
-    pos, end = 12, len(data)
-    while pos + 8 <= end:
-        fourcc = data[pos:pos + 4]
-        length = struct.unpack("<I", data[pos + 4:pos + 8])[0]
-        body = data[pos + 8:pos + 8 + length]
-        pos += 8 + length + (length & 1)
+    end = len(data)
+    for chunk in iter_riff_chunks(data, 12, end):
+        fourcc, length, body = chunk.fourcc, chunk.length, data[chunk.body:chunk.body_end]
         if fourcc in _RIFF_STRUCTURAL:
             continue
         if fourcc == b"EXIF":

@@ -1,11 +1,11 @@
 """HEIF / AVIF (ISO base media file format): metadata items, thumbnails, auxiliary images."""
 from __future__ import annotations
 
-import struct
 from pathlib import Path
 
 from PIL import Image
 
+from sanitizer.chunk_walks import boxes_in
 from sanitizer.metadata.blocks import exif_findings, icc_findings, xmp_findings
 from sanitizer.metadata.findings import Findings, read_head, text_of
 
@@ -47,33 +47,25 @@ _ISO_TOP_LEVEL = {b"ftyp", b"meta", b"mdat", b"free", b"skip", b"idat"}
 
 def _iso_refs(data: bytes, found: Findings) -> None:
     """Thumbnails and auxiliary images (depth, gain maps) from the HEIF 'iref' box; odd top-level boxes."""
-    pos, end = 0, len(data)
-    while pos + 8 <= end:
-        size, box = struct.unpack(">I4s", data[pos:pos + 8])
-        if size == 1 and pos + 16 <= end:
-            size = struct.unpack(">Q", data[pos + 8:pos + 16])[0]
-        elif size == 0:
-            size = end - pos
-        if size < 8 or pos + size > end or not box.isalnum():
-            found.add("other", "trailing data", f"{end - pos} bytes of unknown data after the image boxes")
+    end, last = len(data), 0
+    for box in boxes_in(data):
+        if box.end > end or not box.kind.isalnum():
             break
-        if box not in _ISO_TOP_LEVEL:
-            found.add("other", f"box {text_of(box)}", f"container box '{text_of(box)}' ({size} bytes)")
-        pos += size
+        if box.kind not in _ISO_TOP_LEVEL:
+            name = text_of(box.kind)
+            found.add("other", f"box {name}", f"container box '{name}' ({box.end - box.start} bytes)")
+        last = box.end
+    if end - last >= 8:
+        found.add("other", "trailing data", f"{end - last} bytes of unknown data after the image boxes")
     meta = child_box(data, 0, len(data), b"meta")
     if meta is None:
         return
     iref = child_box(data, meta[0] + 4, meta[1], b"iref")
     if iref is None:
         return
-    pos, end = iref[0] + 4, iref[1]
     counts: dict[bytes, int] = {}
-    while pos + 8 <= end:
-        size, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        if size < 8:
-            break
-        counts[kind] = counts.get(kind, 0) + 1
-        pos += size
+    for ref in boxes_in(data, iref[0] + 4, iref[1]):
+        counts[ref.kind] = counts.get(ref.kind, 0) + 1
     if counts.get(b"thmb"):
         found.add("thumbnail", "HEIF thumbnail", f"{counts[b'thmb']} thumbnail(s) of the original")
     if counts.get(b"auxl"):
@@ -82,17 +74,7 @@ def _iso_refs(data: bytes, found: Findings) -> None:
 
 def child_box(data: bytes, start: int, end: int, kind: bytes) -> tuple[int, int] | None:
     """(payload start, payload end) of the first box of `kind` between start and end."""
-    pos = start
-    while pos + 8 <= end:
-        size, box = struct.unpack(">I4s", data[pos:pos + 8])
-        header = 8
-        if size == 1 and pos + 16 <= end:
-            size, header = struct.unpack(">Q", data[pos + 8:pos + 16])[0], 16
-        elif size == 0:
-            size = end - pos
-        if size < header:
-            return None
-        if box == kind:
-            return pos + header, min(pos + size, end)
-        pos += size
+    for box in boxes_in(data, start, end):
+        if box.kind == kind:
+            return box.payload, min(box.end, end)
     return None

@@ -2,10 +2,10 @@
 box after encoding and to check the box tree against an allowlist before the rename."""
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from ..chunk_walks import iter_boxes
 from ..errors import VerificationFailed
 
 
@@ -19,24 +19,11 @@ class Box:
 
 def child_boxes(fh: BinaryIO, start: int, end: int) -> list[Box]:
     """The boxes laid end to end between two offsets; a structure that does not add up is refused."""
-    damaged = VerificationFailed("the written video has a damaged structure")
-    boxes: list[Box] = []
-    pos = start
-    while pos + 8 <= end:
+    def read_at(pos: int, n: int) -> bytes:
         fh.seek(pos)
-        size, kind = struct.unpack(">I4s", fh.read(8))
-        header = 8
-        if size == 1:
-            if pos + 16 > end:
-                raise damaged
-            size = struct.unpack(">Q", fh.read(8))[0]
-            header = 16
-        elif size == 0:
-            size = end - pos
-        if size < header or pos + size > end:
-            raise damaged
-        boxes.append(Box(kind.decode("latin-1"), pos, pos + header, pos + size))
-        pos += size
-    if pos != end:
-        raise damaged
+        return fh.read(n)
+
+    boxes = [Box(b.kind.decode("latin-1"), b.start, b.payload, b.end) for b in iter_boxes(read_at, start, end)]
+    if (boxes[-1].end if boxes else start) != end:  # cut short, overlong, or not boxes at all
+        raise VerificationFailed("the written video has a damaged structure")
     return boxes
