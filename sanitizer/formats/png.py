@@ -9,16 +9,17 @@ profiles can be bigger).
 from __future__ import annotations
 
 import io
-import struct
+import os
 import warnings
 import zlib
 
 from PIL import Image
 
+from sanitizer.chunk_walks import PNG_SIGNATURE as SIGNATURE
+from sanitizer.chunk_walks import iter_png_chunks
 from sanitizer.formats.base import ImageParser
 from sanitizer.formats.content import PNG
 
-SIGNATURE = b"\x89PNG\r\n\x1a\n"
 TEXT_CHUNKS = {b"tEXt", b"zTXt", b"iTXt"}
 _XMP_KEY = b"XML:com.adobe.xmp\x00"
 _KEEP_LIMIT = 1 << 20  # eXIf / XMP above 1 MB: not a real photo's metadata, skipped
@@ -45,30 +46,24 @@ def filtered_png_bytes(path) -> tuple[bytes, bytes | None]:
     with open(path, "rb") as fh:
         if fh.read(8) != SIGNATURE:
             raise SyntaxError("not a PNG file")
-        while True:
-            header = fh.read(8)
-            if len(header) < 8:
-                break
-            length, ctype = struct.unpack(">I4s", header)
-            keep = True
+        file_size = os.fstat(fh.fileno()).st_size
+        for chunk in iter_png_chunks(fh):
+            ctype = chunk.ctype
+            # A declared length is never trusted for a read: a damaged 4-byte length can
+            # claim 4 GB, and read(n) reserves n bytes before it finds the file shorter.
+            length = min(chunk.length, max(0, file_size - chunk.body))
             if ctype in TEXT_CHUNKS:
-                keep = False
-                if ctype == b"iTXt" and length <= _KEEP_LIMIT:
-                    start = fh.read(len(_XMP_KEY))
-                    fh.seek(-len(start), 1)
-                    keep = start == _XMP_KEY
-            elif ctype == b"eXIf" and length > _KEEP_LIMIT:
-                keep = False
+                if not (ctype == b"iTXt" and chunk.length <= _KEEP_LIMIT and fh.read(len(_XMP_KEY)) == _XMP_KEY):
+                    continue  # skipped unread
+            elif ctype == b"eXIf" and chunk.length > _KEEP_LIMIT:
+                continue
             elif ctype == b"iCCP":
                 icc = _inflate_iccp(fh.read(length))
-                fh.seek(4, 1)
                 continue
-            if not keep:
-                fh.seek(length + 4, 1)
-                continue
-            body = fh.read(length + 4)
-            parts.append(header + body)
-            if ctype == b"IEND" or len(body) < length + 4:
+            fh.seek(chunk.body)
+            body = fh.read(min(length + 4, max(0, file_size - chunk.body)))
+            parts.append(chunk.header + body)
+            if len(body) < chunk.length + 4:
                 break
     return b"".join(parts), icc
 
