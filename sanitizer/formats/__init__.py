@@ -17,7 +17,7 @@ from typing import Iterator
 from PIL import Image
 
 from sanitizer import errors
-from sanitizer.formats.animated import Animation, decode_animation, is_animated
+from sanitizer.formats.animated import Animation, decode_animation, is_animated, png_declares_animation
 from sanitizer.formats.base import MAX_PIXELS, ImageParser, LoadedImage
 from sanitizer.formats.bmp import BmpParser
 from sanitizer.formats.gif import GifParser
@@ -72,9 +72,14 @@ def load_image(path: Path) -> LoadedImage:
 
 
 def is_animated_image(path: Path) -> bool:
-    """True for an animated GIF, WebP or PNG (read from the header and the second frame's)."""
+    """True for an animated GIF, WebP or PNG. Cheap: other types are told by their first bytes,
+    a PNG by its chunk headers up to the first image data (an 'acTL' of two or more frames)."""
     try:
         parser = parser_for(path)
+        if parser.name not in ("gif", "webp", "png"):
+            return False
+        if parser.name == "png":
+            return png_declares_animation(path)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             with parser.open() as im:

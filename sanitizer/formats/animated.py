@@ -7,12 +7,14 @@ with an Animation: only pixels, per-frame durations and the loop count.
 """
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
 
 from sanitizer import colour, errors
+from sanitizer.chunk_walks import iter_png_chunks
 from sanitizer.formats.base import MAX_PIXELS, ImageParser, transpose_array
 
 # Pillow format -> our name; the formats whose animation we clean (and write back as such).
@@ -43,6 +45,18 @@ class Animation:
 
 def is_animated(im: Image.Image) -> bool:
     return im.format in ANIMATED_FORMATS and bool(getattr(im, "is_animated", False))
+
+
+def png_declares_animation(path) -> bool:
+    """An APNG 'acTL' chunk with two or more frames before the first image data."""
+    with open(path, "rb") as fh:
+        fh.seek(8)
+        for chunk in iter_png_chunks(fh):
+            if chunk.ctype == b"IDAT":
+                return False
+            if chunk.ctype == b"acTL" and chunk.length >= 8:
+                return struct.unpack(">I", fh.read(4))[0] > 1
+    return False
 
 
 def decode_animation(parser: ImageParser, im: Image.Image) -> Animation:
