@@ -301,3 +301,18 @@ def test_a_worker_that_dies_fails_its_files_and_the_batch_goes_on(tmp_path):
     for r in results.values():
         if r.ok:
             r.output.unlink()  # staged outputs: a batch would name them
+
+
+def test_without_dask_the_cluster_option_is_a_usage_error_and_nothing_else_needs_it(batch, tmp_path):
+    code = textwrap.dedent(f"""
+        import sys
+        sys.modules["distributed"] = None  # as if the cluster extra were not installed
+        import ui.app, sanitizer.batch, sanitizer.cluster  # the app and the engine import without it
+        from sanitizer.cli import main
+        code = main(["clean", {str(batch)!r}, "-o", {str(tmp_path / "out")!r}, "--scheduler", "tcp://127.0.0.1:8786"])
+        print("exit", code)
+    """)
+    r = subprocess.run([sys.executable, "-c", code], env=ENV, capture_output=True, text=True, timeout=120)
+    assert r.stdout.strip().endswith("exit 2"), r.stderr
+    assert "pip install 'phi-sanitizer[cluster]'" in r.stderr
+    assert not (tmp_path / "out").exists()
