@@ -6,7 +6,7 @@
 
 Without --gt, draws the validation photos with tools/synth_objects.py into OUT_DIR/gt (seeds
 >= 1,000,000: never used for training or tuning). Then runs the detectors (`objects`: the
-object model alone; `rules`: every PHI detector except the model; `all`: both), writes
+object model alone; `rules`: the registered PHI detectors; `all`: both), writes
 redacted JPEGs (quality 95) to OUT_DIR/<mode>[-strict], and prints:
 - ../shared/eval/phi_score.py's summary (PHI boxes hidden, by kind and text height);
 - PHI boxes hidden by text height (< 10, 10-20, >= 20 px) x in-plane angle and x tilt, when
@@ -43,7 +43,7 @@ from sanitizer import netguard  # noqa: E402
 
 netguard.install()
 
-from sanitizer.detectors.base import build_detectors  # noqa: E402
+from sanitizer.detectors.base import run_detectors  # noqa: E402
 from sanitizer.detectors.objects import CLASSES, find_objects  # noqa: E402
 from sanitizer.redact import apply_redactions, region_mask  # noqa: E402
 from sanitizer.regions import Kind  # noqa: E402
@@ -70,14 +70,12 @@ def _tilt_bin(deg: float) -> str:
 def detect(rgb: np.ndarray, mode: str, settings: Settings):
     if mode == "objects":
         return find_objects(rgb, CLASSES, settings.preset is Preset.STRICT)
-    detectors = [d for d in build_detectors(settings) if not (mode == "rules" and d.name == "objects")]
-    for det in detectors:
-        prepare = getattr(det, "prepare", None)
-        if prepare is not None:
-            prepare(rgb, settings)
-    regions = [r for det in detectors for r in det.detect(rgb, settings)]
-    h, w = rgb.shape[:2]
-    return [c for r in regions if (c := r.clipped(w, h)) is not None]
+    regions = run_detectors(rgb, settings)  # every registered PHI detector (faces are off)
+    if mode == "all":
+        h, w = rgb.shape[:2]
+        extra = find_objects(rgb, CLASSES, settings.preset is Preset.STRICT)
+        regions += [c for r in extra if (c := r.clipped(w, h)) is not None]
+    return regions
 
 
 def _poly_roi(poly, w: int, h: int):

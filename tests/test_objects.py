@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import cv2
 import numpy as np
@@ -13,7 +14,7 @@ from sanitizer.detectors import objects
 from sanitizer.errors import ModelMissing
 from sanitizer.redact import region_mask
 from sanitizer.regions import Kind, Shape, Tier
-from sanitizer.settings import Preset, Settings
+from sanitizer.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tools"))
@@ -85,9 +86,11 @@ def test_switches_pick_the_classes(monkeypatch):
     seen = []
     monkeypatch.setattr(objects, "find_objects", lambda rgb, classes, strict, config: seen.append(classes) or [])
     detector = objects.ObjectDetector()
-    detector.detect(np.zeros((8, 8, 3), np.uint8), Settings(text=False, barcodes=False))
-    detector.detect(np.zeros((8, 8, 3), np.uint8), Settings(text=True, screens=False, barcodes=False))
-    detector.detect(np.zeros((8, 8, 3), np.uint8), Settings(text=False, screens=False))
+    analysis = SimpleNamespace(rgb=np.zeros((8, 8, 3), np.uint8))
+    off = dict(documents=False, wristbands=False, screens=False, barcodes=False)
+    detector.detect(analysis, Settings(**{**off, "screens": True}))
+    detector.detect(analysis, Settings(**{**off, "documents": True, "wristbands": True}))
+    detector.detect(analysis, Settings(**{**off, "barcodes": True}))
     assert seen == [("screen",), ("document", "wristband"), ("barcode",)]
 
 

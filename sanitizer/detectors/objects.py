@@ -7,12 +7,13 @@ connected blob of a mask becomes one region whose polygon is the blob's smallest
 rectangle, grown by a margin, so a turned or tilted object is covered whole.
 
 `find_objects` is a pure function (RGB array + config + session -> regions); ObjectDetector is
-the thin wrapper for the registry, picking classes by the settings' switches (documents and
-labels under `text`, screens under `screens`, codes under `barcodes`).
+the thin wrapper for the registry, picking classes by the settings' switches (documents,
+wristbands, screens, barcodes); it reads only `analysis.rgb`, so it computes nothing shared.
 
 Not in sanitizer/detectors/base.py's registry yet: the first model is under-trained and
-proposes objects on crowd photos (models/phi_objects.md). Register it (run when any of text,
-screens or barcodes is on) once it is trained longer and meets the measured targets.
+proposes objects on crowd photos (models/phi_objects.md). Register it as
+(("documents", "wristbands", "screens", "barcodes"), "sanitizer.detectors.objects",
+"ObjectDetector") once it is trained longer and meets the measured targets.
 """
 from __future__ import annotations
 
@@ -25,13 +26,14 @@ import numpy as np
 from ..model_store import load_model_bytes
 from ..regions import Kind, Region, Shape, Tier
 from ..settings import Preset, Settings
+from .analysis import ImageAnalysis
 
 MODEL_NAME = "phi_objects"
 # Output order of the model's masks (tools/synth_objects.CLASSES).
 CLASSES = ("document", "wristband", "screen", "barcode")
 _KINDS = {"document": Kind.DOCUMENT, "wristband": Kind.WRISTBAND, "screen": Kind.SCREEN, "barcode": Kind.BARCODE}
-# Which settings switch turns each class on (documents and labels are printed text).
-SWITCH = {"document": "text", "wristband": "text", "screen": "screens", "barcode": "barcodes"}
+# Which settings switch turns each class on.
+SWITCH = {"document": "documents", "wristband": "wristbands", "screen": "screens", "barcode": "barcodes"}
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,6 @@ class ObjectDetector:
     def __init__(self, config: ObjectModelConfig = DEFAULT_CONFIG):
         self.config = config
 
-    def detect(self, rgb: np.ndarray, settings: Settings) -> list[Region]:
+    def detect(self, analysis: ImageAnalysis, settings: Settings) -> list[Region]:
         classes = tuple(c for c in CLASSES if getattr(settings, SWITCH[c]))
-        return find_objects(rgb, classes, settings.preset is Preset.STRICT, self.config)
+        return find_objects(analysis.rgb, classes, settings.preset is Preset.STRICT, self.config)
