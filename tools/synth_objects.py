@@ -73,8 +73,13 @@ class Texture:
 
 # ---------------------------------------------------------------- content
 
+@lru_cache(maxsize=1)
+def _installed_fonts() -> tuple[str, ...]:
+    return tuple(f for f in FONTS if (FONT_DIR / f).is_file())
+
+
 def _font(rng, size: int, mono: bool | None = None) -> ImageFont.FreeTypeFont:
-    names = [f for f in FONTS if mono is None or ("Mono" in f) == mono]
+    names = [f for f in _installed_fonts() if mono is None or ("Mono" in f) == mono] or list(_installed_fonts())
     return ImageFont.truetype(str(FONT_DIR / names[rng.integers(len(names))]), max(4, int(size)))
 
 

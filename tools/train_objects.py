@@ -10,6 +10,8 @@
 2. Trains a small fully convolutional net (about 0.2 M parameters) on random 256 px crops with
    flips and quarter turns, per-class sigmoid masks, binary cross-entropy plus soft Dice, for
    `--minutes` minutes of wall time (fixed seeds; torch on 2 threads).
+   `--init WORK/weights.pt` goes on from an earlier run (each run saves its weights there, and
+   a partial model every 10 minutes).
 3. Exports ONNX (opset 17, input `image` float32 1x3xHxW in 0..1, output `masks` 1x4xH/4xW/4
    logits) and prints the file's sha256 for models/manifest.json.
 
@@ -131,7 +133,8 @@ def _batch(items, rng, batch: int):
     return np.clip(x, 0, 1), m
 
 
-def train(paths: list[Path], minutes: float, seed: int = 0, checkpoint: Path | None = None):
+def train(paths: list[Path], minutes: float, seed: int = 0, checkpoint: Path | None = None,
+          init: Path | None = None):
     import torch
     import torch.nn.functional as F
     torch.manual_seed(seed)
@@ -142,6 +145,8 @@ def train(paths: list[Path], minutes: float, seed: int = 0, checkpoint: Path | N
         with np.load(p) as z:
             items.append((z["image"], z["masks"]))
     net = make_net()
+    if init is not None:  # go on from an earlier run's weights (the budget is wall-clock time)
+        net.load_state_dict(torch.load(init))
     print(f"parameters: {sum(p.numel() for p in net.parameters())}")
     opt = torch.optim.AdamW(net.parameters(), lr=3e-3, weight_decay=1e-4)
     # barcodes are small and rare: weigh their positives up
@@ -171,6 +176,7 @@ def train(paths: list[Path], minutes: float, seed: int = 0, checkpoint: Path | N
         if checkpoint is not None and time.time() - last_export > 600:  # a model to evaluate early
             net.eval()
             export(net, checkpoint)
+            torch.save(net.state_dict(), checkpoint.with_suffix(".pt"))
             net.train()
             last_export = time.time()
         if step % 25 == 0:
@@ -196,11 +202,14 @@ def main(argv=None) -> int:
     ap.add_argument("--work", type=Path, default=Path("/tmp/phi_objects"))
     ap.add_argument("--out", type=Path, default=REPO / "models" / "phi_objects.onnx")
     ap.add_argument("--procs", type=int, default=2)
+    ap.add_argument("--init", type=Path, help="weights (.pt) of an earlier run to go on from")
     a = ap.parse_args(argv)
     t0 = time.time()
     paths = build_data(a.scenes, a.work, a.procs)
     print(f"data: {len(paths)} scenes in {(time.time() - t0) / 60:.1f} min", flush=True)
-    net = train(paths, a.minutes, checkpoint=a.out.with_suffix(".partial.onnx"))
+    net = train(paths, a.minutes, checkpoint=a.work / "partial.onnx", init=a.init)
+    import torch
+    torch.save(net.state_dict(), a.work / "weights.pt")  # for --init: training can go on later
     digest = export(net, a.out)
     print(f"wrote {a.out} ({a.out.stat().st_size} bytes) sha256 {digest}")
     return 0
