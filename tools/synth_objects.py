@@ -39,6 +39,10 @@ from PIL import Image, ImageDraw, ImageFont
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
+sys.path.insert(0, str(REPO / "tests"))
+
+from phi_fixtures import motion_blur  # noqa: E402  (the tests' own smear, one definition)
+
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 FONTS = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSansMono.ttf", "DejaVuSansMono-Bold.ttf",
          "DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf", "DejaVuSansCondensed.ttf",
@@ -360,16 +364,6 @@ def _local_scale(hmat: np.ndarray, quad: np.ndarray) -> float:
     src = cv2.contourArea(quad.astype(np.float32))
     dst = cv2.contourArea(_apply(hmat, quad).astype(np.float32))
     return math.sqrt(dst / src) if src > 0 else 1.0
-
-
-def motion_blur(rgb: np.ndarray, length: int, angle: float) -> np.ndarray:
-    if length < 2:
-        return rgb
-    kernel = np.zeros((length, length), np.float32)
-    kernel[length // 2, :] = 1.0
-    rot = cv2.getRotationMatrix2D((length / 2 - 0.5, length / 2 - 0.5), angle, 1.0)
-    kernel = cv2.warpAffine(kernel, rot, (length, length))
-    return cv2.filter2D(rgb, -1, kernel / max(float(kernel.sum()), 1e-6))
 
 
 def _stable_hash(name: str) -> int:
