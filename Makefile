@@ -48,7 +48,8 @@ screenshot: setup
 	$(PY) tools/screenshots.py
 
 # Rebuild models/phi_objects.onnx from generated photos (needs ../shared/corpus for backgrounds;
-# without it the backgrounds are procedural). About 6 min of data and 30 min of training on 2 cores.
+# without it the backgrounds are procedural). About 15 min of data and 30 min of training on the
+# shared 2-core machine (measured at a load of 15-35).
 # Then update its sha256 in models/manifest.json (printed at the end).
 train: $(STAMP)
 	$(PY) -c 'import torch' 2>/dev/null || $(PY) -m pip install -q -e '.[train]'

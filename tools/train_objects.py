@@ -16,7 +16,8 @@
    logits) and prints the file's sha256 for models/manifest.json.
 
 Needs the `train` extra (torch). Expected runtime on the 2-core dev machine under `nice`:
-about 6 min for the data, then `--minutes` for training (default 30).
+about 15 min for the data (measured at a load of 15-35), then `--minutes` for training
+(default 30).
 """
 from __future__ import annotations
 

@@ -43,12 +43,12 @@ class ObjectModelConfig:
     input_long_side: int = 512
     # The net downsamples by 32: inputs are padded to a multiple of it.
     pad_multiple: int = 32
-    # A blob is a pixel run above this probability; 0.5 is the decision point the training
-    # loss optimises (chosen on training-range seeds 90000+, never on the validation seeds).
+    # NOT TUNED YET (the first model is too weak to tune on): set by hand. Tune them on
+    # training-range seeds 90000+ (tools/synth_objects.py), never on the validation seeds.
+    # A blob is a pixel run above this probability (the decision point of the training loss).
     mask_threshold: float = 0.5
     # Regions whose peak probability is below this are not proposed (Standard); Strict
-    # proposes down to strict_min_peak. Chosen on the tuning seeds: below ~0.6 most blobs
-    # were busy background (crowds, foliage).
+    # proposes down to strict_min_peak.
     min_peak: float = 0.6
     strict_min_peak: float = 0.5
     # At or above this peak a region is CERTAIN; between min_peak and this, POSSIBLE.
