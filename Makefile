@@ -11,7 +11,7 @@ PYTHON  ?= python3
 # The extras the lock covers: tests, the model fetch step, lint and the bundle build.
 EXTRAS  := --extra test --extra models --extra lint --extra bundle
 
-.PHONY: setup setup-models run demo test lint lock bench bundle screenshot clean-venv
+.PHONY: setup setup-models run demo test lint lock bench bundle screenshot clean-venv train
 
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -61,6 +61,14 @@ bundle: setup
 
 screenshot: setup
 	$(PY) tools/screenshots.py
+
+# Rebuild models/phi_objects.onnx from generated photos (needs ../shared/corpus for backgrounds;
+# without it the backgrounds are procedural). About 15 min of data and 30 min of training on the
+# shared 2-core machine (measured at a load of 15-35).
+# Then update its sha256 in models/manifest.json (printed at the end).
+train: $(STAMP)
+	$(PY) -c 'import torch' 2>/dev/null || $(PY) -m pip install -q -e '.[train]'
+	nice -n 10 $(PY) tools/train_objects.py --out models/phi_objects.onnx
 
 clean-venv:
 	rm -rf $(VENV) $(MODELS)

@@ -1,0 +1,154 @@
+"""The PHI object model: its post-processing (blobs -> whole-object polygons), its switches,
+the generator's ground truth and split, and the trained model on a generated photo."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import cv2
+import numpy as np
+import pytest
+
+from sanitizer.detectors import objects
+from sanitizer.errors import ModelMissing
+from sanitizer.redact import region_mask
+from sanitizer.regions import Kind, Shape, Tier
+from sanitizer.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tools"))
+import synth_objects  # noqa: E402
+
+FONTS_PRESENT = (synth_objects.FONT_DIR / synth_objects.FONTS[0]).is_file()
+
+
+class FakeSession:
+    """Stands in for onnxruntime: logits with one turned rectangle per class, at 1/4 scale."""
+
+    def __init__(self, blobs: dict[str, tuple[tuple[float, float], tuple[float, float], float, float]]):
+        self.blobs = blobs  # class -> ((cx, cy), (w, h), angle) in model-input px, and peak probability
+        self.inputs: list[np.ndarray] = []
+
+    def run(self, _names, feeds):
+        x = feeds["image"]
+        self.inputs.append(x)
+        h, w = x.shape[2] // 4, x.shape[3] // 4
+        logits = np.full((1, len(objects.CLASSES), h, w), -8.0, np.float32)
+        for name, (centre, size, angle, peak) in self.blobs.items():
+            mask = np.zeros((h, w), np.uint8)
+            quad = cv2.boxPoints(((centre[0] / 4, centre[1] / 4), (size[0] / 4, size[1] / 4), angle))
+            cv2.fillPoly(mask, [np.round(quad).astype(np.int32)], 1)
+            logits[0, objects.CLASSES.index(name)][mask > 0] = np.log(peak / (1 - peak))
+        return [logits]
+
+
+def _covered_share(region, quad: np.ndarray, width: int, height: int) -> float:
+    truth = np.zeros((height, width), np.uint8)
+    cv2.fillPoly(truth, [np.round(quad).astype(np.int32)], 1)
+    mask, (x0, y0, x1, y1) = region_mask(region, width, height)
+    got = np.zeros((height, width), bool)
+    got[y0:y1, x0:x1] = mask
+    return float((got & truth.astype(bool)).sum() / truth.sum())
+
+
+def test_turned_blob_becomes_a_polygon_covering_the_whole_object():
+    # A 2048 x 1536 photo is seen at 512 x 384: a page turned 35 degrees in the model's view.
+    rgb = np.zeros((1536, 2048, 3), np.uint8)
+    centre, size, angle = (250.0, 190.0), (180.0, 110.0), 35.0
+    session = FakeSession({"document": (centre, size, angle, 0.95)})
+    regions = objects.find_objects(rgb, ("document",), session=session)
+    assert len(regions) == 1
+    region = regions[0]
+    assert region.kind is Kind.DOCUMENT and region.shape is Shape.POLYGON and len(region.polygon) == 4
+    assert region.tier is Tier.CERTAIN
+    truth = cv2.boxPoints((centre, size, angle)) * 4  # back in photo pixels
+    assert _covered_share(region, truth, 2048, 1536) >= 0.99
+    # turned, not upright: the polygon is far smaller than the upright box that holds it
+    area = cv2.contourArea(np.array(region.polygon, np.float32))
+    assert area < 0.8 * region.box[2] * region.box[3]
+    # the model saw the photo at its input size, padded to a multiple of 32
+    assert session.inputs[0].shape == (1, 3, 384, 512)
+
+
+def test_weak_blobs_are_possible_or_dropped_and_classes_are_respected():
+    rgb = np.zeros((384, 512, 3), np.uint8)
+    session = FakeSession({"screen": ((100.0, 100.0), (80.0, 60.0), 10.0, 0.7),
+                           "wristband": ((350.0, 250.0), (90.0, 20.0), 60.0, 0.55)})
+    regions = objects.find_objects(rgb, ("screen", "wristband"), session=session)
+    assert [(r.kind, r.tier) for r in regions] == [(Kind.SCREEN, Tier.POSSIBLE)]  # 0.55 < min_peak
+    strict = objects.find_objects(rgb, ("screen", "wristband"), strict=True, session=session)
+    assert sorted(r.kind.value for r in strict) == ["screen", "wristband"]
+    assert objects.find_objects(rgb, ("document",), session=session) == []
+
+
+def test_switches_pick_the_classes(monkeypatch):
+    seen = []
+    monkeypatch.setattr(objects, "find_objects", lambda rgb, classes, strict, config: seen.append(classes) or [])
+    detector = objects.ObjectDetector()
+    analysis = SimpleNamespace(rgb=np.zeros((8, 8, 3), np.uint8))
+    off = dict(documents=False, wristbands=False, screens=False, barcodes=False)
+    detector.detect(analysis, Settings(**{**off, "screens": True}))
+    detector.detect(analysis, Settings(**{**off, "documents": True, "wristbands": True}))
+    detector.detect(analysis, Settings(**{**off, "barcodes": True}))
+    assert seen == [("screen",), ("document", "wristband"), ("barcode",)]
+
+
+@pytest.mark.skipif(not FONTS_PRESENT, reason="DejaVu fonts absent")
+def test_generator_ground_truth_lies_on_the_drawn_objects(tmp_path):
+    corpus = tmp_path / "no-corpus"  # procedural backgrounds only: the test needs no corpus
+    rgb, data, gt = synth_objects.make_scene(1_000_007, 1200, corpus)
+    rgb2, data2, _ = synth_objects.make_scene(1_000_007, 1200, corpus)
+    assert data == data2  # one seed, one photo
+    assert gt["meta"]["split"] == "val" and gt["regions"] and gt["phi_boxes"]
+    masks = synth_objects.region_masks(gt, (gt["width"], gt["height"]), 1.0)
+    for box in gt["phi_boxes"]:
+        x, y, w, h = (int(round(v)) for v in box["box"])
+        cx, cy = x + w // 2, y + h // 2
+        if 0 <= cx < gt["width"] and 0 <= cy < gt["height"]:
+            assert masks[:, cy, cx].any(), "a PHI box outside every object"
+        assert box["text_h"] > 0 and gt["meta"]["objects"][box["object"]]
+
+
+def test_background_split_is_disjoint(tmp_path):
+    for i in range(40):
+        (tmp_path / "faces-fullres").mkdir(exist_ok=True)
+        (tmp_path / "faces-fullres" / f"p{i}.jpg").write_bytes(b"")
+    train = set(synth_objects.backgrounds(str(tmp_path), "train"))
+    val = set(synth_objects.backgrounds(str(tmp_path), "val"))
+    assert train and val and not train & val and len(train | val) == 40
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not FONTS_PRESENT, reason="DejaVu fonts absent")
+def test_trained_model_covers_a_turned_tilted_page_on_a_busy_background():
+    try:
+        objects._session()
+    except ModelMissing as exc:
+        pytest.skip(f"object model not installed ({exc})")
+    rng = np.random.default_rng(5)
+    w, h = 1600, 1200
+    canvas = synth_objects._procedural_background(rng, w, h).astype(np.float32)
+    page = synth_objects.make_page(rng, "/nonexistent")
+    th, tw = page.rgba.shape[:2]
+    hmat = synth_objects.view_homography((tw, th), (800, 600), 700, 125.0, 35.0, 40.0, 1600.0)
+    synth_objects._place(canvas, page, hmat, rng)
+    rgb = canvas.astype(np.uint8)
+    quad = synth_objects._apply(hmat, np.array([[0, 0], [tw, 0], [tw, th], [0, th]], np.float64))
+    regions = objects.find_objects(rgb, objects.CLASSES)
+    docs = [r for r in regions if r.kind is Kind.DOCUMENT]
+    assert docs, "the page was not found"
+    best = max(_covered_share(r, quad, w, h) for r in docs)
+    assert best >= 0.95
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="the first, under-trained model proposes wristbands on busy "
+                   "procedural scenes (models/phi_objects.md); passes once it is trained longer")
+def test_trained_model_proposes_nothing_on_a_busy_background_without_objects():
+    try:
+        objects._session()
+    except ModelMissing as exc:
+        pytest.skip(f"object model not installed ({exc})")
+    empty = synth_objects._procedural_background(np.random.default_rng(6), 1600, 1200)
+    assert objects.find_objects(empty, objects.CLASSES) == []

@@ -1,0 +1,598 @@
+#!/usr/bin/env python3
+"""Generate photos of PHI-bearing objects with ground truth, to train and measure the object model.
+
+    python tools/synth_objects.py OUT_DIR --seeds 1000:1100 [--long-side 2400] [--corpus ../shared/corpus]
+
+Each seed gives one photo: a background photo from the corpus (or a busy procedural one), and
+0-3 objects drawn on it: record pages (some on clipboards), wristbands and specimen labels
+(small print, Code128 or QR), and monitors (bezel, light or dark mode, vital-sign panels, a
+patient banner). Every object is turned in the plane (0-360 degrees), tilted out of it (up to
+45 degrees), lit unevenly, then the photo is smeared (motion blur up to 7 px), noised and saved
+as JPEG twice (quality 70, then 70-90).
+
+Ground truth `<name>.json` follows ../shared/corpus/synth so ../shared/eval/phi_score.py scores it:
+`phi_boxes` (box, polygon, kind, text_h), `nonphi_text_boxes`, `regions` (box, polygon, kind:
+document|wristband|screen|barcode) and `meta` (the drawn parameters, no PHI).
+
+Seeds are the split: the model is trained on seeds [0, 100000) and measured on seeds
+>= 1000000 (`tools/train_objects.py` and `bench/objects_eval.py` use those ranges); backgrounds
+are split too (a stable hash of the file name), so validation photos never reuse a training
+background. Backgrounds are read from the corpus at run time and never stored in the repository.
+OUT_DIR must be outside the project (it holds corpus-derived pictures).
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import math
+import sys
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+import zxingcpp
+from PIL import Image, ImageDraw, ImageFont
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus"
+sys.path.insert(0, str(REPO / "tests"))
+
+from phi_fixtures import motion_blur  # noqa: E402  (the tests' own smear, one definition)
+
+FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+FONTS = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSansMono.ttf", "DejaVuSansMono-Bold.ttf",
+         "DejaVuSerif.ttf", "DejaVuSerif-Bold.ttf", "DejaVuSansCondensed.ttf",
+         "DejaVuSansCondensed-Bold.ttf", "DejaVuSans-Oblique.ttf"]
+
+# Class indices of the model's output masks (also used by sanitizer/detectors/objects.py).
+CLASSES = ("document", "wristband", "screen", "barcode")
+VAL_SEED_START = 1_000_000
+TRAIN_SEEDS = (0, 100_000)
+
+FIRST = ["Maria", "James", "Aisha", "Wei", "Olga", "Pedro", "Laura", "Kwame", "Noah", "Fatima", "Emily",
+         "Juan", "Priya", "Hiroshi", "Grace", "Omar", "Sophie", "Liam", "Zoe", "Ivan", "Chen", "Amara"]
+LAST = ["GARCIA", "Smith", "Okafor", "Nguyen", "Kowalski", "Rivera", "Johnson", "Haddad", "Muller",
+        "O'Brien", "Tanaka", "Patel", "Lawrence", "Blankenship", "Moreno", "Fischer", "Adeyemi", "Lopez"]
+WORDS = ("patient history medication dose mg daily twice assessment plan vital signs stable follow up "
+         "review allergies none known blood pressure pulse temperature respiratory rate nursing note "
+         "discharge summary admitted ward bed physician signature ordered lab result normal range "
+         "chest clear abdomen soft pain score oxygen saturation fluid balance intake output").split()
+
+
+@dataclass
+class Texture:
+    """A flat object before it is placed: RGBA pixels and its ground truth in texture pixels."""
+    rgba: np.ndarray
+    kind: str  # document | wristband | screen
+    phi: list[dict] = field(default_factory=list)      # {"poly": 4x2, "kind", "text", "h"}
+    nonphi: list[dict] = field(default_factory=list)
+    codes: list[np.ndarray] = field(default_factory=list)  # barcode quads
+    region: np.ndarray | None = None  # the object's outline in texture pixels (default: whole texture)
+    extra: list[tuple[str, np.ndarray]] = field(default_factory=list)  # (kind, quad) e.g. the display
+
+
+# ---------------------------------------------------------------- content
+
+@lru_cache(maxsize=1)
+def _installed_fonts() -> tuple[str, ...]:
+    return tuple(f for f in FONTS if (FONT_DIR / f).is_file())
+
+
+def _font(rng, size: int, mono: bool | None = None) -> ImageFont.FreeTypeFont:
+    names = [f for f in _installed_fonts() if mono is None or ("Mono" in f) == mono] or list(_installed_fonts())
+    return ImageFont.truetype(str(FONT_DIR / names[rng.integers(len(names))]), max(4, int(size)))
+
+
+@lru_cache(maxsize=1)
+def _record_strings(corpus: str) -> tuple[str, ...]:
+    """PHI strings of the hospital record PDFs (their .phi.json), when the corpus is present."""
+    out: list[str] = []
+    for p in sorted(Path(corpus, "hospital").glob("*.phi.json")):
+        try:
+            out += [s for s in json.loads(p.read_text())["phi_strings"] if 4 <= len(s) <= 40]
+        except (ValueError, KeyError):
+            continue
+    return tuple(out)
+
+
+def _person(rng) -> dict:
+    y, m, d = rng.integers(1930, 2020), rng.integers(1, 13), rng.integers(1, 29)
+    return {"name": f"{LAST[rng.integers(len(LAST))]}, {FIRST[rng.integers(len(FIRST))]}",
+            "dob": f"{m:02d}/{d:02d}/{y}", "mrn": str(rng.integers(10**7, 10**10)),
+            "acct": str(rng.integers(10**9, 10**11))}
+
+
+def _sentence(rng, n: int) -> str:
+    return " ".join(WORDS[i] for i in rng.integers(0, len(WORDS), n))
+
+
+def _text(draw: ImageDraw.ImageDraw, xy, text: str, font, fill, kind: str | None, tex: Texture,
+          phi: bool) -> float:
+    """Draw text and record its box (by word, as the corpus does); returns its width."""
+    x, y = xy
+    draw.text((x, y), text, font=font, fill=fill)
+    space = draw.textlength(" ", font=font)
+    cursor = x
+    for word in text.split(" "):
+        if not word:
+            cursor += space
+            continue
+        x0, y0, x1, y1 = draw.textbbox((cursor, y), word, font=font)
+        quad = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], np.float64)
+        entry = {"poly": quad, "kind": kind or "text", "text": word, "h": float(y1 - y0)}
+        (tex.phi if phi else tex.nonphi).append(entry)
+        cursor += draw.textlength(word, font=font) + space
+    return draw.textlength(text, font=font)
+
+
+def _barcode(rng, text: str, qr: bool, module: int) -> np.ndarray:
+    fmt = zxingcpp.BarcodeFormat.QRCode if qr else zxingcpp.BarcodeFormat.Code128
+    img = np.asarray(zxingcpp.create_barcode(text, fmt).to_image(scale=1, add_quiet_zones=False))
+    img = cv2.resize(img, None, fx=module, fy=module * (1 if qr else rng.uniform(20, 45)),
+                     interpolation=cv2.INTER_NEAREST)
+    return img
+
+
+def _paste_code(canvas: Image.Image, tex: Texture, code: np.ndarray, x: int, y: int, ink) -> None:
+    h, w = code.shape
+    tile = Image.new("RGB", (w, h), (255, 255, 255))
+    tile.paste(Image.new("RGB", (w, h), ink), mask=Image.fromarray(255 - code))
+    canvas.paste(tile, (x, y))
+    quad = np.array([[x, y], [x + w, y], [x + w, y + h], [x, y + h]], np.float64)
+    tex.codes.append(quad)
+    tex.phi.append({"poly": quad, "kind": "barcode", "text": "", "h": float(min(h, w))})
+
+
+def make_page(rng, corpus: str) -> Texture:
+    """A record page: letterhead, patient block, body text and a table; sometimes a code."""
+    w = int(rng.integers(700, 1000))
+    h = int(w * rng.uniform(1.25, 1.45))
+    paper = tuple(int(c) for c in rng.integers(225, 256, 3))
+    img = Image.new("RGB", (w, h), paper)
+    d = ImageDraw.Draw(img)
+    tex = Texture(np.zeros(0), "document")
+    ink = tuple(int(c) for c in rng.integers(0, 70, 3))
+    size = int(rng.integers(14, 26))
+    margin = int(w * rng.uniform(0.05, 0.1))
+    strings = _record_strings(corpus)
+    p = _person(rng)
+    y = margin
+    _text(d, (margin, y), rng.choice(["General Hospital", "Medical Center", "Clinic Record",
+                                      "Discharge Summary", "Nursing Notes"]), _font(rng, size * 1.5), ink,
+          None, tex, False)
+    y += int(size * 2.6)
+    fields = [("Patient:", p["name"], "name"), ("DOB:", p["dob"], "dob"), ("MRN:", p["mrn"], "mrn")]
+    if strings and rng.random() < 0.7:
+        fields.append(("Ref:", strings[rng.integers(len(strings))], "id"))
+    font = _font(rng, size)
+    x = margin
+    for label, value, kind in fields:
+        if x > w * 0.55:
+            x, y = margin, y + int(size * 1.6)
+        x += _text(d, (x, y), label, font, ink, None, tex, False) + size * 0.4
+        x += _text(d, (x, y), value, font, ink, kind, tex, True) + size * 1.5
+    y += int(size * 2.2)
+    d.line([(margin, y), (w - margin, y)], fill=ink, width=max(1, size // 10))
+    y += size
+    body = _font(rng, size * rng.uniform(0.75, 1.0))
+    line_h = int(body.size * rng.uniform(1.3, 1.7))
+    while y < h - margin - line_h:
+        if rng.random() < 0.15:  # a table row with a date or a name
+            cols = [_sentence(rng, 1), f"{rng.integers(1, 29):02d}/{rng.integers(1, 13):02d}/2024",
+                    _sentence(rng, 2)]
+            for i, c in enumerate(cols):
+                _text(d, (margin + i * (w - 2 * margin) // 3, y), c, body, ink,
+                      "date" if i == 1 else None, tex, i == 1)
+        else:
+            n = int(rng.integers(3, 10))
+            words = _sentence(rng, n)
+            while d.textlength(words, font=body) > w - 2 * margin and " " in words:
+                words = words.rsplit(" ", 1)[0]
+            _text(d, (margin, y), words, body, ink, None, tex, False)
+        y += line_h
+    if rng.random() < 0.35:
+        code = _barcode(rng, p["mrn"], rng.random() < 0.4, int(rng.integers(2, 4)))
+        ch, cw = code.shape
+        if cw < w - 2 * margin and ch < h // 4:
+            _paste_code(img, tex, code, w - margin - cw, margin // 2, (0, 0, 0))
+    tex.rgba = np.dstack([np.asarray(img), np.full((h, w), 255, np.uint8)])
+    if rng.random() < 0.3:
+        tex = _on_clipboard(rng, tex)
+    return tex
+
+
+def _on_clipboard(rng, tex: Texture) -> Texture:
+    """The page on a brown or grey board with a clip: the board is part of the document."""
+    h, w = tex.rgba.shape[:2]
+    mx, top = int(w * 0.06), int(h * 0.1)
+    board = np.zeros((h + top + mx, w + 2 * mx, 4), np.uint8)
+    colour = rng.choice([[120, 80, 40], [90, 90, 95], [30, 30, 35], [160, 120, 70]])
+    board[..., :3] = np.clip(np.array(colour) + rng.integers(-15, 15, 3), 0, 255)
+    board[..., 3] = 255
+    board[top:top + h, mx:mx + w] = tex.rgba
+    cx = board.shape[1] // 2
+    cv2.rectangle(board, (cx - w // 6, int(top * 0.25)), (cx + w // 6, top + h // 30), (180, 180, 185, 255), -1)
+    shift = np.array([mx, top], np.float64)
+    for e in tex.phi + tex.nonphi:
+        e["poly"] = e["poly"] + shift
+    tex.codes = [q + shift for q in tex.codes]
+    tex.rgba = board
+    return tex
+
+
+def make_band(rng) -> Texture:
+    """A wristband (long strip) or a specimen label (short sticker): small print and a code."""
+    label = rng.random() < 0.3
+    h = int(rng.integers(60, 110))
+    w = int(h * (rng.uniform(1.6, 2.8) if label else rng.uniform(4.5, 8)))
+    colours = [(250, 250, 250), (245, 245, 235), (255, 240, 120), (250, 200, 210), (200, 225, 255),
+               (255, 190, 150), (210, 245, 210)]
+    base = colours[0] if label else colours[rng.integers(len(colours))]
+    img = Image.new("RGB", (w, h), base)
+    d = ImageDraw.Draw(img)
+    tex = Texture(np.zeros(0), "wristband")
+    p = _person(rng)
+    ink = (0, 0, 0) if rng.random() < 0.8 else (30, 30, 120)
+    qr = rng.random() < 0.35
+    module = int(rng.integers(1, 3))
+    code = _barcode(rng, p["mrn"], qr, module)
+    ch, cw = code.shape
+    if ch > h * 0.85:
+        f = h * 0.8 / ch
+        code = cv2.resize(code, (max(8, int(cw * f)), max(8, int(ch * f))), interpolation=cv2.INTER_NEAREST)
+        ch, cw = code.shape
+    pad = int(h * 0.08)
+    text_x = pad
+    code_first = rng.random() < 0.5
+    if cw < w * 0.45:
+        cx = pad if code_first else w - pad - cw
+        _paste_code(img, tex, code, cx, (h - ch) // 2, ink)
+        text_x = pad + cw + pad if code_first else pad
+    size = int(h * rng.uniform(0.17, 0.26))
+    font = _font(rng, size, mono=rng.random() < 0.5)
+    y = pad
+    for kind, value in (("name", p["name"]), ("dob", f"DOB {p['dob']}"), ("mrn", f"MRN {p['mrn']}"),
+                        ("id", f"ACCT {p['acct']}")):
+        if y + size > h - pad // 2:
+            break
+        if " " in value and kind != "name":
+            lead, rest = value.split(" ", 1)
+            x = text_x + _text(d, (text_x, y), lead, font, ink, None, tex, False) + size * 0.3
+            _text(d, (x, y), rest, font, ink, kind, tex, True)
+        else:
+            _text(d, (text_x, y), value, font, ink, kind, tex, True)
+        y += int(size * 1.2)
+    tex.rgba = np.dstack([np.asarray(img), np.full((h, w), 255, np.uint8)])
+    return tex
+
+
+def make_screen(rng) -> Texture:
+    """A monitor: bezel around a display with a patient banner, vital panels and rows."""
+    sw = int(rng.integers(700, 1100))
+    sh = int(sw * rng.uniform(0.55, 0.75))
+    dark = rng.random() < 0.5
+    bg = tuple(int(c) for c in (rng.integers(10, 45, 3) if dark else rng.integers(220, 256, 3)))
+    fg = (230, 230, 230) if dark else (20, 20, 30)
+    img = Image.new("RGB", (sw, sh), bg)
+    d = ImageDraw.Draw(img)
+    tex = Texture(np.zeros(0), "screen")
+    p = _person(rng)
+    banner_h = int(sh * rng.uniform(0.07, 0.12))
+    banner = tuple(int(c) for c in rng.integers(20, 120, 3)) if rng.random() < 0.7 else bg
+    d.rectangle([0, 0, sw, banner_h], fill=banner)
+    size = int(banner_h * rng.uniform(0.4, 0.6))
+    font = _font(rng, size)
+    x, y = int(sw * 0.02), (banner_h - size) // 2
+    bfg = (240, 240, 240) if sum(banner) < 400 else (10, 10, 10)
+    x += _text(d, (x, y), p["name"], _font(rng, size, mono=False), bfg, "name", tex, True) + size * 2
+    for lead, value, kind in (("MRN", p["mrn"], "mrn"), ("DOB", p["dob"], "dob")):
+        if x > sw * 0.8:
+            break
+        x += _text(d, (x, y), lead, font, bfg, None, tex, False) + size * 0.4
+        x += _text(d, (x, y), value, font, bfg, kind, tex, True) + size * 1.5
+    y = banner_h + int(sh * 0.03)
+    panel_w = sw // int(rng.integers(3, 6))
+    colours = [(0, 220, 0), (0, 200, 255), (255, 220, 0), (255, 60, 60), (240, 240, 240)]
+    big = _font(rng, sh * rng.uniform(0.07, 0.12), mono=False)
+    for i in range(sw // panel_w):
+        x0 = i * panel_w + 6
+        d.rectangle([x0, y, x0 + panel_w - 12, y + int(sh * 0.2)], outline=fg, width=1)
+        d.text((x0 + 8, y + 6), f"{rng.integers(40, 180)}", font=big, fill=colours[rng.integers(len(colours))])
+    y += int(sh * 0.24)
+    wave = y
+    for _ in range(int(rng.integers(0, 3))):  # waveform traces
+        pts = [(xx, wave + int(sh * 0.04 * math.sin(xx / rng.uniform(6, 20)) * (1 + (xx % 97 < 8) * 3)))
+               for xx in range(0, sw, 3)]
+        d.line(pts, fill=colours[rng.integers(len(colours))], width=2)
+        wave += int(sh * 0.1)
+    y = max(y, wave)
+    row = _font(rng, sh * rng.uniform(0.025, 0.045))
+    while y < sh - row.size * 2:
+        if rng.random() < 0.3:
+            _text(d, (int(sw * 0.03), y), f"{LAST[rng.integers(len(LAST))]} {FIRST[rng.integers(len(FIRST))]}",
+                  row, fg, "name", tex, True)
+            _text(d, (int(sw * 0.4), y), _sentence(rng, 3), row, fg, None, tex, False)
+        else:
+            _text(d, (int(sw * 0.03), y), _sentence(rng, int(rng.integers(3, 7))), row, fg, None, tex, False)
+        y += int(row.size * 1.6)
+    bezel = int(sw * rng.uniform(0.015, 0.06))
+    chin = bezel + int(sw * rng.uniform(0, 0.04))
+    frame = np.zeros((sh + bezel + chin, sw + 2 * bezel, 4), np.uint8)
+    tone = int(rng.choice([15, 30, 60, 200, 230]))
+    frame[..., :3] = tone + rng.integers(-8, 8)
+    frame[..., 3] = 255
+    frame[bezel:bezel + sh, bezel:bezel + sw, :3] = np.asarray(img)
+    shift = np.array([bezel, bezel], np.float64)
+    for e in tex.phi + tex.nonphi:
+        e["poly"] = e["poly"] + shift
+    tex.extra.append(("display", np.array([[bezel, bezel], [bezel + sw, bezel], [bezel + sw, bezel + sh],
+                                           [bezel, bezel + sh]], np.float64)))
+    tex.rgba = frame
+    return tex
+
+
+# ---------------------------------------------------------------- geometry and photo
+
+def view_homography(tex_size, centre, long_px: float, spin: float, tilt: float, axis: float,
+                    focal: float) -> np.ndarray:
+    """Texture pixels -> photo pixels: the flat object of long side `long_px` (photo pixels at
+    its centre), turned by `spin` degrees in the plane and `tilt` degrees about an in-plane axis
+    at angle `axis`, seen by a pinhole camera of focal length `focal`, centred on `centre`."""
+    w, h = tex_size
+    s = long_px / max(w, h)
+    rz = cv2.Rodrigues(np.array([0.0, 0.0, math.radians(spin)]))[0]
+    a = math.radians(axis)
+    rt = cv2.Rodrigues(np.array([math.cos(a), math.sin(a), 0.0]) * math.radians(tilt))[0]
+    r = rt @ rz
+    centre_tex = np.array([[1, 0, -w / 2], [0, 1, -h / 2], [0, 0, 1]], np.float64)
+    scale = np.diag([s, s, 1.0])
+    # plane point (X, Y, 0) -> camera point R @ (X, Y, 0) + (0, 0, focal)
+    extr = np.column_stack([r[:, 0], r[:, 1], [0.0, 0.0, focal]])
+    cam = np.array([[focal, 0, centre[0]], [0, focal, centre[1]], [0, 0, 1]], np.float64)
+    return cam @ extr @ scale @ centre_tex
+
+
+def _apply(hmat: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    return cv2.perspectiveTransform(np.asarray(pts, np.float64).reshape(-1, 1, 2), hmat).reshape(-1, 2)
+
+
+def _local_scale(hmat: np.ndarray, quad: np.ndarray) -> float:
+    src = cv2.contourArea(quad.astype(np.float32))
+    dst = cv2.contourArea(_apply(hmat, quad).astype(np.float32))
+    return math.sqrt(dst / src) if src > 0 else 1.0
+
+
+def _stable_hash(name: str) -> int:
+    return int(hashlib.sha256(name.encode()).hexdigest()[:8], 16)
+
+
+def _has_screen_label(path: Path) -> bool:
+    """COCO photos with a TV, laptop or phone: an unlabelled real screen would be taught as 'no screen'."""
+    label = path.with_suffix(".txt")
+    try:
+        return any(line.split()[0] in {"62", "63", "67"} for line in label.read_text().splitlines() if line.strip())
+    except OSError:
+        return True
+
+
+@lru_cache(maxsize=4)
+def backgrounds(corpus: str, split: str) -> tuple[Path, ...]:
+    """Background photos for a split (train / val), by a stable hash of the file name (1 in 4 is val).
+    faces/ is left out (it is the false-redaction test set), as are ICU frames, badges and
+    scanned forms (unlabelled monitors, badges and pages would be taught as background)."""
+    root = Path(corpus)
+    found = sorted((root / "faces-fullres").glob("*.jpg"))
+    found += [p for p in sorted((root / "objects").glob("*.jpg")) if not _has_screen_label(p)]
+    want_val = split == "val"
+    return tuple(p for p in found if (_stable_hash(p.name) % 4 == 0) == want_val)
+
+
+def _procedural_background(rng, w: int, h: int) -> np.ndarray:
+    """A busy made-up scene: gradients, rectangles, lines, blobs and fabric-like noise."""
+    img = np.zeros((h, w, 3), np.float32)
+    c0, c1 = rng.uniform(0, 255, 3), rng.uniform(0, 255, 3)
+    t = np.linspace(0, 1, w)[None, :, None]
+    img[:] = c0 * (1 - t) + c1 * t
+    for _ in range(int(rng.integers(5, 40))):
+        colour = tuple(float(c) for c in rng.uniform(0, 255, 3))
+        x0, y0 = int(rng.integers(0, w)), int(rng.integers(0, h))
+        if rng.random() < 0.5:
+            cv2.rectangle(img, (x0, y0), (x0 + int(rng.integers(10, w // 2)), y0 + int(rng.integers(10, h // 2))),
+                          colour, -1 if rng.random() < 0.7 else int(rng.integers(1, 6)))
+        elif rng.random() < 0.5:
+            cv2.circle(img, (x0, y0), int(rng.integers(5, max(6, w // 5))), colour, -1)
+        else:
+            cv2.line(img, (x0, y0), (int(rng.integers(0, w)), int(rng.integers(0, h))), colour,
+                     int(rng.integers(1, 8)))
+    noise = cv2.resize(rng.normal(0, 25, (h // 8 + 1, w // 8 + 1, 3)).astype(np.float32), (w, h))
+    return np.clip(img + noise, 0, 255).astype(np.uint8)
+
+
+def _background(rng, corpus: str, split: str, w: int, h: int) -> tuple[np.ndarray, str]:
+    pool = backgrounds(corpus, split)
+    if not pool or rng.random() < 0.2:
+        return _procedural_background(rng, w, h), "procedural"
+    path = pool[rng.integers(len(pool))]
+    rgb = np.asarray(Image.open(path).convert("RGB"))
+    if rng.random() < 0.5:
+        rgb = rgb[:, ::-1]
+    bh, bw = rgb.shape[:2]
+    # a random crop with the photo's aspect, then scaled to the output size
+    frac = rng.uniform(0.6, 1.0)
+    cw, ch = min(bw, int(bh * frac * w / h)), int(bh * frac)
+    cw, ch = max(8, min(cw, bw)), max(8, min(ch, bh, int(cw * h / w)))
+    x0, y0 = int(rng.integers(0, bw - cw + 1)), int(rng.integers(0, bh - ch + 1))
+    crop = np.ascontiguousarray(rgb[y0:y0 + ch, x0:x0 + cw])
+    return cv2.resize(crop, (w, h), interpolation=cv2.INTER_LINEAR), path.parent.name
+
+
+def _arm(canvas: np.ndarray, rng, hmat: np.ndarray, tex_size) -> None:
+    """A forearm under a wristband: a skin-coloured thick stroke across the band."""
+    w, h = tex_size
+    a, b = _apply(hmat, np.array([[w / 2, -w * 1.6], [w / 2, h + w * 1.6]]))
+    width = np.linalg.norm(_apply(hmat, np.array([[0, h / 2]])) - _apply(hmat, np.array([[w, h / 2]])))
+    skin = np.array(rng.choice([[224, 172, 140], [198, 134, 96], [141, 85, 36], [250, 210, 180], [110, 70, 45]]),
+                    np.float64) + rng.uniform(-15, 15, 3)
+    cv2.line(canvas, tuple(int(v) for v in a), tuple(int(v) for v in b), tuple(float(c) for c in skin),
+             max(3, int(width * rng.uniform(0.75, 0.95))), cv2.LINE_AA)
+
+
+def _place(canvas: np.ndarray, tex: Texture, hmat: np.ndarray, rng) -> None:
+    h, w = canvas.shape[:2]
+    th, tw = tex.rgba.shape[:2]
+    corners = _apply(hmat, np.array([[0, 0], [tw, 0], [tw, th], [0, th]], np.float64))
+    x0, y0 = np.floor(np.maximum(corners.min(axis=0), 0)).astype(int)
+    x1, y1 = np.ceil(np.minimum(corners.max(axis=0), [w, h])).astype(int)
+    if x1 <= x0 or y1 <= y0:
+        return
+    rgba = tex.rgba.astype(np.float32)
+    # uneven light across the object (a lamp, a window)
+    gx, gy = np.meshgrid(np.linspace(-1, 1, tw, dtype=np.float32), np.linspace(-1, 1, th, dtype=np.float32))
+    gain = rng.uniform(0.55, 1.1) + rng.uniform(-0.25, 0.25) * gx + rng.uniform(-0.25, 0.25) * gy
+    rgba[..., :3] *= gain[..., None]
+    shift = np.array([[1, 0, -x0], [0, 1, -y0], [0, 0, 1]], np.float64)
+    warped = cv2.warpPerspective(rgba, shift @ hmat, (int(x1 - x0), int(y1 - y0)), flags=cv2.INTER_LINEAR,
+                                 borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    alpha = warped[..., 3:4] / 255.0
+    roi = canvas[y0:y1, x0:x1]
+    roi[:] = roi * (1 - alpha) + np.clip(warped[..., :3], 0, 255) * alpha
+
+
+def _scene_objects(rng) -> list[str]:
+    if rng.random() < 0.15:
+        return []
+    n = int(rng.choice([1, 1, 1, 2, 2, 3]))
+    return [str(rng.choice(["document", "wristband", "screen"], p=[0.36, 0.36, 0.28])) for _ in range(n)]
+
+
+def _warp_texture(tex: Texture, rng, size: tuple[int, int], long_px: float,
+                  max_tilt: float) -> tuple[np.ndarray, float, float]:
+    """Pick the view (homography, in-plane angle, tilt); the object's long side is `long_px`."""
+    w, h = size
+    th, tw = tex.rgba.shape[:2]
+    tilt = rng.uniform(0, max_tilt)
+    focal = max(w, h) * rng.uniform(0.8, 2.0)
+    centre = (rng.uniform(0.15, 0.85) * w, rng.uniform(0.15, 0.85) * h)
+    spin = rng.uniform(0, 360)
+    hmat = view_homography((tw, th), centre, long_px, spin, tilt, rng.uniform(0, 180), focal)
+    return hmat, spin, tilt
+
+
+def _to_gt(tex: Texture, hmat: np.ndarray) -> tuple[list[dict], list[dict], list[dict]]:
+    def entry(e):
+        poly = _apply(hmat, e["poly"])
+        x0, y0 = poly.min(axis=0)
+        x1, y1 = poly.max(axis=0)
+        return {"box": [round(float(x0), 1), round(float(y0), 1), round(float(x1 - x0), 1), round(float(y1 - y0), 1)],
+                "polygon": [[round(float(a), 1), round(float(b), 1)] for a, b in poly],
+                "kind": e["kind"], "text_h": round(e["h"] * _local_scale(hmat, e["poly"]), 2)}
+    th, tw = tex.rgba.shape[:2]
+    whole = np.array([[0, 0], [tw, 0], [tw, th], [0, th]], np.float64)
+    region_kind = tex.kind
+    regions = [dict(entry({"poly": whole, "kind": region_kind, "h": 0}), kind=region_kind)]
+    for q in tex.codes:
+        regions.append(dict(entry({"poly": q, "kind": "barcode", "h": 0}), kind="barcode"))
+    for kind, q in tex.extra:
+        regions.append(dict(entry({"poly": q, "kind": kind, "h": 0}), kind=kind))
+    for r in regions:
+        r.pop("text_h", None)
+    return [entry(e) for e in tex.phi], [entry(e) for e in tex.nonphi], regions
+
+
+def double_jpeg(rgb: np.ndarray, rng) -> tuple[np.ndarray, bytes]:
+    first = io.BytesIO()
+    Image.fromarray(rgb).save(first, "JPEG", quality=70)
+    second = io.BytesIO()
+    Image.open(io.BytesIO(first.getvalue())).convert("RGB").save(second, "JPEG", quality=int(rng.integers(70, 91)))
+    data = second.getvalue()
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB")), data
+
+
+def make_scene(seed: int, long_side: int = 2400, corpus: str | Path = CORPUS,
+               print_px: tuple[float, float] = (2.5, 40.0)) -> tuple[np.ndarray, bytes, dict]:
+    """One photo: (RGB after double JPEG, its JPEG bytes, ground truth). `print_px`: the range
+    of the objects' typical print height in the photo (log-uniform)."""
+    rng = np.random.default_rng(seed)
+    split = "val" if seed >= VAL_SEED_START else "train"
+    corpus = str(corpus)
+    aspect = rng.choice([4 / 3, 3 / 2, 16 / 9, 1.0])
+    w, h = (long_side, int(long_side / aspect)) if rng.random() < 0.7 else (int(long_side / aspect), long_side)
+    canvas, bg_source = _background(rng, corpus, split, w, h)
+    canvas = canvas.astype(np.float32)
+    phi, nonphi, regions, placed = [], [], [], []
+    for kind in _scene_objects(rng):
+        tex = {"document": lambda: make_page(rng, corpus), "wristband": lambda: make_band(rng),
+               "screen": lambda: make_screen(rng)}[kind]()
+        th, tw = tex.rgba.shape[:2]
+        typical = np.median([e["h"] for e in tex.phi if e["kind"] != "barcode"] or [th / 10])
+        target = math.exp(rng.uniform(math.log(print_px[0]), math.log(print_px[1])))
+        long_px = max(tw, th) * target / typical
+        long_px = float(np.clip(long_px, 0.05 * long_side, 0.9 * min(w, h) * max(tw, th) / min(tw, th)))
+        hmat, spin, tilt = _warp_texture(tex, rng, (w, h), long_px, 45.0)
+        if kind == "wristband" and tex.rgba.shape[1] > 2.5 * tex.rgba.shape[0]:
+            _arm(canvas, rng, hmat, (tw, th))
+        _place(canvas, tex, hmat, rng)
+        p, n, r = _to_gt(tex, hmat)
+        for e in p + n + r:
+            e["object"] = len(placed)  # which entry of meta.objects it belongs to
+        phi += p
+        nonphi += n
+        regions += r
+        placed.append({"kind": kind, "print_px": round(target, 2), "angle_deg": round(spin, 1),
+                       "tilt_deg": round(tilt, 1)})
+    noise = rng.standard_normal(canvas.shape, dtype=np.float32) * np.float32(rng.uniform(0, 5))
+    rgb = np.clip(canvas + noise, 0, 255).astype(np.uint8)
+    blur = int(rng.integers(0, 8)) if rng.random() < 0.6 else 0
+    rgb = motion_blur(rgb, blur, float(rng.uniform(0, 180)))
+    rgb, data = double_jpeg(rgb, rng)
+    gt = {"image": f"obj_{seed:07d}.jpg", "width": w, "height": h, "phi_boxes": phi,
+          "nonphi_text_boxes": nonphi, "regions": regions,
+          "meta": {"seed": seed, "split": split, "background_source": bg_source, "motion_blur": blur,
+                   "objects": placed}}
+    return rgb, data, gt
+
+
+def region_masks(gt: dict, size: tuple[int, int], scale: float) -> np.ndarray:
+    """Per-class masks (len(CLASSES), h, w) at `scale` of the photo, from the region polygons.
+    A screen's mask is the whole monitor (bezel included); the display is not a class."""
+    w, h = size
+    masks = np.zeros((len(CLASSES), h, w), np.uint8)
+    for r in gt["regions"]:
+        if r["kind"] not in CLASSES:
+            continue
+        pts = np.round(np.asarray(r["polygon"]) * scale * 4).astype(np.int32)  # 2 bits of sub-pixel
+        cv2.fillPoly(masks[CLASSES.index(r["kind"])], [pts], 1, cv2.LINE_AA, shift=2)
+    return masks
+
+
+def _parse_seeds(text: str) -> range:
+    a, b = text.split(":")
+    return range(int(a), int(b))
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--seeds", default=f"{VAL_SEED_START}:{VAL_SEED_START + 200}", help="A:B, half open")
+    ap.add_argument("--long-side", type=int, default=2400)
+    ap.add_argument("--corpus", type=Path, default=CORPUS)
+    a = ap.parse_args(argv)
+    if REPO in a.out.resolve().parents:
+        print("OUT_DIR must be outside the project: it holds corpus-derived pictures")
+        return 2
+    a.out.mkdir(parents=True, exist_ok=True)
+    seeds = _parse_seeds(a.seeds)
+    for seed in seeds:
+        _, data, gt = make_scene(seed, a.long_side, a.corpus)
+        (a.out / gt["image"]).write_bytes(data)
+        (a.out / gt["image"].replace(".jpg", ".json")).write_text(json.dumps(gt), encoding="utf-8")
+    print(f"{len(seeds)} photos -> {a.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

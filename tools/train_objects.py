@@ -1,0 +1,220 @@
+#!/usr/bin/env python3
+"""Train the PHI object model (documents, wristbands/labels, screens, barcodes) on generated photos.
+
+    python tools/train_objects.py [--scenes 2400] [--minutes 30] [--work /tmp/phi_objects]
+        [--out models/phi_objects.onnx]
+
+1. Generates `--scenes` photos with tools/synth_objects.py (seeds 0..scenes-1, the training
+   range; validation seeds start at 1,000,000), each at 768 px long side, shrunk to the model's
+   input size (512 px long side) with its per-class masks; cached as .npz under --work.
+2. Trains a small fully convolutional net (about 0.2 M parameters) on random 256 px crops with
+   flips and quarter turns, per-class sigmoid masks, binary cross-entropy plus soft Dice, for
+   `--minutes` minutes of wall time (fixed seeds; torch on 2 threads).
+   `--init WORK/weights.pt` goes on from an earlier run (each run saves its weights there, and
+   a partial model every 10 minutes).
+3. Exports ONNX (opset 17, input `image` float32 1x3xHxW in 0..1, output `masks` 1x4xH/4xW/4
+   logits) and prints the file's sha256 for models/manifest.json.
+
+Needs the `train` extra (torch). Expected runtime on the 2-core dev machine under `nice`:
+about 15 min for the data (measured at a load of 15-35), then `--minutes` for training
+(default 30).
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+import time
+from multiprocessing import Pool
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tools"))
+import synth_objects as so  # noqa: E402
+
+INPUT_LONG_SIDE = 512   # the model's input size (sanitizer/detectors/objects.py uses the same)
+SCENE_LONG_SIDE = 768   # drawn larger, then shrunk: small print blurs as it does in a real photo
+CROP = 256
+BATCH = 8  # small: the shared 2-core machine gives a fraction of a core
+# Share of crops placed on an object: wristbands and codes are a sliver of a photo, and random
+# crops alone rarely showed them to the net (their Dice stayed flat in a first run).
+OBJECT_CROPS = 0.6
+STRIDE = 4              # output masks are 1/4 of the input
+
+
+def _render(seed: int, work: str) -> str:
+    path = Path(work) / f"s{seed:06d}.npz"
+    if path.is_file():
+        return str(path)
+    factor = SCENE_LONG_SIDE / 2400  # keep the photos' print sizes relative to the frame
+    rgb, _, gt = so.make_scene(seed, SCENE_LONG_SIDE, print_px=(2.5 * factor, 40 * factor))
+    h, w = rgb.shape[:2]
+    scale = INPUT_LONG_SIDE / max(h, w)
+    size = (round(w * scale), round(h * scale))
+    small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+    masks = so.region_masks(gt, size, scale)
+    np.savez_compressed(path, image=small, masks=masks)
+    return str(path)
+
+
+def build_data(n: int, work: Path, procs: int = 2) -> list[Path]:
+    work.mkdir(parents=True, exist_ok=True)
+    seeds = range(so.TRAIN_SEEDS[0], so.TRAIN_SEEDS[0] + n)
+    with Pool(procs) as pool:
+        paths = pool.starmap(_render, [(s, str(work)) for s in seeds], chunksize=8)
+    return [Path(p) for p in paths]
+
+
+def make_net():
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    def block(cin, cout, stride=1, dil=1):
+        return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, padding=dil, dilation=dil, bias=False),
+                             nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+
+    class ObjectNet(nn.Module):
+        """Encoder to 1/32 for context (a page can fill the frame), a light FPN back to 1/4."""
+        def __init__(self, classes: int = len(so.CLASSES)):
+            super().__init__()
+            self.s4 = nn.Sequential(block(3, 16, 2), block(16, 24, 2))
+            self.s8 = nn.Sequential(block(24, 40, 2), block(40, 40))
+            self.s16 = nn.Sequential(block(40, 64, 2), block(64, 64, dil=2))
+            self.s32 = nn.Sequential(block(64, 96, 2), block(96, 96, dil=2))
+            lat = 32
+            self.l4, self.l8, self.l16, self.l32 = (nn.Conv2d(c, lat, 1) for c in (24, 40, 64, 96))
+            self.head = nn.Sequential(nn.BatchNorm2d(lat), nn.ReLU(inplace=True), nn.Conv2d(lat, classes, 1))
+
+        def forward(self, x):
+            f4 = self.s4(x)
+            f8 = self.s8(f4)
+            f16 = self.s16(f8)
+            f32 = self.s32(f16)
+            p = self.l32(f32)
+            p = self.l16(f16) + F.interpolate(p, size=f16.shape[-2:], mode="bilinear", align_corners=False)
+            p = self.l8(f8) + F.interpolate(p, size=f8.shape[-2:], mode="bilinear", align_corners=False)
+            p = self.l4(f4) + F.interpolate(p, size=f4.shape[-2:], mode="bilinear", align_corners=False)
+            return self.head(p)
+
+    return ObjectNet()
+
+
+def _batch(items, rng, batch: int):
+    """Random crops (padded when the photo is smaller) with flips and quarter turns."""
+    xs, ys = [], []
+    for _ in range(batch):
+        img, masks = items[rng.integers(len(items))]
+        h, w = img.shape[:2]
+        ph, pw = max(CROP, h), max(CROP, w)
+        if (ph, pw) != (h, w):
+            img = cv2.copyMakeBorder(img, 0, ph - h, 0, pw - w, cv2.BORDER_REFLECT)
+            masks = np.pad(masks, ((0, 0), (0, ph - h), (0, pw - w)))
+        y0, x0 = rng.integers(0, ph - CROP + 1), rng.integers(0, pw - CROP + 1)
+        present = [c for c in range(masks.shape[0]) if masks[c].any()]
+        if present and rng.random() < OBJECT_CROPS:  # centre the crop near a random object pixel
+            rows, cols = np.nonzero(masks[present[rng.integers(len(present))]])
+            i = rng.integers(len(rows))
+            y0 = int(np.clip(rows[i] - rng.integers(CROP // 8, CROP - CROP // 8), 0, ph - CROP))
+            x0 = int(np.clip(cols[i] - rng.integers(CROP // 8, CROP - CROP // 8), 0, pw - CROP))
+        x = img[y0:y0 + CROP, x0:x0 + CROP].transpose(2, 0, 1)
+        m = masks[:, y0:y0 + CROP, x0:x0 + CROP]
+        k = int(rng.integers(4))
+        x, m = np.rot90(x, k, (1, 2)), np.rot90(m, k, (1, 2))
+        if rng.random() < 0.5:
+            x, m = x[:, :, ::-1], m[:, :, ::-1]
+        xs.append(x)
+        ys.append(m)
+    x = np.stack(xs).astype(np.float32) / 255.0
+    x *= rng.uniform(0.7, 1.3, (batch, 1, 1, 1)).astype(np.float32)  # exposure
+    m = np.stack(ys).astype(np.float32)
+    m = m.reshape(batch, m.shape[1], CROP // STRIDE, STRIDE, CROP // STRIDE, STRIDE).mean(axis=(3, 5))
+    return np.clip(x, 0, 1), m
+
+
+def train(paths: list[Path], minutes: float, seed: int = 0, checkpoint: Path | None = None,
+          init: Path | None = None):
+    import torch
+    import torch.nn.functional as F
+    torch.manual_seed(seed)
+    torch.set_num_threads(2)
+    rng = np.random.default_rng(seed)
+    items = []
+    for p in paths:
+        with np.load(p) as z:
+            items.append((z["image"], z["masks"]))
+    net = make_net()
+    if init is not None:  # go on from an earlier run's weights (the budget is wall-clock time)
+        net.load_state_dict(torch.load(init))
+    print(f"parameters: {sum(p.numel() for p in net.parameters())}")
+    opt = torch.optim.AdamW(net.parameters(), lr=3e-3, weight_decay=1e-4)
+    # barcodes are small and rare: weigh their positives up
+    pos_weight = torch.tensor([1.0, 2.0, 1.0, 3.0]).view(1, -1, 1, 1)
+    budget = minutes * 60
+    start = last_export = time.time()
+    step = 0
+    while True:
+        elapsed = time.time() - start
+        if elapsed > budget:
+            break
+        lr = 3e-3 * 0.5 * (1 + np.cos(np.pi * min(1.0, elapsed / budget)))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        x, m = _batch(items, rng, BATCH)
+        x, m = torch.from_numpy(x), torch.from_numpy(m)
+        logits = net(x)
+        bce = F.binary_cross_entropy_with_logits(logits, m, pos_weight=pos_weight)
+        prob = torch.sigmoid(logits)
+        inter = (prob * m).sum(dim=(0, 2, 3))
+        dice = 1 - (2 * inter + 1) / (prob.sum(dim=(0, 2, 3)) + m.sum(dim=(0, 2, 3)) + 1)
+        loss = bce + dice.mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        step += 1
+        if checkpoint is not None and time.time() - last_export > 600:  # a model to evaluate early
+            net.eval()
+            export(net, checkpoint)
+            torch.save(net.state_dict(), checkpoint.with_suffix(".pt"))
+            net.train()
+            last_export = time.time()
+        if step % 25 == 0:
+            print(f"step {step}  {elapsed / 60:.1f} min  loss {loss.item():.4f}  bce {bce.item():.4f}  "
+                  f"dice {[round(v, 3) for v in dice.tolist()]}", flush=True)
+    net.eval()
+    return net
+
+
+def export(net, out: Path) -> str:
+    import torch
+    dummy = torch.zeros(1, 3, 384, 512)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    torch.onnx.export(net, dummy, str(out), input_names=["image"], output_names=["masks"], opset_version=17,
+                      dynamic_axes={"image": {2: "h", 3: "w"}, "masks": {2: "h4", 3: "w4"}}, dynamo=False)
+    return hashlib.sha256(out.read_bytes()).hexdigest()
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scenes", type=int, default=2400)
+    ap.add_argument("--minutes", type=float, default=30)
+    ap.add_argument("--work", type=Path, default=Path("/tmp/phi_objects"))
+    ap.add_argument("--out", type=Path, default=REPO / "models" / "phi_objects.onnx")
+    ap.add_argument("--procs", type=int, default=2)
+    ap.add_argument("--init", type=Path, help="weights (.pt) of an earlier run to go on from")
+    a = ap.parse_args(argv)
+    t0 = time.time()
+    paths = build_data(a.scenes, a.work, a.procs)
+    print(f"data: {len(paths)} scenes in {(time.time() - t0) / 60:.1f} min", flush=True)
+    net = train(paths, a.minutes, checkpoint=a.work / "partial.onnx", init=a.init)
+    import torch
+    torch.save(net.state_dict(), a.work / "weights.pt")  # for --init: training can go on later
+    digest = export(net, a.out)
+    print(f"wrote {a.out} ({a.out.stat().st_size} bytes) sha256 {digest}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
