@@ -97,6 +97,7 @@ class Region:
             "box": [round(x), round(y), round(w), round(h)],
             "score": round(float(self.score), 3),
             "reason": self.reason,
+            "tier": self.tier.value,
         }
         if self.track_id is not None:  # video only
             out["track_id"] = self.track_id

@@ -14,7 +14,8 @@ from sanitizer.detectors import faces
 from sanitizer.detectors.analysis import ImageAnalysis
 from sanitizer.detectors.base import build_detectors
 from sanitizer.detectors.faces import FaceDetector, merge_boxes, plan_scales, tile_spans
-from sanitizer.regions import Kind, Shape, iou
+from sanitizer.detectors import face_config
+from sanitizer.regions import Kind, Shape, Tier, iou
 from sanitizer.settings import Preset, Sensitivity, Settings
 
 skimage_data = pytest.importorskip("skimage.data", reason="scikit-image (test dependency) is not installed")
@@ -205,11 +206,11 @@ def test_sensitivity_levels_are_nested(detector):
 # ---------------------------------------------------------------- pure logic (no model)
 
 @pytest.mark.parametrize("size", [(416, 416), (640, 480), (1920, 1080), (4000, 3000), (8660, 5774)])
-@pytest.mark.parametrize("sensitivity", list(Sensitivity))
-def test_scale_plan_spans_small_faces_to_whole_frame(size, sensitivity):
+@pytest.mark.parametrize("turned", [False, True])
+def test_scale_plan_spans_small_faces_to_whole_frame(size, turned):
     width, height = size
-    tuning = faces.TUNINGS[sensitivity]
-    scales = plan_scales(width, height, tuning)
+    tuning = faces.SCALE_PLAN
+    scales = (faces.plan_turned_scales if turned else plan_scales)(width, height)
     assert scales == sorted(scales, reverse=True)
     assert scales[0] <= faces.MAX_UPSCALE
     # The coarsest pass sees the whole frame small enough for a frame-filling face.
@@ -245,3 +246,99 @@ def test_merge_keeps_separate_faces_and_drops_duplicates():
 def test_registry_builds_face_detector():
     names = [d.name for d in build_detectors(Settings().with_only("faces"))]
     assert names == ["faces"]
+
+
+# ---------------------------------------------------------------- turned faces, confidence, tiers
+
+# Where the face sits in the self-test portrait, as shares of its side (by eye): x0, y0, x1, y1.
+SELFTEST_FACE = (0.32, 0.07, 0.56, 0.39)
+
+
+def _selftest_face_photo(size: int) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """The self-test portrait pasted at `size` px over a photo background, and its face box."""
+    from PIL import Image
+    from sanitizer.selftest import DATA
+    portrait = np.asarray(Image.open(DATA / "selftest_face.jpg").convert("RGB"))
+    canvas = cv2.resize(skimage_data.coffee(), (416, 416), interpolation=cv2.INTER_AREA)
+    canvas[100:100 + size, 100:100 + size] = cv2.resize(portrait, (size, size), interpolation=cv2.INTER_AREA)
+    x0, y0, x1, y1 = (100 + round(share * size) for share in SELFTEST_FACE)
+    return canvas, (x0, y0, x1, y1)
+
+
+def _turned_box(box: tuple[int, int, int, int], turns: int, side: int) -> tuple[int, int, int, int]:
+    """`box` in a side x side photo, after np.rot90(photo, turns)."""
+    x0, y0, x1, y1 = box
+    for _ in range(turns):  # anticlockwise: (x, y) -> (y, side - x)
+        x0, y0, x1, y1 = y0, side - x1, y1, side - x0
+    return x0, y0, x1, y1
+
+
+# A patient seen lying (90 / 270) or from the head of the bed (180). The upright-only detector
+# scored these 0.11-0.51 (90), 0.03-0.04 (180) and 0.37-0.59 (270) on the face, the 180 case
+# being below every level's threshold.
+@pytest.mark.parametrize("turns", [1, 2, 3])
+@pytest.mark.parametrize("size", [160, 96, 64])
+def test_face_turned_a_quarter_or_upside_down_found(detector, turns, size):
+    photo, face_box = _selftest_face_photo(size)
+    turned = np.ascontiguousarray(np.rot90(photo, turns))
+    regions = detector.detect(ImageAnalysis(turned), Settings())
+    face = _turned_box(face_box, turns, 416)
+    hits = _face_regions(regions, face, share=0.8)
+    assert hits, f"face turned {90 * turns} degrees was missed"
+    # One box for the face, fitted to it (not the portrait or the whole photo).
+    face_area = (face[2] - face[0]) * (face[3] - face[1])
+    assert len(hits) == 1 and hits[0].box[2] * hits[0].box[3] < 3 * face_area
+
+
+def test_turned_boxes_map_back_exactly():
+    # A box found in np.rot90(photo, k) lands on the same pixels of the photo.
+    width, height = 40, 30
+    photo = np.zeros((height, width), np.uint8)
+    photo[5:9, 20:27] = 1  # x 20..27, y 5..9
+    for turns in (1, 2, 3):
+        turned = np.rot90(photo, turns)
+        ys, xs = np.nonzero(turned)
+        rows = np.zeros((1, faces.N_COLUMNS), np.float32)
+        rows[0, :4] = (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
+        faces.unturn_boxes(rows, turns, width, height)
+        assert rows[0, :4].tolist() == [20, 5, 27, 9]
+
+
+def test_one_box_per_face_across_scales_and_turns(detector, astronaut):
+    regions = detector.detect(ImageAnalysis(astronaut), Settings())
+    assert len(_face_regions(regions, FACE, share=0.5)) == 1
+    rows = detector.last_candidates
+    best = rows[np.argmax(rows[:, faces.SCORE])]
+    # The face was seen by several passes, turned ones among them, and merged into one box.
+    assert best[faces.SUPPORT] >= 3
+
+
+def test_merge_counts_the_passes_that_agree():
+    rows = np.zeros((4, faces.N_COLUMNS), np.float32)
+    rows[:, :5] = [[10, 10, 50, 60, 0.9], [12, 11, 52, 62, 0.5], [11, 9, 49, 61, 0.2], [200, 10, 240, 60, 0.4]]
+    rows[:, faces.PASS] = [0, 4 * faces.TURNED_PASS_BASE + 1, 0, 3]
+    merged = merge_boxes(rows)
+    assert len(merged) == 2
+    # Face A: seen upright and turned (the second upright box is the same pass, not new evidence).
+    assert merged[0, faces.SUPPORT] == 2 and merged[1, faces.SUPPORT] == 1
+
+
+def test_face_regions_carry_confidence_and_tier_in_json(detector, astronaut):
+    regions = detector.detect(ImageAnalysis(astronaut), Settings())
+    face = max(_face_regions(regions, FACE), key=lambda r: r.score)
+    assert face.tier is Tier.CERTAIN
+    out = face.to_json()
+    assert out["tier"] == "certain" and 0.5 < out["score"] <= 1.0
+    assert set(out) == {"kind", "box", "score", "reason", "tier"}
+    assert all(0.0 < r.score <= 1.0 for r in regions)
+    level = face_config.LEVELS[Sensitivity.HIGH]
+    for region in regions:
+        assert (region.tier is Tier.CERTAIN) == (region.score >= level.certain)
+
+
+def test_cat_is_not_a_face(detector):
+    # The upright-only detector proposed the whole cat (a 290 px box, heatmap 0.13) as a face
+    # at every level above low: seen once, large and weak, it is now below every level's bar.
+    cat = skimage_data.chelsea()
+    for sensitivity in Sensitivity:
+        assert detector.detect(ImageAnalysis(cat), Settings(sensitivity=sensitivity)) == []

@@ -17,7 +17,7 @@ How the values were chosen, in the words used below:
 None of these values has been tuned on a held-out split: issue 13 replaces rules with a
 learned detector; until then these are the values the dev sets were tuned with.
 
-Faces have their own tuning table (faces.py: TUNINGS), per sensitivity.
+Faces have their own config (face_config.py: rotation plan, calibration, per-level bars and margins).
 """
 from __future__ import annotations
 

@@ -6,8 +6,15 @@ a hall) to the whole frame (a close-up), so the picture is analysed at a "detail
 (upscaled when the photo is small, so 10 px faces become ~20 px) and at coarser scales
 for big faces. Large inputs are cut into overlapping tiles so memory stays bounded and
 faces cut by a tile edge are seen whole in a neighbour; all detections are merged with
-NMS. A missed face is the worst failure, so the default (HIGH) threshold is low: extra
-boxes cost the reviewer a click.
+NMS. Small photos are also searched turned 90, 180 and 270 degrees at every scale, large
+ones at the coarser scales (a patient lying in bed; np.rot90, so boxes map back exactly).
+
+Each merged box gets a calibrated confidence (face_config.Calibration: the share of such
+boxes that were real faces on a tuning set) from its heatmap score, size, whether it was
+found upright and how many passes found it; the sensitivity level is a bar on that
+confidence, and a second bar splits "face" from "possible face" (Region.tier). A missed
+face is the worst failure, so the default (HIGH) bar is low: extra boxes cost the reviewer
+a click.
 """
 from __future__ import annotations
 
@@ -22,8 +29,9 @@ import numpy as np
 
 from ..cpu import inference_threads
 from ..model_store import load_model_bytes
-from ..regions import Kind, Region, Shape, grow_box
-from ..settings import Sensitivity, Settings
+from . import face_config
+from ..regions import Kind, Region, Shape, Tier, grow_box
+from ..settings import Settings
 from .analysis import ImageAnalysis
 
 MODEL_NAME = "centerface"
@@ -47,22 +55,13 @@ TILE_OVERLAP = 128
 # Merging: boxes overlapping this much (IoU), or this share of the smaller one, are one face.
 NMS_IOU = 0.3
 NMS_CONTAINED = 0.7
-# Boxes are grown by this share of their size on each side. Above (sqrt(2) - 1) / 2 = 0.207
-# the ellipse drawn inside the grown box contains the face box's corners too.
-BOX_MARGIN = 0.22
-SMALL_FACE_NET_PX = 40.0  # see Tuning.threshold
 MIN_FACE_PX = 4.0  # detections smaller than this (display pixels) are heatmap noise
 
 
 @dataclass(frozen=True)
-class Tuning:
-    """What one sensitivity level means."""
-    # Heatmap score a small face (< SMALL_FACE_NET_PX high in the network input) must reach
-    # in the detail pass: such faces are seen by no other pass and score low.
-    threshold: float
-    # Score every other box must reach: larger faces score higher, and a low bar there
-    # only adds big false boxes (a coffee cup, a cat).
-    coarse_threshold: float
+class ScalePlan:
+    """Which scales a photo is analysed at (the same at every sensitivity level: a level is
+    a bar on the calibrated confidence, face_config.LEVELS, not a different search)."""
     min_face_px: float      # smallest face (display px) the detail scale is chosen for
     # Inference budget in network megapixels: base + per_mp x photo megapixels. Bounds
     # the detail scale on large photos (time grows with network pixels).
@@ -70,25 +69,17 @@ class Tuning:
     budget_per_mp: float
 
 
-TUNINGS: dict[Sensitivity, Tuning] = {
-    # HIGH: measured on the WIDER dev half (bench/faces_eval.py), 0.07/0.10 hides ~1 point
-    # more faces >= 10 px than 0.10/0.10 for ~1 point more false redaction.
-    # The budget puts the detail pass at 1.0x on 1080p (faces from ~20 px) and ~0.7x on
-    # 12 MP (from ~30 px, 1% of the height), to keep within 0.3 s and 1 s on two cores;
-    # photos under ~0.6 MP get the full 2x upscale (faces from 10 px).
-    Sensitivity.HIGH: Tuning(threshold=0.07, coarse_threshold=0.10, min_face_px=10.0,
-                             budget_base_mp=1.27, budget_per_mp=0.35),
-    Sensitivity.MEDIUM: Tuning(threshold=0.15, coarse_threshold=0.20, min_face_px=12.0,
-                               budget_base_mp=1.0, budget_per_mp=0.3),
-    Sensitivity.LOW: Tuning(threshold=0.35, coarse_threshold=0.40, min_face_px=16.0,
-                            budget_base_mp=0.8, budget_per_mp=0.2),
-}
+# The budget puts the detail pass at 1.0x on 1080p (faces from ~20 px) and ~0.7x on 12 MP
+# (from ~30 px, 1% of the height), to keep within 0.3 s and 1 s on two cores; photos under
+# ~0.6 MP get the full 2x upscale (faces from 10 px).
+SCALE_PLAN = ScalePlan(min_face_px=10.0, budget_base_mp=1.27, budget_per_mp=0.35)
 
 
 @dataclass
 class Timings:
     """Where the time went in the last detect() (seconds), for bench/bench_faces.py."""
     passes: list[dict] = field(default_factory=list)  # per scale: size, tiles, prep, infer, decode, cpu
+    resize: float = 0.0
     merge: float = 0.0
     total: float = 0.0
     cpu: float = 0.0  # process CPU seconds (all threads): comparable on a busy machine
@@ -115,11 +106,14 @@ def _session():
 
 # ---------------------------------------------------------------- scale plan
 
-def plan_scales(width: int, height: int, tuning: Tuning) -> list[float]:
-    """Scales (network px per display px) to analyse a width x height photo at, finest first."""
+def plan_scales(width: int, height: int, tuning: ScalePlan = SCALE_PLAN,
+                budget_mp: float | None = None) -> list[float]:
+    """Scales (network px per display px) to analyse a width x height photo at, finest first.
+    `budget_mp` (network megapixels for the finest pass) replaces the tuning's budget."""
     pixels = float(width * height)
-    budget = (tuning.budget_base_mp + tuning.budget_per_mp * pixels / 1e6) * 1e6
-    detail = min(MODEL_MIN_FACE / tuning.min_face_px, MAX_UPSCALE, math.sqrt(budget / pixels))
+    if budget_mp is None:
+        budget_mp = tuning.budget_base_mp + tuning.budget_per_mp * pixels / 1e6
+    detail = min(MODEL_MIN_FACE / tuning.min_face_px, MAX_UPSCALE, math.sqrt(budget_mp * 1e6 / pixels))
     if abs(detail - 1.0) < 0.05:
         detail = 1.0  # a resize for a 5% change costs more than it brings
     overview = min(1.0, OVERVIEW_LONG_SIDE / max(width, height))
@@ -129,6 +123,17 @@ def plan_scales(width: int, height: int, tuning: Tuning) -> list[float]:
         steps = math.ceil(math.log(scales[-1] / overview) / math.log(MAX_SCALE_RATIO))
         scales.append(scales[-1] / (scales[-1] / overview) ** (1.0 / steps))
     return scales
+
+
+def plan_turned_scales(width: int, height: int, tuning: ScalePlan = SCALE_PLAN,
+                       plan: face_config.RotationPlan = face_config.ROTATION) -> list[float]:
+    """Scales of the passes over the photo turned 90, 180 and 270 degrees (each scale runs
+    three times): the upright plan on small photos, else with RotationPlan's smaller budget
+    for the finest pass."""
+    megapixels = width * height / 1e6
+    if megapixels <= plan.full_plan_max_mp:
+        return plan_scales(width, height, tuning)
+    return plan_scales(width, height, tuning, budget_mp=plan.budget_base_mp + plan.budget_per_mp * megapixels)
 
 
 def tile_spans(length: int) -> list[tuple[int, int]]:
@@ -157,35 +162,63 @@ def _pad_to_multiple(tile: np.ndarray) -> np.ndarray:
 
 # ---------------------------------------------------------------- decoding
 
-def _decode(outputs: list[np.ndarray], small_threshold: float, threshold: float) -> np.ndarray:
-    """Heatmap peaks as rows (x0, y0, x1, y1, score) in network pixels.
+# Columns of a candidate row (display pixels once mapped back).
+X0, Y0, X1, Y1, SCORE, PASS, UPRIGHT, SUPPORT = range(8)
+N_COLUMNS = 8
 
-    A peak counts when it reaches `threshold`, or `small_threshold` for a box less than
-    SMALL_FACE_NET_PX high.
-    """
+
+def _decode(outputs: list[np.ndarray], floor: float) -> np.ndarray:
+    """Heatmap peaks above `floor` as candidate rows in network pixels."""
     heatmap, log_scale, offset = outputs[0][0, 0], outputs[1][0], outputs[2][0]
-    ys, xs = np.nonzero(heatmap > min(small_threshold, threshold))
+    ys, xs = np.nonzero(heatmap > floor)
+    rows = np.zeros((len(ys), N_COLUMNS), np.float32)
     if len(ys) == 0:
-        return np.empty((0, 5), np.float32)
+        return rows
     box_h = np.exp(log_scale[0, ys, xs]) * STRIDE
-    keep = (heatmap[ys, xs] > threshold) | (box_h < SMALL_FACE_NET_PX)
-    ys, xs, box_h = ys[keep], xs[keep], box_h[keep]
     box_w = np.exp(log_scale[1, ys, xs]) * STRIDE
     cy = (ys + offset[0, ys, xs] + 0.5) * STRIDE
     cx = (xs + offset[1, ys, xs] + 0.5) * STRIDE
-    return np.stack([cx - box_w / 2, cy - box_h / 2, cx + box_w / 2, cy + box_h / 2,
-                     heatmap[ys, xs]], axis=1).astype(np.float32)
+    rows[:, X0], rows[:, Y0] = cx - box_w / 2, cy - box_h / 2
+    rows[:, X1], rows[:, Y1] = cx + box_w / 2, cy + box_h / 2
+    rows[:, SCORE] = heatmap[ys, xs]
+    return rows
+
+
+def unturn_boxes(rows: np.ndarray, turns: int, width: int, height: int) -> np.ndarray:
+    """Map boxes found in np.rot90(photo, turns) back to the width x height photo (in place).
+
+    np.rot90 turns anticlockwise: with turns=1 the turned pixel (x', y') is the photo's
+    (width - y', x'), and so on; exact, since a quarter turn moves whole pixels.
+    """
+    x0, y0, x1, y1 = (rows[:, c].copy() for c in (X0, Y0, X1, Y1))
+    if turns == 1:
+        rows[:, X0], rows[:, X1], rows[:, Y0], rows[:, Y1] = width - y1, width - y0, x0, x1
+    elif turns == 2:
+        rows[:, X0], rows[:, X1], rows[:, Y0], rows[:, Y1] = width - x1, width - x0, height - y1, height - y0
+    elif turns == 3:
+        rows[:, X0], rows[:, X1], rows[:, Y0], rows[:, Y1] = y0, y1, height - x1, height - x0
+    return rows
 
 
 def merge_boxes(boxes: np.ndarray) -> np.ndarray:
-    """Greedy NMS over (x0, y0, x1, y1, score) rows, highest score first.
+    """Greedy NMS over (x0, y0, x1, y1, score, ...) rows, highest score first (turned
+    passes' scores discounted by face_config.TURNED_RANK).
 
     A box is dropped when it overlaps a kept one by NMS_IOU, or when most of it lies
     inside a kept one (the half of a face a tile edge cut, a nose found as a small face).
+    Full candidate rows (N_COLUMNS) also get SUPPORT: how many distinct passes (scale and
+    turn) found the kept box (overlap >= NMS_IOU), the same face seen again at another
+    scale or turn being evidence that it is a face.
     """
     if len(boxes) == 0:
         return boxes
-    order = np.argsort(-boxes[:, 4])
+    with_passes = boxes.shape[1] >= N_COLUMNS
+    rank = boxes[:, 4].copy()
+    if with_passes:
+        # An upright face is also seen, weaker and with a worse-fitting box, by a turned
+        # pass: the upright box wins unless the turned one scores clearly higher.
+        rank[boxes[:, UPRIGHT] == 0] *= face_config.TURNED_RANK
+    order = np.argsort(-rank, kind="stable")
     boxes = boxes[order]
     x0, y0, x1, y1 = boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]
     areas = np.maximum(x1 - x0, 0) * np.maximum(y1 - y0, 0)
@@ -196,6 +229,8 @@ def merge_boxes(boxes: np.ndarray) -> np.ndarray:
             continue
         keep.append(i)
         rest = np.nonzero(alive[i + 1:])[0] + i + 1
+        if with_passes:
+            boxes[i, SUPPORT] = 1
         if len(rest) == 0:
             break
         iw = np.clip(np.minimum(x1[i], x1[rest]) - np.maximum(x0[i], x0[rest]), 0, None)
@@ -203,8 +238,40 @@ def merge_boxes(boxes: np.ndarray) -> np.ndarray:
         inter = iw * ih
         iou = inter / np.maximum(areas[i] + areas[rest] - inter, 1e-6)
         contained = inter / np.maximum(np.minimum(areas[i], areas[rest]), 1e-6)
-        alive[rest[(iou >= NMS_IOU) | (contained >= NMS_CONTAINED)]] = False
+        same = iou >= NMS_IOU
+        alive[rest[same | (contained >= NMS_CONTAINED)]] = False
+        if with_passes:
+            passes = set(boxes[rest[same], PASS].astype(int).tolist()) - {int(boxes[i, PASS])}
+            boxes[i, SUPPORT] = 1 + len(passes)
     return boxes[keep]
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-4, 1 - 1e-4)
+    return np.log(p / (1 - p))
+
+
+def features(rows: np.ndarray) -> np.ndarray:
+    """The calibration's inputs for merged candidate rows (face_config.Calibration lists them)."""
+    height = np.maximum(rows[:, Y1] - rows[:, Y0], 1.0)
+    width = np.maximum(rows[:, X1] - rows[:, X0], 1.0)
+    # The face's own height is the box side along its upright axis: the box's width for a
+    # face found turned a quarter.
+    face_h = np.where(rows[:, PASS].astype(int) % 2 == 1, width, height)
+    return np.stack([
+        _logit(rows[:, SCORE]),
+        np.log2(face_h),
+        rows[:, UPRIGHT],
+        np.log2(np.maximum(rows[:, SUPPORT], 1)),
+        np.ones(len(rows), np.float32),
+    ], axis=1).astype(np.float64)
+
+
+def confidence(rows: np.ndarray, calibration: face_config.Calibration = face_config.CALIBRATION) -> np.ndarray:
+    """Calibrated P(face) per merged candidate row."""
+    z = features(rows) @ np.asarray(calibration.weights, np.float64)
+    knots = np.asarray(calibration.isotonic, np.float64)
+    return np.interp(1.0 / (1.0 + np.exp(-z)), knots[:, 0], knots[:, 1])
 
 
 # ---------------------------------------------------------------- detector
@@ -218,95 +285,139 @@ def _as_rgb(pixels: np.ndarray) -> np.ndarray:
 
 
 class FaceDetector:
-    """CenterFace at several scales and tiles; Regions of kind FACE drawn as ellipses."""
+    """CenterFace at several scales, tiles and quarter turns; Regions of kind FACE drawn as
+    ellipses, each with a calibrated confidence and a tier."""
 
     name = "faces"
 
     def __init__(self) -> None:
         self.last_timings = Timings()
+        self.last_candidates = np.empty((0, N_COLUMNS), np.float32)  # merged, for tools/faces_calibrate.py
         self._lock = threading.Lock()  # last_timings only; the session itself is thread-safe
 
-    def detect(self, analysis: ImageAnalysis, settings: Settings,
-               scales: list[float] | None = None) -> list[Region]:
-        """Faces in the analysed picture. `scales` (finest first) replaces the photo scale plan:
-        video keyframes use a cheaper plan, with the same decoding, merging and box shapes."""
+    def detect(self, analysis: ImageAnalysis, settings: Settings, scales: list[float] | None = None,
+               turned_scales: list[float] | None = None) -> list[Region]:
+        """Faces in the analysed picture. `scales` (finest first) replaces the photo scale plan, and
+        `turned_scales` the plan of the passes over the photo turned 90, 180 and 270 degrees
+        (with `scales` given and no `turned_scales`, nothing is turned): video keyframes use
+        a cheaper plan, with the same decoding, merging, confidence and box shapes."""
         started, cpu_started = time.perf_counter(), time.process_time()
         rgb = _as_rgb(analysis.rgb)
         height, width = rgb.shape[:2]
-        tuning = TUNINGS[settings.sensitivity]
+        if scales is None:
+            scales = plan_scales(width, height)
+            if turned_scales is None and face_config.ROTATION.enabled:
+                turned_scales = plan_turned_scales(width, height)
         timings = Timings()
+        merged = self._candidates(rgb, scales, turned_scales or [], timings)
+        t_merge = time.perf_counter()
+        regions = self._regions(merged, face_config.LEVELS[settings.sensitivity], width, height)
+        timings.merge += time.perf_counter() - t_merge
+        timings.total = time.perf_counter() - started
+        timings.cpu = time.process_time() - cpu_started
+        with self._lock:
+            self.last_timings = timings
+            self.last_candidates = merged
+        return regions
+
+    def _candidates(self, rgb: np.ndarray, scales: list[float], turned_scales: list[float],
+                    timings: Timings) -> np.ndarray:
+        """Every pass's heatmap peaks above the candidate floor, in display pixels, merged."""
+        found = self.raw_candidates(rgb, scales, turned_scales, timings)
+        t_merge = time.perf_counter()
+        merged = merge_boxes(found)
+        timings.merge = time.perf_counter() - t_merge
+        return merged
+
+    @staticmethod
+    def raw_candidates(rgb: np.ndarray, scales: list[float], turned_scales: list[float],
+                       timings: Timings) -> np.ndarray:
+        """Every pass's heatmap peaks above the candidate floor, in display pixels."""
         session = _session()
         found = []
-        source, source_scale = rgb, 1.0
-        for i, scale in enumerate(scales or plan_scales(width, height, tuning)):
-            small_threshold = tuning.threshold if i == 0 else tuning.coarse_threshold
-            boxes, scaled = self._detect_at(session, source, scale / source_scale, small_threshold,
-                                            tuning.coarse_threshold, timings)
-            boxes[:, :4] /= np.float32(source_scale)
-            timings.passes[-1]["scale"] = round(scale, 3)
-            found.append(boxes)
-            if scale < 1.0:
-                # Coarser passes shrink this pass's (downscaled) image, not the full photo:
-                # on a 12 MP photo that saves reading 12 MP per pass.
-                source, source_scale = scaled, scale
-        t_merge = time.perf_counter()
-        merged = merge_boxes(np.concatenate(found)) if found else np.empty((0, 5), np.float32)
+        for first_pass, plan, turns in ((0, scales, (0,)), (TURNED_PASS_BASE, turned_scales, (1, 2, 3))):
+            source, source_scale = rgb, 1.0
+            for i, scale in enumerate(plan):
+                scaled = _resize(source, scale / source_scale, timings)
+                for k in turns:
+                    image = scaled if k == 0 else np.ascontiguousarray(np.rot90(scaled, k))
+                    rows = _run_pass(session, image, timings)
+                    unturn_boxes(rows, k, scaled.shape[1], scaled.shape[0])
+                    rows[:, :4] /= np.float32(scale)
+                    rows[:, PASS] = 4 * (first_pass + i) + k
+                    rows[:, UPRIGHT] = 1.0 if k == 0 else 0.0
+                    timings.passes[-1].update(scale=round(scale, 3), turns=k)
+                    found.append(rows)
+                if scale < 1.0:
+                    # Coarser passes shrink this pass's (downscaled) image, not the full photo:
+                    # on a 12 MP photo that saves reading 12 MP per pass.
+                    source, source_scale = scaled, scale
+        return np.concatenate(found) if found else np.empty((0, N_COLUMNS), np.float32)
+
+    @staticmethod
+    def _regions(merged: np.ndarray, level: face_config.Level, width: int, height: int) -> list[Region]:
+        """Regions for the merged candidates the level keeps, with confidence and tier."""
         regions = []
-        for x0, y0, x1, y1, score in merged:
-            face_w, face_h = float(x1 - x0), float(y1 - y0)
-            if min(face_w, face_h) < MIN_FACE_PX:
+        for row, conf in zip(merged, confidence(merged)):
+            face_w, face_h = float(row[X1] - row[X0]), float(row[Y1] - row[Y0])
+            if conf < level.keep or min(face_w, face_h) < MIN_FACE_PX:
                 continue
             # Grow the model's estimate of the whole face, even where it runs past the edge.
-            box = grow_box((float(x0), float(y0), face_w, face_h), BOX_MARGIN)
+            box = grow_box((float(row[X0]), float(row[Y0]), face_w, face_h), level.margin)
             bx, by, bw, bh = box
             inside = bx >= 0 and by >= 0 and bx + bw <= width and by + bh <= height
             # A face cut by the border is covered by a rectangle: an ellipse fitted into the
             # clipped box would leave the face's corners at the edge uncovered.
             shape = Shape.ELLIPSE if inside else Shape.RECT
-            region = Region(kind=Kind.FACE, box=box, score=float(score), reason="face", shape=shape)
+            tier = Tier.CERTAIN if conf >= level.certain else Tier.POSSIBLE
+            region = Region(kind=Kind.FACE, box=box, score=float(conf), reason="face", shape=shape, tier=tier)
             clipped = region.clipped(width, height)
             if clipped is not None:
                 regions.append(clipped)
-        timings.merge = time.perf_counter() - t_merge
-        timings.total = time.perf_counter() - started
-        timings.cpu = time.process_time() - cpu_started
-        with self._lock:
-            self.last_timings = timings
         return regions
 
-    @staticmethod
-    def _detect_at(session, rgb: np.ndarray, scale: float, small_threshold: float, threshold: float,
-                   timings: Timings) -> tuple[np.ndarray, np.ndarray]:
-        """Detections at one scale, in `rgb`'s pixels (x0, y0, x1, y1, score), and the scaled image."""
-        height, width = rgb.shape[:2]
-        t0, cpu0 = time.perf_counter(), time.process_time()
-        net_w, net_h = max(1, round(width * scale)), max(1, round(height * scale))
-        interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-        scaled = rgb if (net_w, net_h) == (width, height) else cv2.resize(rgb, (net_w, net_h), interpolation=interpolation)
-        prep = time.perf_counter() - t0
-        infer = decode = 0.0
-        found = []
-        tiles = 0
-        for ty, th in tile_spans(net_h):
-            for tx, tw in tile_spans(net_w):
-                t1 = time.perf_counter()
-                tile = _pad_to_multiple(scaled[ty:ty + th, tx:tx + tw])
-                blob = np.ascontiguousarray(tile.transpose(2, 0, 1)[None], dtype=np.float32)
-                t2 = time.perf_counter()
-                outputs = session.run(OUTPUT_NAMES, {INPUT_NAME: blob})
-                t3 = time.perf_counter()
-                boxes = _decode(outputs, small_threshold, threshold)
-                boxes[:, [0, 2]] += tx
-                boxes[:, [1, 3]] += ty
-                found.append(boxes)
-                t4 = time.perf_counter()
-                prep += t2 - t1
-                infer += t3 - t2
-                decode += t4 - t3
-                tiles += 1
-        boxes = np.concatenate(found)
-        boxes[:, :4] /= np.float32(scale)
-        timings.passes.append({"size": (net_w, net_h), "tiles": tiles,
-                               "prep": prep, "infer": infer, "decode": decode,
-                               "cpu": time.process_time() - cpu0})
-        return boxes, scaled
+
+# Pass numbers of the turned passes start here (PASS = 4 x pass number + quarter turns).
+TURNED_PASS_BASE = 16
+
+
+def _resize(rgb: np.ndarray, scale: float, timings: Timings) -> np.ndarray:
+    t0 = time.perf_counter()
+    height, width = rgb.shape[:2]
+    net_w, net_h = max(1, round(width * scale)), max(1, round(height * scale))
+    if (net_w, net_h) == (width, height):
+        return rgb
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    scaled = cv2.resize(rgb, (net_w, net_h), interpolation=interpolation)
+    timings.resize += time.perf_counter() - t0
+    return scaled
+
+
+def _run_pass(session, image: np.ndarray, timings: Timings) -> np.ndarray:
+    """Candidate rows found in `image` (network pixels = image pixels), all tiles."""
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    net_h, net_w = image.shape[:2]
+    prep = infer = decode = 0.0
+    found = []
+    tiles = 0
+    for ty, th in tile_spans(net_h):
+        for tx, tw in tile_spans(net_w):
+            t1 = time.perf_counter()
+            tile = _pad_to_multiple(image[ty:ty + th, tx:tx + tw])
+            blob = np.ascontiguousarray(tile.transpose(2, 0, 1)[None], dtype=np.float32)
+            t2 = time.perf_counter()
+            outputs = session.run(OUTPUT_NAMES, {INPUT_NAME: blob})
+            t3 = time.perf_counter()
+            rows = _decode(outputs, face_config.CANDIDATE_FLOOR)
+            rows[:, [X0, X1]] += tx
+            rows[:, [Y0, Y1]] += ty
+            found.append(rows)
+            t4 = time.perf_counter()
+            prep += t2 - t1
+            infer += t3 - t2
+            decode += t4 - t3
+            tiles += 1
+    timings.passes.append({"size": (net_w, net_h), "tiles": tiles, "prep": prep, "infer": infer,
+                           "decode": decode, "cpu": time.process_time() - cpu0,
+                           "wall": time.perf_counter() - t0})
+    return np.concatenate(found)

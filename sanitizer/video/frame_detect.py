@@ -5,7 +5,9 @@ megapixels) because a crowd photo may hold 10 px faces. A video runs it on a key
 every few frames, so its budget here is one pass with the long side at
 `face_long_side` network pixels (faces from about 20 network pixels: 27 px in 720p,
 40 px in 1080p) plus the coarse overview pass for faces filling the frame. Boxes are made
-exactly as the photo detector makes them (it runs them, with this cheaper scale plan).
+exactly as the photo detector makes them (it runs them, with this cheaper scale plan), and
+the frame is also looked at turned 90, 180 and 270 degrees at one coarse scale (a patient
+lying in bed).
 """
 from __future__ import annotations
 
@@ -38,7 +40,9 @@ def _budget_faces(rgb: np.ndarray, settings: Settings, long_side: int) -> list[R
     from ..detectors.base import build_detectors
     detector = build_detectors(settings.with_only("faces"))[0]
     height, width = rgb.shape[:2]
-    return detector.detect(ImageAnalysis(rgb), settings, scales=video_face_scales(width, height, long_side))
+    from ..detectors import face_config
+    turned = [min(1.0, face_config.ROTATION.video_long_side / max(width, height))] if face_config.ROTATION.enabled else []
+    return detector.detect(ImageAnalysis(rgb), settings, scales=video_face_scales(width, height, long_side), turned_scales=turned)
 
 
 def video_detector(face_long_side: int | None) -> Detect:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..regions import Box, DecidedBy, Decision, Kind, Region, Shape, grow_box, iou
+from ..regions import Box, DecidedBy, Decision, Kind, Region, Shape, Tier, grow_box, iou
 
 
 LOST_REASON = "tracking lost: whole frame"
@@ -132,8 +132,10 @@ def _segment(t: _Track, box: Box, span: tuple[int, int], score: float, reason: s
     shape = t.hits[0][2].shape
     if whole_frame or moved or shape is Shape.POLYGON:
         shape = Shape.RECT
+    # A track the detector was sure of on any keyframe is a face on all of them.
+    tier = Tier.CERTAIN if any(hit.tier is Tier.CERTAIN for _k, _f, hit in t.hits) else Tier.POSSIBLE
     return Region(kind=t.kind, box=box, score=float(score), reason=reason, shape=shape,
-                  track_id=t.track_id, frame_span=span)
+                  track_id=t.track_id, frame_span=span, tier=tier)
 
 
 def _track_regions(t: _Track, shot: tuple[int, int], keyframes: list[int],
