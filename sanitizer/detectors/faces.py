@@ -55,6 +55,9 @@ TILE_OVERLAP = 128
 # Merging: boxes overlapping this much (IoU), or this share of the smaller one, are one face.
 NMS_IOU = 0.3
 NMS_CONTAINED = 0.7
+# A face whose box, grown by this share on each side, runs past the photo's edge is taken as
+# cut by it (covered by a rectangle). The margin every face had before the levels had their own.
+CUT_FACE_MARGIN = 0.22
 MIN_FACE_PX = 4.0  # detections smaller than this (display pixels) are heatmap noise
 
 
@@ -364,10 +367,12 @@ class FaceDetector:
                 continue
             # Grow the model's estimate of the whole face, even where it runs past the edge.
             box = grow_box((float(row[X0]), float(row[Y0]), face_w, face_h), level.margin)
-            bx, by, bw, bh = box
-            inside = bx >= 0 and by >= 0 and bx + bw <= width and by + bh <= height
             # A face cut by the border is covered by a rectangle: an ellipse fitted into the
-            # clipped box would leave the face's corners at the edge uncovered.
+            # clipped box would leave the face's corners at the edge uncovered. The network's
+            # box of a cut face stops near the edge, so "cut" is judged with a wider margin.
+            bx, by, bw, bh = grow_box((float(row[X0]), float(row[Y0]), face_w, face_h),
+                                      max(level.margin, CUT_FACE_MARGIN))
+            inside = bx >= 0 and by >= 0 and bx + bw <= width and by + bh <= height
             shape = Shape.ELLIPSE if inside else Shape.RECT
             tier = Tier.CERTAIN if conf >= level.certain else Tier.POSSIBLE
             region = Region(kind=Kind.FACE, box=box, score=float(conf), reason="face", shape=shape, tier=tier)
