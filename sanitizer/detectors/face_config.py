@@ -26,14 +26,15 @@ class RotationPlan:
     full_plan_max_mp: float = 1.0
     # Larger photos: network megapixels for the finest turned pass, base + per_mp x photo
     # megapixels. 1080p is looked at turned from ~55 px faces and 12 MP from ~110 px (a
-    # patient in bed photographed at the bedside fills far more), adding about 40 % and 20 %
-    # to the upright passes so bench/bench_faces.py stays within 0.3 s and 1.0 s.
+    # patient in bed photographed at the bedside fills far more). Measured with
+    # bench/bench_faces.py against the upright-only detector, back to back: 1.41x the CPU
+    # seconds on 1080p, 1.11x on 12 MP.
     budget_base_mp: float = 0.25
     budget_per_mp: float = 0.01
     # Video keyframes: one turned pass per quarter turn with the frame's long side at this
     # many network pixels (faces from ~20 network px: ~70 px in 720p, a patient's face in a
-    # bedside shot). Three 384 x 216 passes add about half of the upright 960 x 540 pass;
-    # chosen so bench/bench_video.py --all-detectors keeps 720p at >= 15 frames/s.
+    # bedside shot). Three 384 x 216 passes add about half of the upright 960 x 540 pass's
+    # network pixels on a keyframe.
     video_long_side: int = 384
     enabled: bool = True
 
@@ -102,6 +103,7 @@ LEVELS: dict[Sensitivity, Level] = {
 # the turned pass's box was 28 % taller than the face.
 TURNED_RANK = 0.85
 
-# Raw heatmap floor for a peak to become a candidate at all (before calibration). Below 0.05
-# the tuning half held no face that a higher-scoring box did not already cover.
+# Raw heatmap floor for a peak to become a candidate at all (before calibration): a little
+# under the old detector's lowest threshold (0.07 for small faces), so that the calibration,
+# not the floor, decides; every lower step multiplies the candidates to merge.
 CANDIDATE_FLOOR = 0.05

@@ -295,7 +295,7 @@ class FaceDetector:
 
     def __init__(self) -> None:
         self.last_timings = Timings()
-        self.last_candidates = np.empty((0, N_COLUMNS), np.float32)  # merged, for tools/faces_calibrate.py
+        self.last_candidates = np.empty((0, N_COLUMNS), np.float32)  # merged rows of the last detect()
         self._lock = threading.Lock()  # last_timings only; the session itself is thread-safe
 
     def detect(self, analysis: ImageAnalysis, settings: Settings, scales: list[float] | None = None,
