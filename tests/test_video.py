@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from sanitizer.errors import DecodeError, SanitizerError, UnsupportedFormat
-from sanitizer.regions import Decision, Kind, Region
+from sanitizer.regions import Decision, Kind, Region, Tier
 from sanitizer.settings import Settings
 from sanitizer.tempfiles import TEMP_PREFIX
 from sanitizer.video import analyse_video, clean_video, is_video
@@ -290,6 +290,19 @@ def test_variable_frame_rate_keeps_timestamps(tmp_path):
 # ---- tracking ----------------------------------------------------------------------------
 def _face(x, y, size=40):
     return Region(Kind.FACE, (float(x), float(y), float(size), float(size)), 0.9, "face")
+
+
+def test_track_tier_is_certain_when_any_keyframe_was_sure():
+    def hit(x, tier):
+        region = _face(x, 100)
+        region.tier = tier
+        return region
+    params = TrackParams(hold_frames=2, edge_hold_frames=2)
+    unsure = {0: [hit(100, Tier.POSSIBLE)], 4: [hit(104, Tier.POSSIBLE)]}
+    once_sure = {0: [hit(100, Tier.POSSIBLE)], 4: [hit(104, Tier.CERTAIN)]}
+    for detections, tier in ((unsure, Tier.POSSIBLE), (once_sure, Tier.CERTAIN)):
+        regions = build_track_regions(detections, [0, 4], [0], 8, 640, 480, params)
+        assert regions and {r.tier for r in regions} == {tier}
 
 
 def test_tracks_cover_every_frame_between_and_around_detections():
