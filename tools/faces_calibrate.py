@@ -193,14 +193,14 @@ def fit(args) -> None:
     tune = [load_set(args.cache, folder, "even") for folder in args.sets]
     check = [load_set(args.cache, folder, "odd") for folder in args.sets]
     x = faces.features(np.concatenate([r for r, _ in tune]))
-    y = np.concatenate([l for _, l in tune]).astype(float)
+    y = np.concatenate([label for _, label in tune]).astype(float)
     w = tuple(round(float(v), 4) for v in fit_logistic(x, y))
     logistic = faces.confidence(np.concatenate([r for r, _ in tune]), face_config.Calibration(weights=w))
     calibration = face_config.Calibration(weights=w, isotonic=fit_isotonic(logistic, y))
     print(calibration)
     for name, parts in (("tuning half", tune), ("check half", check)):
         rows = np.concatenate([r for r, _ in parts])
-        labels = np.concatenate([l for _, l in parts])
+        labels = np.concatenate([label for _, label in parts])
         print(f"  {name}: {len(rows)} candidates, {labels.sum()} real faces")
         print(reliability(faces.confidence(rows, calibration), labels))
     for folder, (rows, labels) in zip(args.sets, check):
