@@ -194,9 +194,10 @@ def detect_in_pixels(pixels: np.ndarray, settings: Settings) -> list[Region]:
     (transparency.detection_views), a region found in several views kept once."""
     regions: list[Region] = []
     for view in detection_views(pixels):
-        for region in run_detectors(view, settings):
-            if not any(r.kind is region.kind and iou(r.box, region.box) >= SAME_FINDING_IOU for r in regions):
-                regions.append(region)
+        # Only against earlier views: what one detector run returns is kept as it is.
+        earlier = list(regions)
+        regions.extend(r for r in run_detectors(view, settings)
+                       if not any(e.kind is r.kind and iou(e.box, r.box) >= SAME_FINDING_IOU for e in earlier))
     return regions
 
 

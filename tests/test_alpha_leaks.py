@@ -126,3 +126,21 @@ def test_colour_under_full_transparency_is_cleared():
     rgba[:2, :, 3] = 255
     clear_invisible_colour(rgba)
     assert (rgba[:2, :, :3] == 200).all() and (rgba[2:, :, :3] == 0).all()
+
+
+def test_overlapping_regions_of_one_view_are_all_kept_and_views_repeat_nothing(monkeypatch):
+    """Merging is only across views: two overlapping boxes a detector returns for one picture
+    both stay (each may cover something the other does not); the same box seen again in
+    another view of a transparent picture is kept once."""
+    import sanitizer.pipeline as pipeline
+    from sanitizer.regions import Kind, Region
+    from sanitizer.settings import Settings
+
+    def two_overlapping(rgb, settings):
+        return [Region(Kind.TEXT, (10, 10, 100, 20)), Region(Kind.TEXT, (12, 10, 100, 20))]
+
+    monkeypatch.setattr(pipeline, "run_detectors", two_overlapping)
+    opaque = np.full((60, 200, 3), 255, np.uint8)
+    assert len(pipeline.detect_in_pixels(opaque, Settings())) == 2
+    transparent = _alpha_letters_on_white()  # two distinct views
+    assert len(pipeline.detect_in_pixels(transparent, Settings())) == 2
