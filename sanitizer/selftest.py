@@ -29,11 +29,12 @@ def _check_network_guard() -> str:
 
 
 def _load_a_model() -> None:
-    """In a spawned child: load the face model the way analysis does (import the engine first)."""
-    import onnxruntime as ort
-
-    from .model_store import model_path
-    ort.InferenceSession(str(model_path("centerface")), providers=["CPUExecutionProvider"])
+    """In a spawned child: analyse the sample portrait, which loads the face model as any analysis does."""
+    from .pipeline import analyse
+    from .settings import Settings
+    plan = analyse(DATA / "selftest_face.jpg", Settings().with_only("faces"))
+    if plan.error is not None:
+        raise SystemExit(1)
 
 
 # Where a process keeps per-user files; all are pointed at an empty folder for the probe.
