@@ -237,7 +237,7 @@ def render(args) -> None:
         for src in (photo, photo.with_suffix(".gt.txt"), photo.with_suffix(".txt")):
             link = out / "orig" / src.name
             if src.exists() and not link.exists():
-                link.symlink_to(src)
+                link.symlink_to(src.resolve())  # a relative path would dangle from OUT/orig
         pixels = load_image(photo).pixels
         rows = load_rows(args.cache, folder, photo)
         regions = faces.FaceDetector._regions(rows, level, pixels.shape[1], pixels.shape[0])

@@ -43,6 +43,8 @@ BATCH = 8  # small: the shared 2-core machine gives a fraction of a core
 # crops alone rarely showed them to the net (their Dice stayed flat in a first run).
 OBJECT_CROPS = 0.6
 STRIDE = 4              # output masks are 1/4 of the input
+# Share of crops given letterbox bands (hard negatives; quarter turns make them vertical too).
+LETTERBOX_CROPS = 0.1
 
 
 def _render(seed: int, work: str) -> str:
@@ -102,6 +104,17 @@ def make_net():
     return ObjectNet()
 
 
+def _letterbox(x: np.ndarray, m: np.ndarray, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Black bands across two opposite edges, as a video frame or a screenshot has: a first
+    model called such bands screens on ICU video frames. Nothing under a band is an object."""
+    x, m = x.copy(), m.copy()
+    band = int(rng.integers(CROP // 20, CROP // 4))
+    shade = int(rng.integers(0, 30))
+    x[:, :band], x[:, CROP - band:] = shade, shade
+    m[:, :band], m[:, CROP - band:] = 0, 0
+    return x, m
+
+
 def _batch(items, rng, batch: int):
     """Random crops (padded when the photo is smaller) with flips and quarter turns."""
     xs, ys = [], []
@@ -121,6 +134,8 @@ def _batch(items, rng, batch: int):
             x0 = int(np.clip(cols[i] - rng.integers(CROP // 8, CROP - CROP // 8), 0, pw - CROP))
         x = img[y0:y0 + CROP, x0:x0 + CROP].transpose(2, 0, 1)
         m = masks[:, y0:y0 + CROP, x0:x0 + CROP]
+        if rng.random() < LETTERBOX_CROPS:
+            x, m = _letterbox(x, m, rng)
         k = int(rng.integers(4))
         x, m = np.rot90(x, k, (1, 2)), np.rot90(m, k, (1, 2))
         if rng.random() < 0.5:

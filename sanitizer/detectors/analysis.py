@@ -25,6 +25,7 @@ import numpy as np
 from ..ocr.base import OcrEngine, TextBox, get_engine
 from .codes import CodeScan, scan_codes
 from .config import DEFAULT_CONFIG, DetectorConfig
+from .letterbox import Letterbox, find_letterbox
 from .outlines import Outlines, ScreenQuad, find_outlines, screens_with_text
 from .text_lines import find_text_lines
 
@@ -97,6 +98,11 @@ class ImageAnalysis:
     def outlines(self) -> Outlines:
         """Convex 4-sided outlines: screen-like ones and plain ones (sheets)."""
         return find_outlines(self.rgb, self.config.outlines)
+
+    @cached_property
+    def letterbox(self) -> Letterbox:
+        """Flat bars along the picture's edges (a video frame's letterbox)."""
+        return find_letterbox(self.gray, self.config.letterbox)
 
     @cached_property
     def screens_with_text(self) -> list[ScreenQuad]:

@@ -206,6 +206,19 @@ class ScreenConfig:
 
 
 @dataclass(frozen=True)
+class LetterboxConfig:
+    """Flat bars along a frame's edges (letterbox.py)."""
+    max_std: float = knob(3.0, "a bar's line of pixels varies less than this in luma (JPEG noise on black is ~1)")
+    max_shift: float = knob(4.0, "... and is within this of the edge's own luma (one colour throughout)")
+    min_share: float = knob(0.01, "a bar is at least this share of the side it runs along (a 1 px border is not one)")
+    max_share: float = knob(0.4, "bars are looked for this far in from each edge")
+    screen_share: float = knob(
+        0.5, "under Strict, a screen-like outline lying this much in the bars is not proposed",
+        "measured: 15 ICU video frames (../shared/corpus/real/icu_patients_yt), screens under Strict "
+        "3.07 -> 1.53 per frame; every removed one was a bar")
+
+
+@dataclass(frozen=True)
 class LabelConfig:
     """Small white labels with print and no visible code (labels.py)."""
     work_side: int = knob(1000, "labels are looked for on a copy with this long side")
@@ -349,6 +362,7 @@ class DetectorConfig:
     pale_areas: PaleAreaConfig = field(default_factory=PaleAreaConfig)
     outlines: OutlineConfig = field(default_factory=OutlineConfig)
     screens: ScreenConfig = field(default_factory=ScreenConfig)
+    letterbox: LetterboxConfig = field(default_factory=LetterboxConfig)
     labels: LabelConfig = field(default_factory=LabelConfig)
     pages: PageConfig = field(default_factory=PageConfig)
     text_lines: TextLineConfig = field(default_factory=TextLineConfig)

@@ -4,7 +4,8 @@ body) that hold text.
 Monitors, laptops, phones and TVs show patient banners and charts. The outlines come from
 the picture's analysis (outlines.py); under Standard a screen is redacted whole when text
 lines sit inside it (text too small to read still counts as lines), under Strict every
-screen-like panel that differs from its bezel is redacted.
+screen-like panel that differs from its bezel is redacted, except the flat bars of a
+letterboxed video frame (letterbox.py).
 """
 from __future__ import annotations
 
@@ -26,7 +27,11 @@ class ScreenDetector:
         if settings.preset is Preset.STRICT:
             # Under Strict a panel without readable text still counts when it differs from its bezel.
             taken = [q.box for q in with_text]
+            height, width = analysis.rgb.shape[:2]
+            bars = analysis.letterbox
             for q in analysis.outlines.quads:
+                if bars.share_inside(q.box, width, height) >= analysis.config.letterbox.screen_share:
+                    continue  # a video frame's flat bar, not a dark monitor
                 if q.screen_like and q.contrast >= cfg.strict_min_contrast and not any(center_in(q.box, t) for t in taken):
                     regions.append(Region(Kind.SCREEN, grow_box(q.box, cfg.margin), cfg.strict_score, "screen"))
                     taken.append(q.box)

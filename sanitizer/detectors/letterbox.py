@@ -1,0 +1,65 @@
+"""Letterbox bands: the flat bars a video frame or a screenshot carries along its edges.
+
+A frame of 4:3 or portrait video shown in 16:9 has black bars at its sides (or top and
+bottom). They hold nothing, yet their straight inner edge against the picture makes them look
+like the body of a dark monitor to the outline finder: under Strict, every ICU video frame had
+its two bars proposed as screens. A bar is a run of rows or columns, from an edge inwards, each
+of one flat colour (the same as the edge's), covering the whole side.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import LetterboxConfig
+
+
+@dataclass(frozen=True)
+class Letterbox:
+    """Widths in pixels of the flat bars at each edge (0: none)."""
+    left: int = 0
+    right: int = 0
+    top: int = 0
+    bottom: int = 0
+
+    def share_inside(self, box: tuple[float, float, float, float], width: int, height: int) -> float:
+        """The share of a box (x, y, w, h) that lies in the bars."""
+        x, y, w, h = box
+        if w <= 0 or h <= 0:
+            return 0.0
+        x0, y0, x1, y1 = max(0.0, x), max(0.0, y), min(float(width), x + w), min(float(height), y + h)
+        if x1 <= x0 or y1 <= y0:
+            return 0.0
+        # The picture between the bars; what of the box is outside it is in a bar.
+        px0, px1 = float(self.left), float(width - self.right)
+        py0, py1 = float(self.top), float(height - self.bottom)
+        iw = max(0.0, min(x1, px1) - max(x0, px0))
+        ih = max(0.0, min(y1, py1) - max(y0, py0))
+        return 1.0 - iw * ih / ((x1 - x0) * (y1 - y0))
+
+
+def _bar_width(lines: np.ndarray, cfg: LetterboxConfig) -> int:
+    """How many of `lines` (rows of pixels, the edge first) form one flat bar."""
+    if len(lines) == 0:
+        return 0
+    edge = float(np.median(lines[0]))
+    flat = (lines.std(axis=1) <= cfg.max_std) & (np.abs(lines.mean(axis=1) - edge) <= cfg.max_shift)
+    width = len(lines) if flat.all() else int(np.argmin(flat))
+    return width if width >= cfg.min_share * lines.shape[1] else 0
+
+
+def find_letterbox(gray: np.ndarray, cfg: LetterboxConfig = LetterboxConfig()) -> Letterbox:
+    """The bars of a grey picture (none where its edges are not flat)."""
+    height, width = gray.shape[:2]
+    most = int(cfg.max_share * max(height, width))
+    def strip(lines: np.ndarray) -> np.ndarray:
+        return lines.astype(np.float32)  # only the edge strips, never the whole picture
+
+    # Side bars are measured along columns: their width must be a share of the frame's height
+    # to count, and the reverse for top and bottom.
+    left = _bar_width(strip(gray[:, :min(most, width)].T), cfg)
+    right = _bar_width(strip(gray[:, ::-1][:, :min(most, width)].T), cfg)
+    top = _bar_width(strip(gray[:min(most, height)]), cfg)
+    bottom = _bar_width(strip(gray[::-1][:min(most, height)]), cfg)
+    return Letterbox(left, right, top, bottom)
