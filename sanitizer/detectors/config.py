@@ -211,7 +211,7 @@ class LetterboxConfig:
     max_std: float = knob(3.0, "a bar's line of pixels varies less than this in luma (JPEG noise on black is ~1)")
     max_shift: float = knob(4.0, "... and is within this of the edge's own luma (one colour throughout)")
     min_share: float = knob(0.01, "a bar is at least this share of the side it runs along (a 1 px border is not one)")
-    max_share: float = knob(0.4, "bars are looked for this far in from each edge")
+    max_share: float = knob(0.4, "bars are looked for this far in from each edge (share of the width or height)")
     screen_share: float = knob(
         0.5, "under Strict, a screen-like outline lying this much in the bars is not proposed",
         "measured: 15 ICU video frames (../shared/corpus/real/icu_patients_yt), screens under Strict "

@@ -52,14 +52,11 @@ def _bar_width(lines: np.ndarray, cfg: LetterboxConfig) -> int:
 def find_letterbox(gray: np.ndarray, cfg: LetterboxConfig = LetterboxConfig()) -> Letterbox:
     """The bars of a grey picture (none where its edges are not flat)."""
     height, width = gray.shape[:2]
-    most = int(cfg.max_share * max(height, width))
-    def strip(lines: np.ndarray) -> np.ndarray:
-        return lines.astype(np.float32)  # only the edge strips, never the whole picture
-
+    across, down = min(int(cfg.max_share * width), width), min(int(cfg.max_share * height), height)
     # Side bars are measured along columns: their width must be a share of the frame's height
-    # to count, and the reverse for top and bottom.
-    left = _bar_width(strip(gray[:, :min(most, width)].T), cfg)
-    right = _bar_width(strip(gray[:, ::-1][:, :min(most, width)].T), cfg)
-    top = _bar_width(strip(gray[:min(most, height)]), cfg)
-    bottom = _bar_width(strip(gray[::-1][:min(most, height)]), cfg)
+    # to count, and the reverse for top and bottom. Only these edge strips are converted.
+    left = _bar_width(gray[:, :across].T.astype(np.float32), cfg)
+    right = _bar_width(gray[:, ::-1][:, :across].T.astype(np.float32), cfg)
+    top = _bar_width(gray[:down].astype(np.float32), cfg)
+    bottom = _bar_width(gray[::-1][:down].astype(np.float32), cfg)
     return Letterbox(left, right, top, bottom)
