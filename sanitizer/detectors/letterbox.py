@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .boxes import Box, overlap
 from .config import LetterboxConfig
 
 
@@ -23,21 +24,14 @@ class Letterbox:
     top: int = 0
     bottom: int = 0
 
-    def share_inside(self, box: tuple[float, float, float, float], width: int, height: int) -> float:
-        """The share of a box (x, y, w, h) that lies in the bars."""
-        x, y, w, h = box
-        if w <= 0 or h <= 0:
+    def share_inside(self, box: Box, width: int, height: int) -> float:
+        """The share of a box (x, y, w, h), clipped to the picture, that lies in the bars."""
+        seen = overlap(box, (0.0, 0.0, float(width), float(height)))
+        if seen <= 0:
             return 0.0
-        x0, y0, x1, y1 = max(0.0, x), max(0.0, y), min(float(width), x + w), min(float(height), y + h)
-        if x1 <= x0 or y1 <= y0:
-            return 0.0
-        # The picture between the bars; what of the box is outside it is in a bar.
-        px0, px1 = float(self.left), float(width - self.right)
-        py0, py1 = float(self.top), float(height - self.bottom)
-        iw = max(0.0, min(x1, px1) - max(x0, px0))
-        ih = max(0.0, min(y1, py1) - max(y0, py0))
-        return 1.0 - iw * ih / ((x1 - x0) * (y1 - y0))
-
+        picture = (float(self.left), float(self.top), float(width - self.left - self.right),
+                   float(height - self.top - self.bottom))  # what lies between the bars
+        return 1.0 - overlap(box, picture) / seen
 
 def _bar_width(lines: np.ndarray, cfg: LetterboxConfig) -> int:
     """How many of `lines` (rows of pixels, the edge first) form one flat bar."""
