@@ -6,7 +6,8 @@
 
 Without --gt, draws the validation photos with tools/synth_objects.py into OUT_DIR/gt (seeds
 >= 1,000,000: never used for training or tuning). Then runs the detectors (`objects`: the
-object model alone; `rules`: the registered PHI detectors; `all`: both), writes
+object model alone, every class; `rules`: the registered PHI detectors, as the app runs them,
+which include the object model for the classes its config registers; `all`: both), writes
 redacted JPEGs (quality 95) to OUT_DIR/<mode>[-strict], and prints:
 - ../shared/eval/phi_score.py's summary (PHI boxes hidden, by kind and text height);
 - PHI boxes hidden by text height (< 10, 10-20, >= 20 px) x in-plane angle and x tilt, when

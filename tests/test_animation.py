@@ -20,7 +20,7 @@ SECRET = "DOE-00482913"
 FACE_FRAMES = range(3, 9)
 FACE_AT = (100, 40)  # top-left of the face picture in frame 3; it moves 4 px per frame
 DURATIONS = [40, 60, 80, 100, 40, 60, 80, 100, 40, 60, 80, 120]
-ONLY_FACES = ["--no-text", "--no-barcodes", "--no-screens", "--style", "fill"]
+ONLY_FACES = ["--no-text", "--no-wristbands", "--no-documents", "--no-barcodes", "--no-screens", "--style", "fill"]
 
 
 def frames() -> list[Image.Image]:

@@ -35,10 +35,12 @@ def _assert_no_text(regions, caplog):
 
 def test_registry_builds_the_phi_detectors():
     names = [d.name for d in build_detectors(Settings(faces=False))]
-    assert names == ["phi_text", "barcodes", "screens"]
+    assert names == ["phi_text", "barcodes", "screens", "objects"]
     assert [d.name for d in build_detectors(Settings().with_only("barcodes"))] == ["barcodes"]
-    for switch in ("text", "wristbands", "documents"):   # one text scene reports all three
+    for switch in ("text", "documents"):   # one text scene reports text, wristbands and documents
         assert [d.name for d in build_detectors(Settings().with_only(switch))] == ["phi_text"]
+    # Wristbands: the text scene's labels and the object model's bands.
+    assert [d.name for d in build_detectors(Settings().with_only("wristbands"))] == ["phi_text", "objects"]
 
 
 def test_standard_redacts_phi_and_keeps_other_text(caplog):

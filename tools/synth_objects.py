@@ -224,9 +224,10 @@ def _on_clipboard(rng, tex: Texture) -> Texture:
     return tex
 
 
-def make_band(rng) -> Texture:
-    """A wristband (long strip) or a specimen label (short sticker): small print and a code."""
-    label = rng.random() < 0.3
+def make_band(rng, strip: bool = False) -> Texture:
+    """A wristband (long strip) or a specimen label (short sticker): small print and a code.
+    `strip`: always the long strip (the label printed on a band)."""
+    label = not strip and rng.random() < 0.3
     h = int(rng.integers(60, 110))
     w = int(h * (rng.uniform(1.6, 2.8) if label else rng.uniform(4.5, 8)))
     colours = [(250, 250, 250), (245, 245, 235), (255, 240, 120), (250, 200, 210), (200, 225, 255),
@@ -238,7 +239,7 @@ def make_band(rng) -> Texture:
     p = _person(rng)
     ink = (0, 0, 0) if rng.random() < 0.8 else (30, 30, 120)
     qr = rng.random() < 0.35
-    module = int(rng.integers(1, 3))
+    module = int(rng.integers(1, 4))
     code = _barcode(rng, p["mrn"], qr, module)
     ch, cw = code.shape
     if ch > h * 0.85:
@@ -252,7 +253,9 @@ def make_band(rng) -> Texture:
         cx = pad if code_first else w - pad - cw
         _paste_code(img, tex, code, cx, (h - ch) // 2, ink)
         text_x = pad + cw + pad if code_first else pad
-    size = int(h * rng.uniform(0.17, 0.26))
+    # Print from a tenth to a quarter of the band's height: real bands range from a few large
+    # lines to small print with wide margins (so at one print size, bands of several sizes).
+    size = int(h * rng.uniform(0.1, 0.26))
     font = _font(rng, size, mono=rng.random() < 0.5)
     y = pad
     for kind, value in (("name", p["name"]), ("dob", f"DOB {p['dob']}"), ("mrn", f"MRN {p['mrn']}"),
@@ -267,6 +270,69 @@ def make_band(rng) -> Texture:
             _text(d, (text_x, y), value, font, ink, kind, tex, True)
         y += int(size * 1.2)
     tex.rgba = np.dstack([np.asarray(img), np.full((h, w), 255, np.uint8)])
+    return tex
+
+
+def make_wrapped_band(rng) -> Texture:
+    """A wristband on a forearm, as photographed: the printed strip wrapped round the wrist, so
+    only its front shows, the print squeezed and darker towards the sides, the band's edges
+    curved when the arm is seen from above or below, and the arm running on past it."""
+    flat = make_band(rng, strip=True)
+    fh, fw = flat.rgba.shape[:2]
+    arc = np.radians(rng.uniform(140, 260))      # the printed length, as an angle round the wrist
+    radius = fw / arc
+    # Where the middle of the print faces: any part of it may be in front (the code or the name).
+    facing = rng.uniform(-1, 1) * max(arc / 2 - np.radians(40), 0) + np.radians(rng.uniform(-20, 20))
+    elev = np.radians(rng.uniform(-40, 40))      # the arm's axis seen from above / below
+    light = np.radians(rng.uniform(-60, 60))
+    ambient = rng.uniform(0.35, 0.6)
+    arm_r = radius * rng.uniform(0.85, 0.97)
+    reach = radius * rng.uniform(1.0, 3.5)       # arm visible beyond the band on each side
+    rise = radius * abs(np.sin(elev))
+    width = int(2 * radius) + 4
+    height = int(fh * np.cos(elev) + 2 * rise + 2 * reach)
+    top = reach + rise                           # sprite row of the band's top edge at the sides
+
+    xs, ys = np.meshgrid(np.arange(width, dtype=np.float32) - width / 2, np.arange(height, dtype=np.float32))
+    phi = np.arcsin(np.clip(xs / radius, -1, 1))
+    shade = ambient + (1 - ambient) * np.clip(np.cos(phi - light), 0, 1)
+    row = (ys - top - radius * np.cos(phi) * np.sin(elev)) / np.cos(elev)
+    col = (phi - facing) / arc * fw + fw / 2
+    band_colour = tuple(float(c) for c in flat.rgba[1, 1, :3])
+    band = cv2.remap(flat.rgba[..., :3].astype(np.float32), col.astype(np.float32), row.astype(np.float32),
+                     cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=band_colour)
+    on_band = (np.abs(xs) < radius) & (row >= 0) & (row < fh)
+
+    skin = np.array(rng.choice([[224, 172, 140], [198, 134, 96], [141, 85, 36], [250, 210, 180], [110, 70, 45]]),
+                    np.float32) + rng.uniform(-15, 15, 3).astype(np.float32)
+    arm_phi = np.arcsin(np.clip(xs / arm_r, -1, 1))
+    arm_shade = ambient + (1 - ambient) * np.clip(np.cos(arm_phi - light), 0, 1)
+    on_arm = np.abs(xs) < arm_r
+    fade = np.clip(np.minimum(ys, height - 1 - ys) / max(reach * 0.4, 1.0), 0, 1)  # the arm leaves the frame
+    rgb = np.where(on_band[..., None], band * shade[..., None], skin * arm_shade[..., None])
+    alpha = np.where(on_band, 255.0, np.where(on_arm, 255.0 * fade, 0.0))
+    rgba = np.dstack([np.clip(rgb, 0, 255), alpha]).astype(np.uint8)
+
+    def onto(points: np.ndarray) -> np.ndarray | None:
+        """Flat-label points to sprite points; None when the middle is round the back."""
+        angle = (points[:, 0] - fw / 2) / fw * arc + facing
+        if abs(float(angle.mean())) > np.radians(75):
+            return None
+        angle = np.clip(angle, -np.radians(88), np.radians(88))
+        x = radius * np.sin(angle) + width / 2
+        y = top + points[:, 1] * np.cos(elev) + radius * np.cos(angle) * np.sin(elev)
+        return np.column_stack([x, y])
+
+    tex = Texture(rgba, "wristband")
+    for src, dst in ((flat.phi, tex.phi), (flat.nonphi, tex.nonphi)):
+        for e in src:
+            if (poly := onto(e["poly"])) is not None:
+                dst.append(dict(e, poly=poly, h=e["h"] * float(np.cos(elev))))
+    tex.codes = [q for q in (onto(c) for c in flat.codes) if q is not None]
+    edge = np.radians(np.linspace(-89, 89, 25))
+    top_edge = np.column_stack([radius * np.sin(edge) + width / 2, top + radius * np.cos(edge) * np.sin(elev)])
+    bottom_edge = top_edge + [0, fh * np.cos(elev)]
+    tex.region = np.vstack([top_edge, bottom_edge[::-1]])
     return tex
 
 
@@ -491,7 +557,7 @@ def _to_gt(tex: Texture, hmat: np.ndarray) -> tuple[list[dict], list[dict], list
                 "polygon": [[round(float(a), 1), round(float(b), 1)] for a, b in poly],
                 "kind": e["kind"], "text_h": round(e["h"] * _local_scale(hmat, e["poly"]), 2)}
     th, tw = tex.rgba.shape[:2]
-    whole = np.array([[0, 0], [tw, 0], [tw, th], [0, th]], np.float64)
+    whole = tex.region if tex.region is not None else np.array([[0, 0], [tw, 0], [tw, th], [0, th]], np.float64)
     region_kind = tex.kind
     regions = [dict(entry({"poly": whole, "kind": region_kind, "h": 0}), kind=region_kind)]
     for q in tex.codes:
@@ -525,7 +591,7 @@ def make_scene(seed: int, long_side: int = 2400, corpus: str | Path = CORPUS,
     canvas = canvas.astype(np.float32)
     phi, nonphi, regions, placed = [], [], [], []
     for kind in _scene_objects(rng):
-        tex = {"document": lambda: make_page(rng, corpus), "wristband": lambda: make_band(rng),
+        tex = {"document": lambda: make_page(rng, corpus), "wristband": lambda: make_wrapped_band(rng) if rng.random() < 0.6 else make_band(rng),
                "screen": lambda: make_screen(rng)}[kind]()
         th, tw = tex.rgba.shape[:2]
         typical = np.median([e["h"] for e in tex.phi if e["kind"] != "barcode"] or [th / 10])

@@ -6,7 +6,8 @@
 
 1. Generates `--scenes` photos with tools/synth_objects.py (seeds 0..scenes-1, the training
    range; validation seeds start at 1,000,000), each at 768 px long side, shrunk to the model's
-   input size (512 px long side) with its per-class masks; cached as .npz under --work.
+   input size (512 px long side) with its per-class masks; cached as .npz under
+   --work/scenes-<digest of synth_objects.py> (a changed generator draws afresh).
 2. Trains a small fully convolutional net (about 0.2 M parameters) on random 256 px crops with
    flips and quarter turns, per-class sigmoid masks, binary cross-entropy plus soft Dice, for
    `--minutes` minutes of wall time (fixed seeds; torch on 2 threads).
@@ -63,6 +64,9 @@ def _render(seed: int, work: str) -> str:
 
 
 def build_data(n: int, work: Path, procs: int = 2) -> list[Path]:
+    # Cached scenes are only reused by the generator that drew them: keyed by its source.
+    digest = hashlib.sha256(Path(so.__file__).read_bytes()).hexdigest()[:12]
+    work = work / f"scenes-{digest}"
     work.mkdir(parents=True, exist_ok=True)
     seeds = range(so.TRAIN_SEEDS[0], so.TRAIN_SEEDS[0] + n)
     with Pool(procs) as pool:

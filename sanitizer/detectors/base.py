@@ -34,6 +34,8 @@ _REGISTRY: list[tuple[tuple[str, ...], str, str]] = [
     (("text", "wristbands", "documents"), "sanitizer.detectors.phi_text", "PhiTextDetector"),
     (("barcodes",), "sanitizer.detectors.barcodes", "BarcodeDetector"),
     (("screens",), "sanitizer.detectors.screens", "ScreenDetector"),
+    # The learned object model, for the classes its config registers (objects.py).
+    (("wristbands",), "sanitizer.detectors.objects", "ObjectDetector"),
 ]
 
 # Detector objects by module: they hold loaded models, so they are kept per process.

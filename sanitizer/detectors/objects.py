@@ -2,23 +2,21 @@
 wristbands and labels, screens and monitors, barcodes and QR codes, at any angle.
 
 The model (models/phi_objects.onnx, trained by tools/train_objects.py on photos drawn by
-tools/synth_objects.py) outputs one mask per class at 1/4 of a 512 px view of the photo. Each
-connected blob of a mask becomes one region whose polygon is the blob's smallest turned
-rectangle, grown by a margin, so a turned or tilted object is covered whole.
+tools/synth_objects.py) outputs one mask per class at 1/4 of its input. The photo is shown at
+each of the config's view sizes (a small band is a smudge in the 512 px view it was trained
+at, and as large as the bands it learned in the 768 px one). Each connected blob of a mask
+becomes one region whose polygon is the blob's smallest turned rectangle, grown by a margin,
+so a turned or tilted object is covered whole; its sightings in both views become one region.
 
 `find_objects` is a pure function (RGB array + config + session -> regions); ObjectDetector is
-the thin wrapper for the registry, picking classes by the settings' switches (documents,
-wristbands, screens, barcodes); it reads only `analysis.rgb`, so it computes nothing shared.
-
-Not in sanitizer/detectors/base.py's registry yet: the second model is good on its own
-generator's photos but hides less than the rule detectors on the shared wristband photos and
-adds false redaction on crowd photos (models/phi_objects.md). Register it as
-(("documents", "wristbands", "screens", "barcodes"), "sanitizer.detectors.objects",
-"ObjectDetector") once it meets the measured targets.
+the thin wrapper for the registry. It proposes only the classes its config registers
+(`ObjectModelConfig.registered_classes`: wristbands, whose rule detector misses bands it cannot
+read) and whose switch is on; the other classes are measured (bench/objects_eval.py) but left
+to the rule detectors until they meet their targets (models/phi_objects.md). It reads only
+`analysis.rgb` and `analysis.config`, so it computes nothing shared.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 
 import cv2
@@ -28,6 +26,8 @@ from ..model_store import load_model_bytes
 from ..regions import Kind, Region, Shape, Tier
 from ..settings import Preset, Settings
 from .analysis import ImageAnalysis
+from .boxes import overlap
+from .config import ObjectModelConfig
 
 MODEL_NAME = "phi_objects"
 # Output order of the model's masks (tools/synth_objects.CLASSES).
@@ -35,34 +35,6 @@ CLASSES = ("document", "wristband", "screen", "barcode")
 _KINDS = {"document": Kind.DOCUMENT, "wristband": Kind.WRISTBAND, "screen": Kind.SCREEN, "barcode": Kind.BARCODE}
 # Which settings switch turns each class on.
 SWITCH = {"document": "documents", "wristband": "wristbands", "screen": "screens", "barcode": "barcodes"}
-
-
-@dataclass(frozen=True)
-class ObjectModelConfig:
-    # The model was trained at this input size (tools/train_objects.INPUT_LONG_SIDE); another
-    # size changes how large objects look to it.
-    input_long_side: int = 512
-    # The net downsamples by 32: inputs are padded to a multiple of it.
-    pad_multiple: int = 32
-    # A blob is a pixel run above this probability (the decision point of the training loss).
-    mask_threshold: float = 0.5
-    # Regions whose peak probability is below this are not proposed (Standard); Strict
-    # proposes down to strict_min_peak. Chosen for the second model (2026-12-06) on training-
-    # range seeds 90000-90059 (never the validation seeds) and on the crowd photos' proposals:
-    # min_peak 0.6 / 0.7 / 0.8 / 0.9 found 0.869 / 0.869 / 0.869 / 0.857 of the objects, with
-    # 0.62 / 0.47 / 0.33 / 0.25 proposals per photo off every object and 0.89 / 0.67 / 0.47 /
-    # 0.29 per crowd photo: 0.8 is the last step that costs no object.
-    min_peak: float = 0.8
-    strict_min_peak: float = 0.7
-    # At or above this peak a region is CERTAIN; between min_peak and this, POSSIBLE.
-    certain_peak: float = 0.85
-    # Smallest blob kept, in model-input pixels (a 512 px view): a wristband at 5 % of the
-    # frame's long side is about 25 x 6 px there.
-    min_area_px: float = 40.0
-    # Margin around each blob's turned rectangle: a share of its short side plus a fixed
-    # amount in model pixels (the masks are 4x coarser than the input and soft at edges).
-    margin_frac: float = 0.06
-    margin_px: float = 3.0
 
 
 DEFAULT_CONFIG = ObjectModelConfig()
@@ -81,11 +53,11 @@ def _session():
     return ort.InferenceSession(load_model_bytes(MODEL_NAME), options, providers=["CPUExecutionProvider"])
 
 
-def predict_masks(rgb: np.ndarray, config: ObjectModelConfig, session) -> tuple[np.ndarray, float]:
-    """Per-class probabilities (classes, h, w) at the model's input scale, and that scale
-    (model pixels per photo pixel)."""
+def predict_masks(rgb: np.ndarray, long_side: int, config: ObjectModelConfig, session) -> tuple[np.ndarray, float]:
+    """Per-class probabilities (classes, h, w) for the photo shown at `long_side`, and that
+    scale (model pixels per photo pixel)."""
     height, width = rgb.shape[:2]
-    scale = config.input_long_side / max(height, width)
+    scale = long_side / max(height, width)
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
     small = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
     m = config.pad_multiple
@@ -106,10 +78,43 @@ def _blob_polygon(points: np.ndarray, config: ObjectModelConfig) -> np.ndarray:
 
 def find_objects(rgb: np.ndarray, classes: tuple[str, ...], strict: bool = False,
                  config: ObjectModelConfig = DEFAULT_CONFIG, session=None) -> list[Region]:
-    """Regions for the wanted `classes` in an HxWx3 uint8 RGB photo."""
+    """Regions for the wanted `classes` in an HxWx3 uint8 RGB photo, from every view size."""
     if not classes or rgb.ndim != 3 or min(rgb.shape[:2]) < 8:
         return []
-    probs, scale = predict_masks(rgb, config, session if session is not None else _session())
+    session = session if session is not None else _session()
+    found: list[Region] = []
+    for long_side in config.input_long_sides:
+        found += _view_regions(rgb, classes, strict, long_side, config, session)
+    # One object seen in both views: one region holding both sightings (each view may see
+    # only part of it), largest first so a part merges into the whole.
+    found.sort(key=lambda r: -r.box[2] * r.box[3])
+    kept: list[Region] = []
+    for region in found:
+        area = region.box[2] * region.box[3]
+        same = next((i for i, k in enumerate(kept) if k.kind is region.kind
+                     and overlap(k.box, region.box) >= config.duplicate_share * area), None)
+        if same is None:
+            kept.append(region)
+        else:
+            kept[same] = _merged(kept[same], region, config)
+    return kept
+
+
+def _merged(a: Region, b: Region, config: ObjectModelConfig) -> Region:
+    """One region covering both: the convex hull of the two polygons, the higher score."""
+    assert a.polygon is not None and b.polygon is not None  # every region here is a polygon
+    hull = cv2.convexHull(np.array(a.polygon + b.polygon, np.float32)).reshape(-1, 2)
+    x0, y0 = hull.min(axis=0)
+    x1, y1 = hull.max(axis=0)
+    peak = max(a.score, b.score)
+    return Region(a.kind, (float(x0), float(y0), float(x1 - x0), float(y1 - y0)), peak, a.reason,
+                  shape=Shape.POLYGON, polygon=tuple((float(u), float(v)) for u, v in hull),
+                  tier=Tier.CERTAIN if peak >= config.certain_peak else Tier.POSSIBLE)
+
+
+def _view_regions(rgb: np.ndarray, classes: tuple[str, ...], strict: bool, long_side: int,
+                  config: ObjectModelConfig, session) -> list[Region]:
+    probs, scale = predict_masks(rgb, long_side, config, session)
     min_peak = config.strict_min_peak if strict else config.min_peak
     regions: list[Region] = []
     for name in classes:
@@ -137,9 +142,7 @@ def find_objects(rgb: np.ndarray, classes: tuple[str, ...], strict: bool = False
 class ObjectDetector:
     name = "objects"
 
-    def __init__(self, config: ObjectModelConfig = DEFAULT_CONFIG):
-        self.config = config
-
     def detect(self, analysis: ImageAnalysis, settings: Settings) -> list[Region]:
-        classes = tuple(c for c in CLASSES if getattr(settings, SWITCH[c]))
-        return find_objects(analysis.rgb, classes, settings.preset is Preset.STRICT, self.config)
+        config = analysis.config.objects
+        classes = tuple(c for c in CLASSES if c in config.registered_classes and getattr(settings, SWITCH[c]))
+        return find_objects(analysis.rgb, classes, settings.preset is Preset.STRICT, config)
