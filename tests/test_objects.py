@@ -45,6 +45,15 @@ class FakeSession:
         return [logits]
 
 
+@pytest.fixture
+def object_model():
+    """The trained model's session; the test is skipped when the model is not installed."""
+    try:
+        return objects._session()
+    except ModelMissing as exc:
+        pytest.skip(f"object model not installed ({exc})")
+
+
 # FakeSession draws its blobs at fixed model-input pixels: one view, so they map to one place.
 ONE_VIEW = replace(objects.DEFAULT_CONFIG, input_long_sides=(512,))
 
@@ -144,6 +153,26 @@ def test_generator_ground_truth_lies_on_the_drawn_objects(tmp_path):
         assert box["text_h"] > 0 and gt["meta"]["objects"][box["object"]]
 
 
+@pytest.mark.skipif(not FONTS_PRESENT, reason="DejaVu fonts absent")
+def test_a_wrapped_band_shows_its_front_and_its_print_lies_on_it():
+    showing = 0
+    for seed in range(8):
+        band = synth_objects.make_wrapped_band(np.random.default_rng(seed))
+        alpha = band.rgba[..., 3]
+        outline = band.region.astype(np.float32)
+        on_band = np.zeros(alpha.shape, np.uint8)
+        cv2.fillPoly(on_band, [np.round(outline).astype(np.int32)], 1)
+        # The outline is the band: opaque, and narrower than the sprite is tall (the arm runs on).
+        assert (alpha[on_band > 0] == 255).mean() > 0.98
+        assert np.ptp(outline[:, 1]) < 0.6 * alpha.shape[0]
+        # Print that faces the camera lies on the band; print round the back is left out.
+        for entry in band.phi + band.nonphi:
+            cx, cy = entry["poly"].mean(axis=0)
+            assert cv2.pointPolygonTest(outline, (float(cx), float(cy)), True) >= -1.0
+        showing += bool(band.phi)
+    assert showing >= 4  # most bands turn some of their PHI to the camera
+
+
 def test_background_split_is_disjoint(tmp_path):
     for i in range(40):
         (tmp_path / "faces-fullres").mkdir(exist_ok=True)
@@ -155,11 +184,7 @@ def test_background_split_is_disjoint(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.skipif(not FONTS_PRESENT, reason="DejaVu fonts absent")
-def test_trained_model_covers_a_turned_tilted_page_on_a_busy_background():
-    try:
-        objects._session()
-    except ModelMissing as exc:
-        pytest.skip(f"object model not installed ({exc})")
+def test_trained_model_covers_a_turned_tilted_page_on_a_busy_background(object_model):
     rng = np.random.default_rng(5)
     w, h = 1600, 1200
     canvas = synth_objects._procedural_background(rng, w, h).astype(np.float32)
@@ -177,27 +202,19 @@ def test_trained_model_covers_a_turned_tilted_page_on_a_busy_background():
 
 
 @pytest.mark.slow
-def test_trained_model_proposes_nothing_on_a_busy_background_without_objects():
+def test_trained_model_proposes_nothing_on_a_busy_background_without_objects(object_model):
     # The first, under-trained model proposed wristbands here (it was an xfail then).
-    try:
-        objects._session()
-    except ModelMissing as exc:
-        pytest.skip(f"object model not installed ({exc})")
     empty = synth_objects._procedural_background(np.random.default_rng(6), 1600, 1200)
     assert objects.find_objects(empty, objects.CLASSES) == []
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(not FONTS_PRESENT, reason="DejaVu fonts absent")
-def test_the_app_hides_small_wristbands_on_arms_the_rules_cannot_read():
+def test_the_app_hides_small_wristbands_on_arms_the_rules_cannot_read(object_model):
     # Eight bands on forearms, each turned another way, about 4-9 % of the photo's width across,
     # print a few pixels high, on busy procedural backgrounds: the app's detectors with the
     # wristbands switch only, with and without the object model registered for wristbands.
     # Measured when written: 24 of 32 PHI boxes hidden with it, none by the rules alone.
-    try:
-        objects._session()
-    except ModelMissing as exc:
-        pytest.skip(f"object model not installed ({exc})")
     rules_only = replace(DEFAULT_CONFIG, objects=replace(DEFAULT_CONFIG.objects, registered_classes=()))
     hidden = {"with model": 0, "rules only": 0}
     total = 0

@@ -354,28 +354,36 @@ class PhiTextConfig:
     text_score: float = knob(0.5, "score of any other line under Strict")
 
 
+MODEL_HAND = "hand-set with the object model's first version, never swept alone"
+
+
 @dataclass(frozen=True)
 class ObjectModelConfig:
     """The PHI object model's post-processing (objects.py; the model: models/phi_objects.md)."""
     input_long_sides: tuple[int, ...] = knob(
-        (512, 768), "the photo is shown to the model at each of these long sides and the regions "
-        "of both views kept: the model was trained at 512 px, where a band a few per cent of the "
+        (512, 768), "the photo is shown to the model at each of these long sides and the views' "
+        "regions merged: the model was trained at 512 px, where a band a few per cent of the "
         "frame wide is a smudge; at 768 px the same band is as large as the bands it learned",
-        "measured (third model, its own tuning seeds 90000-90059 and harder_synth wristbands of the "
-        "dev half): see models/phi_objects.md")
+        "measured: the dev half's wristbands made harder and turned 30 degrees, bands covered "
+        ">= 95 % by the second model, 512 / 768 / 1024 / 1280 px: 7 / 14 / 8 / 4 of 30")
     pad_multiple: int = knob(32, "inputs are padded to a multiple of this", "principled: the net downsamples by 32")
     mask_threshold: float = knob(
         0.5, "a blob is a run of pixels above this probability", "principled: the training loss's decision point")
     min_peak: float = knob(
         0.8, "a blob whose peak probability is below this is not proposed (Standard)",
         "measured (second model) on tuning seeds 90000-90059 and crowd photos: 0.6/0.7/0.8/0.9 found "
-        "0.869/0.869/0.869/0.857 of the objects, 0.89/0.67/0.47/0.29 proposals per crowd photo")
+        "0.869/0.869/0.869/0.857 of the objects, 0.89/0.67/0.47/0.29 proposals per crowd photo; "
+        "carried over to the third model")
     strict_min_peak: float = knob(0.7, "Strict proposes blobs down to this peak", "one step below min_peak")
-    certain_peak: float = knob(0.85, "at or above this peak a region is certain; below it, possible")
+    certain_peak: float = knob(0.85, "at or above this peak a region is certain; below it, possible",
+                               MODEL_HAND)
     min_area_px: float = knob(
-        40.0, "smallest blob kept, in model-input pixels (a band at 5 % of a 512 px view is about 25 x 6)")
-    margin_frac: float = knob(0.06, "margin round a blob's turned rectangle, a share of its short side")
-    margin_px: float = knob(3.0, "and a fixed margin in model pixels (masks are 4x coarser and soft at edges)")
+        40.0, "smallest blob kept, in model-input pixels (a band at 5 % of a 512 px view is about 25 x 6)",
+        MODEL_HAND)
+    margin_frac: float = knob(0.06, "margin round a blob's turned rectangle, a share of its short side",
+                              MODEL_HAND)
+    margin_px: float = knob(3.0, "and a fixed margin in model pixels (masks are 4x coarser and soft at edges)",
+                            MODEL_HAND)
     duplicate_share: float = knob(
         0.7, "a region of one class lying this much inside a larger one of that class is the other "
         "view's sighting of the same object: the two become one region (their convex hull)",
@@ -383,7 +391,8 @@ class ObjectModelConfig:
     registered_classes: tuple[str, ...] = knob(
         ("wristband",), "the classes the registered detector proposes (the others are measured "
         "but left to the rule detectors until they meet their targets)",
-        "measured: models/phi_objects.md, 'Registered'")
+        "measured: crowd photos, every detector, false redaction 0.1148 without the model, 0.1152 "
+        "with wristbands, 0.1297 with every class (models/phi_objects.md)")
 
 
 @dataclass(frozen=True)
