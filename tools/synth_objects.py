@@ -591,7 +591,9 @@ def make_scene(seed: int, long_side: int = 2400, corpus: str | Path = CORPUS,
     canvas = canvas.astype(np.float32)
     phi, nonphi, regions, placed = [], [], [], []
     for kind in _scene_objects(rng):
-        tex = {"document": lambda: make_page(rng, corpus), "wristband": lambda: make_wrapped_band(rng) if rng.random() < 0.6 else make_band(rng),
+        tex = {"document": lambda: make_page(rng, corpus),
+               # 6 in 10 bands on an arm, as photographed; the rest flat strips and labels
+               "wristband": lambda: make_wrapped_band(rng) if rng.random() < 0.6 else make_band(rng),
                "screen": lambda: make_screen(rng)}[kind]()
         th, tw = tex.rgba.shape[:2]
         typical = np.median([e["h"] for e in tex.phi if e["kind"] != "barcode"] or [th / 10])
