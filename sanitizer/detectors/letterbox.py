@@ -33,6 +33,7 @@ class Letterbox:
                    float(height - self.top - self.bottom))  # what lies between the bars
         return 1.0 - overlap(box, picture) / seen
 
+
 def _bar_width(lines: np.ndarray, cfg: LetterboxConfig) -> int:
     """How many of `lines` (rows of pixels, the edge first) form one flat bar."""
     if len(lines) == 0:

@@ -104,11 +104,15 @@ def _merged(a: Region, b: Region, config: ObjectModelConfig) -> Region:
     """One region covering both: the convex hull of the two polygons, the higher score."""
     assert a.polygon is not None and b.polygon is not None  # every region here is a polygon
     hull = cv2.convexHull(np.array(a.polygon + b.polygon, np.float32)).reshape(-1, 2)
-    x0, y0 = hull.min(axis=0)
-    x1, y1 = hull.max(axis=0)
-    peak = max(a.score, b.score)
-    return Region(a.kind, (float(x0), float(y0), float(x1 - x0), float(y1 - y0)), peak, a.reason,
-                  shape=Shape.POLYGON, polygon=tuple((float(u), float(v)) for u, v in hull),
+    return _polygon_region(a.kind, hull, max(a.score, b.score), a.reason, config)
+
+
+def _polygon_region(kind: Kind, poly: np.ndarray, peak: float, reason: str, config: ObjectModelConfig) -> Region:
+    """A polygon region (vertices in photo pixels) with its bounding box, and its tier by `peak`."""
+    x0, y0 = poly.min(axis=0)
+    x1, y1 = poly.max(axis=0)
+    return Region(kind, (float(x0), float(y0), float(x1 - x0), float(y1 - y0)), peak, reason,
+                  shape=Shape.POLYGON, polygon=tuple((float(u), float(v)) for u, v in poly),
                   tier=Tier.CERTAIN if peak >= config.certain_peak else Tier.POSSIBLE)
 
 
@@ -129,13 +133,7 @@ def _view_regions(rgb: np.ndarray, classes: tuple[str, ...], strict: bool, long_
                 continue
             ys, xs = np.nonzero(blob)
             poly = _blob_polygon(np.column_stack([xs, ys]).astype(np.float32), config) / scale
-            x0, y0 = poly.min(axis=0)
-            x1, y1 = poly.max(axis=0)
-            regions.append(Region(
-                _KINDS[name], (float(x0), float(y0), float(x1 - x0), float(y1 - y0)), round(peak, 3),
-                f"{name} (object model)", shape=Shape.POLYGON,
-                polygon=tuple((float(a), float(b)) for a, b in poly),
-                tier=Tier.CERTAIN if peak >= config.certain_peak else Tier.POSSIBLE))
+            regions.append(_polygon_region(_KINDS[name], poly, round(peak, 3), f"{name} (object model)", config))
     return regions
 
 
