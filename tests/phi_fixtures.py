@@ -1,11 +1,19 @@
 """Pictures the PHI tests draw themselves: text lines, wristband labels with codes, screens."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+
+from sanitizer.detectors.config import DEFAULT_CONFIG
+
+# The detectors' numbers with documents and screens left to the rule finders alone (text_scene.py,
+# pages.py, screens.py): by default the object model finds screens alone and documents beside
+# the rules (DetectorConfig.rules_find). Tests of the rule finders themselves use this.
+RULE_FINDERS = replace(DEFAULT_CONFIG, objects=replace(DEFAULT_CONFIG.objects, registered_classes=("wristband",)))
 
 _FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"),
               Path("C:/Windows/Fonts")]

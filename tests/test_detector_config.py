@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from phi_fixtures import fraction_inside, screen_photo
+from phi_fixtures import RULE_FINDERS, fraction_inside, screen_photo
 from sanitizer.detectors import ImageAnalysis
-from sanitizer.detectors.config import DEFAULT_CONFIG, describe_knobs
+from sanitizer.detectors.config import describe_knobs
 from sanitizer.detectors.screens import ScreenDetector
 from sanitizer.settings import Settings
 
@@ -51,12 +51,12 @@ def test_the_screen_detector_reads_its_numbers_from_the_config():
     rgb, monitor = screen_photo()
     panel = (monitor[0] + 40, monitor[1] + 40, monitor[2] - 80, monitor[3] - 120)
     settings = Settings().with_only("screens")
-    assert fraction_inside(panel, ScreenDetector().detect(ImageAnalysis(rgb), settings)) > 0.95
-    fussy = replace(DEFAULT_CONFIG, outlines=replace(DEFAULT_CONFIG.outlines, screen_min_text_lines=10_000))
+    assert fraction_inside(panel, ScreenDetector().detect(ImageAnalysis(rgb, config=RULE_FINDERS), settings)) > 0.95
+    fussy = replace(RULE_FINDERS, outlines=replace(RULE_FINDERS.outlines, screen_min_text_lines=10_000))
     assert ScreenDetector().detect(ImageAnalysis(rgb, config=fussy), settings) == []
-    margin = replace(DEFAULT_CONFIG, screens=replace(DEFAULT_CONFIG.screens, margin=0.2))
+    margin = replace(RULE_FINDERS, screens=replace(RULE_FINDERS.screens, margin=0.2))
     wide = ScreenDetector().detect(ImageAnalysis(rgb, config=margin), settings)
-    normal = ScreenDetector().detect(ImageAnalysis(rgb), settings)
+    normal = ScreenDetector().detect(ImageAnalysis(rgb, config=RULE_FINDERS), settings)
     assert np.prod(wide[0].box[2:]) > 1.3 * np.prod(normal[0].box[2:])
 
 

@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from phi_fixtures import RULE_FINDERS
 from sanitizer.detectors.analysis import ImageAnalysis
 from sanitizer.detectors.letterbox import Letterbox, find_letterbox
 from sanitizer.detectors.screens import ScreenDetector
@@ -69,7 +70,7 @@ def test_share_inside_counts_only_the_part_in_the_bars():
 
 def test_strict_never_proposes_the_bars_as_screens():
     frame = _letterboxed_frame()
-    analysis = ImageAnalysis(frame)
+    analysis = ImageAnalysis(frame, config=RULE_FINDERS)
     # The outline finder does see each bar as a dark body with a straight edge: a screen shape.
     edge_quads = [q for q in analysis.outlines.quads if q.screen_like and q.box[3] > 0.9 * HEIGHT]
     assert len(edge_quads) == 2

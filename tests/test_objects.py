@@ -113,8 +113,9 @@ def test_switches_and_registered_classes_pick_the_classes(monkeypatch):
         detector.detect(analysis, Settings(**{**off, "documents": True, "wristbands": True}))
         detector.detect(analysis, Settings(**{**off, "barcodes": True}))
     assert seen[:3] == [("screen",), ("document", "wristband"), ("barcode",)]
-    # By default only the classes the config registers (wristbands) are proposed.
-    assert seen[3:] == [(), ("wristband",), ()]
+    # By default only the classes the config registers (documents, wristbands, screens): with
+    # barcodes alone the model is not run at all.
+    assert seen[3:] == [("screen",), ("document", "wristband")]
 
 
 def test_both_views_are_used_and_two_sightings_become_one_region():

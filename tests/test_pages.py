@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 
-from phi_fixtures import fraction_inside, page_photo
-from sanitizer.detectors import ImageAnalysis, run_detectors, text_scene
+from phi_fixtures import RULE_FINDERS, fraction_inside, page_photo
+from sanitizer.detectors import ImageAnalysis, objects, run_detectors, text_scene
 from sanitizer.detectors.config import TextSceneConfig
 from sanitizer.detectors.pages import has_rows_of_print
 from sanitizer.detectors.outlines import find_outlines
+from sanitizer.errors import ModelMissing
 from sanitizer.settings import Settings
 
 
@@ -22,12 +24,27 @@ def test_a_turned_page_of_small_blurred_print_is_hidden_whole(monkeypatch):
     rgb, corners = page_photo(print_px=9)
     settings = Settings(faces=False)
     assert ImageAnalysis(rgb).text_lines == []   # the OCR detector sees no line
-    regions = run_detectors(rgb, settings)
+    regions = run_detectors(rgb, settings, RULE_FINDERS)
     assert fraction_inside(_aabb(corners), regions) > 0.95
     assert {r.reason for r in regions} == {"chart"}
     # The page is found by its rows of print: without that, nothing hides it.
     monkeypatch.setattr(text_scene, "printed_pages", lambda *args: [])
-    assert fraction_inside(_aabb(corners), run_detectors(rgb.copy(), settings)) < 0.2
+    assert fraction_inside(_aabb(corners), run_detectors(rgb.copy(), settings, RULE_FINDERS)) < 0.2
+
+
+def test_the_object_model_covers_a_page_the_rule_finders_miss(monkeypatch):
+    """The app looks for documents with the rules and with the object model, and hides both
+    finds: a page the rules' page finder does not see is still hidden whole."""
+    try:
+        objects._session()
+    except ModelMissing as exc:
+        pytest.skip(f"object model not installed ({exc})")
+    rgb, corners = page_photo(print_px=9)
+    monkeypatch.setattr(text_scene, "printed_pages", lambda *args: [])
+    assert fraction_inside(_aabb(corners), run_detectors(rgb, Settings(faces=False), RULE_FINDERS)) < 0.2
+    regions = run_detectors(rgb, Settings(faces=False))
+    assert fraction_inside(_aabb(corners), regions) > 0.95
+    assert {r.reason for r in regions} == {"document (object model)"}
 
 
 def test_a_sheet_on_a_cluttered_bed_is_found_without_an_even_border():
@@ -41,7 +58,7 @@ def test_a_sheet_on_a_cluttered_bed_is_found_without_an_even_border():
 
     outlines = find_outlines(rgb)
     assert not around(outlines.quads) and around(outlines.plain)
-    regions = run_detectors(rgb, Settings(faces=False))
+    regions = run_detectors(rgb, Settings(faces=False), RULE_FINDERS)
     assert fraction_inside(_aabb(corners), regions) > 0.95
 
 

@@ -7,12 +7,14 @@ import cv2
 import numpy as np
 import pytest
 
-from phi_fixtures import fraction_inside, screen_photo, text_image
-from sanitizer.detectors import ImageAnalysis, build_detectors, run_detectors
+from phi_fixtures import RULE_FINDERS, fraction_inside, screen_photo, text_image
+from sanitizer.detectors import ImageAnalysis, build_detectors, objects, run_detectors
+from sanitizer.detectors import analysis as analysis_module
 from sanitizer.detectors.phi_text import PhiTextDetector
 from sanitizer.detectors.outlines import find_outlines
 from sanitizer.detectors.screens import ScreenDetector
 from sanitizer.detectors.text_scene import analyse_scene
+from sanitizer.errors import ModelMissing
 from sanitizer.regions import Kind
 from sanitizer.settings import Preset, Settings
 
@@ -37,8 +39,9 @@ def test_registry_builds_the_phi_detectors():
     names = [d.name for d in build_detectors(Settings(faces=False))]
     assert names == ["phi_text", "barcodes", "screens", "objects"]
     assert [d.name for d in build_detectors(Settings().with_only("barcodes"))] == ["barcodes"]
-    for switch in ("text", "documents"):   # one text scene reports text, wristbands and documents
-        assert [d.name for d in build_detectors(Settings().with_only(switch))] == ["phi_text"]
+    assert [d.name for d in build_detectors(Settings().with_only("text"))] == ["phi_text"]
+    # Documents: the text scene's charts and pages (when the rules find documents) and the object model's.
+    assert [d.name for d in build_detectors(Settings().with_only("documents"))] == ["phi_text", "objects"]
     # Wristbands: the text scene's labels and the object model's bands.
     assert [d.name for d in build_detectors(Settings().with_only("wristbands"))] == ["phi_text", "objects"]
 
@@ -75,13 +78,13 @@ def test_allowlist_from_settings_keeps_signage_visible():
 def test_dense_lines_become_one_document():
     lines = [f"Line {k}: vitals stable, plan unchanged, review at {k + 8}:00" for k in range(9)]
     rgb = text_image(lines, size=(1400, 1100), height=24, origin=(120, 150))
-    regions = PhiTextDetector().detect(ImageAnalysis(rgb), Settings())
+    regions = PhiTextDetector().detect(ImageAnalysis(rgb, config=RULE_FINDERS), Settings())
     docs = [r for r in regions if r.kind is Kind.DOCUMENT]
     assert len(docs) == 1 and docs[0].reason == "chart"
     ys, xs = np.nonzero(rgb.min(axis=2) < 128)
     text_area = (xs.min(), ys.min(), xs.max() - xs.min(), ys.max() - ys.min())
     assert fraction_inside(text_area, docs) > 0.98
-    scene = analyse_scene(ImageAnalysis(rgb), Settings())
+    scene = analyse_scene(ImageAnalysis(rgb, config=RULE_FINDERS), Settings())
     assert scene.lines == {}  # a document is hidden whole, never read
 
 
@@ -89,22 +92,40 @@ def test_screen_with_text_is_hidden_whole(caplog):
     caplog.set_level(logging.DEBUG)
     rgb, monitor = screen_photo()
     settings = Settings(faces=False)
-    screens = ScreenDetector().detect(ImageAnalysis(rgb), settings)
+    screens = ScreenDetector().detect(ImageAnalysis(rgb, config=RULE_FINDERS), settings)
     assert screens and all(r.kind is Kind.SCREEN and r.reason == "screen" for r in screens)
     panel = (monitor[0] + 40, monitor[1] + 40, monitor[2] - 80, monitor[3] - 120)
     assert fraction_inside(panel, screens) > 0.95
-    regions = run_detectors(rgb, settings)
+    regions = run_detectors(rgb, settings, RULE_FINDERS)
     # The text detector leaves the screen's text to the screen region (no duplicate document).
     assert not [r for r in regions if r.kind is Kind.DOCUMENT]
     _assert_no_text(regions, caplog)
+
+
+def test_the_app_has_the_object_model_find_screens_instead_of_the_rules(monkeypatch):
+    try:
+        objects._session()
+    except ModelMissing as exc:
+        pytest.skip(f"object model not installed ({exc})")
+    rgb, monitor = screen_photo()
+    panel = (monitor[0] + 40, monitor[1] + 40, monitor[2] - 80, monitor[3] - 120)
+
+    def never(*args):
+        raise AssertionError("outlines were looked for although the object model finds screens")
+    monkeypatch.setattr(analysis_module, "find_outlines", never)
+    for preset in (Preset.STANDARD, Preset.STRICT):
+        assert ScreenDetector().detect(ImageAnalysis(rgb), Settings(preset=preset)) == []
+        regions = run_detectors(rgb, Settings(preset=preset).with_only("screens"))
+        assert {r.reason for r in regions} == {"screen (object model)"}
+        assert fraction_inside(panel, regions) > 0.9
 
 
 def test_screen_without_text_only_under_strict():
     rgb = np.full((800, 1200, 3), 120, np.uint8)
     rgb[200:600, 300:900] = 20      # bezel
     rgb[220:560, 320:880] = 230     # lit, empty panel
-    assert ScreenDetector().detect(ImageAnalysis(rgb), Settings()) == []
-    strict = ScreenDetector().detect(ImageAnalysis(rgb), Settings(preset=Preset.STRICT))
+    assert ScreenDetector().detect(ImageAnalysis(rgb, config=RULE_FINDERS), Settings()) == []
+    strict = ScreenDetector().detect(ImageAnalysis(rgb, config=RULE_FINDERS), Settings(preset=Preset.STRICT))
     assert strict and strict[0].kind is Kind.SCREEN
     assert fraction_inside((330, 230, 540, 320), strict) > 0.95
 
@@ -115,9 +136,9 @@ def test_a_screen_cut_by_the_picture_edge_is_hidden_under_strict():
     rgb = np.full((800, 1200, 3), 150, np.uint8)
     rgb[250:650, 0:420] = 200       # the laptop's light bezel, cut by the left edge
     rgb[275:600, 0:395] = 90        # its panel
-    strict = ScreenDetector().detect(ImageAnalysis(rgb), Settings(preset=Preset.STRICT))
+    strict = ScreenDetector().detect(ImageAnalysis(rgb, config=RULE_FINDERS), Settings(preset=Preset.STRICT))
     assert fraction_inside((0, 285, 380, 300), strict) > 0.95
-    assert ScreenDetector().detect(ImageAnalysis(rgb), Settings()) == []   # no text on it: kept under Standard
+    assert ScreenDetector().detect(ImageAnalysis(rgb, config=RULE_FINDERS), Settings()) == []   # no text on it: kept under Standard
 
 
 def test_an_angled_monitor_crossed_by_faint_lines_is_one_screen():
@@ -150,7 +171,7 @@ def test_a_dark_mode_monitor_is_hidden_whole():
     cv2.line(rgb, (780, 700), (700, 999), (25, 25, 25), 14)
     cv2.rectangle(rgb, (0, 900), (1600, 999), (30, 30, 30), -1)
     rgb = cv2.GaussianBlur(rgb, (0, 0), 1.5)
-    screens = ScreenDetector().detect(ImageAnalysis(rgb), Settings())
+    screens = ScreenDetector().detect(ImageAnalysis(rgb, config=RULE_FINDERS), Settings())
     assert fraction_inside((430, 240, 720, 440), screens) > 0.95
     assert all(r.box[2] * r.box[3] < 0.3 * 1600 * 1000 for r in screens)   # not the room
 
@@ -180,7 +201,7 @@ def test_a_sheet_is_hidden_whole_with_its_letterhead():
         draw.text((620, 520 + 40 * k), f"Test {k}   Done   15/09/2023", fill=(20, 20, 20), font=font(20))
     draw.text((560, 1560), "Northfield Medical Institute   (402) 738-3913", fill=(20, 20, 20), font=font(18))
     rgb = np.asarray(img)
-    regions = PhiTextDetector().detect(ImageAnalysis(rgb), Settings())
+    regions = PhiTextDetector().detect(ImageAnalysis(rgb, config=RULE_FINDERS), Settings())
     docs = [r for r in regions if r.kind is Kind.DOCUMENT]
     assert docs
     letterhead, footer = (560, 200, 400, 30), (560, 1560, 500, 24)

@@ -42,7 +42,8 @@ class Calls:
 # the face detector uses neither OCR nor codes.
 CASES = [
     (("barcodes",), {"ocr detect", "ocr read"}, {"zxing", "bar texture"}),
-    (("screens",), {"ocr read", "zxing", "bar texture"}, {"ocr detect"}),
+    # Screens are found by the object model alone (no OCR, no code finder).
+    (("screens",), {"ocr detect", "ocr read", "zxing", "bar texture"}, set()),
     (("documents",), {"ocr read", "zxing", "bar texture"}, {"ocr detect"}),
     (("wristbands",), {"ocr read"}, {"ocr detect", "zxing", "bar texture"}),
     (("text",), {"zxing", "bar texture"}, {"ocr detect", "ocr read"}),

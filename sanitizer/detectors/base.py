@@ -34,8 +34,9 @@ _REGISTRY: list[tuple[tuple[str, ...], str, str]] = [
     (("text", "wristbands", "documents"), "sanitizer.detectors.phi_text", "PhiTextDetector"),
     (("barcodes",), "sanitizer.detectors.barcodes", "BarcodeDetector"),
     (("screens",), "sanitizer.detectors.screens", "ScreenDetector"),
-    # The learned object model, for the classes its config registers (objects.py).
-    (("wristbands",), "sanitizer.detectors.objects", "ObjectDetector"),
+    # The learned object model, for the classes its config registers (objects.py); the rule
+    # finders above stand down for the classes it finds alone (DetectorConfig.rules_find).
+    (("wristbands", "documents", "screens"), "sanitizer.detectors.objects", "ObjectDetector"),
 ]
 
 # Detector objects by module: they hold loaded models, so they are kept per process.

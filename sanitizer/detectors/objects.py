@@ -10,10 +10,11 @@ so a turned or tilted object is covered whole; its sightings in both views becom
 
 `find_objects` is a pure function (RGB array + config + session -> regions); ObjectDetector is
 the thin wrapper for the registry. It proposes only the classes its config registers
-(`ObjectModelConfig.registered_classes`: wristbands, whose rule detector misses bands it cannot
-read) and whose switch is on; the other classes are measured (bench/objects_eval.py) but left
-to the rule detectors until they meet their targets (models/phi_objects.md). It reads only
-`analysis.rgb` and `analysis.config`, so it computes nothing shared.
+(`ObjectModelConfig.registered_classes`: documents, wristbands and screens; barcodes are left to
+zxing and the bar-texture finder) and whose switch is on. Screens it finds alone (the rule screen
+finder stands down, `DetectorConfig.rules_find`); documents and wristbands the rule finders look
+for too (models/phi_objects.md). It reads only `analysis.rgb` and `analysis.config`, so it
+computes nothing shared.
 """
 from __future__ import annotations
 
@@ -143,4 +144,6 @@ class ObjectDetector:
     def detect(self, analysis: ImageAnalysis, settings: Settings) -> list[Region]:
         config = analysis.config.objects
         classes = tuple(c for c in CLASSES if c in config.registered_classes and getattr(settings, SWITCH[c]))
+        if not classes:
+            return []
         return find_objects(analysis.rgb, classes, settings.preset is Preset.STRICT, config)

@@ -30,6 +30,9 @@ class PhiTextDetector:
             analysis.start_code_scan()  # wristband labels are found from their codes
 
     def detect(self, analysis: ImageAnalysis, settings: Settings) -> list[Region]:
+        documents = settings.documents and analysis.config.rules_find("document")
+        if not (settings.text or settings.wristbands or documents):
+            return []  # documents left to the object model alone: no text is looked at
         cfg = analysis.config.phi_text
         scene = analyse_scene(analysis, settings)
         regions: list[Region] = []
@@ -80,7 +83,7 @@ def _group_region(analysis: ImageAnalysis, scene: TextScene, group: Group) -> Re
 
 def _screen_quads(analysis: ImageAnalysis, settings: Settings):
     """Outlines of the screens the screen detector hides (when it runs)."""
-    if not settings.screens:
+    if not settings.screens or not analysis.config.rules_find("screen"):
         return []
     return [s.polygon for s in analysis.screens_with_text]
 

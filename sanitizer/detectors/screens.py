@@ -6,6 +6,9 @@ the picture's analysis (outlines.py); under Standard a screen is redacted whole 
 lines sit inside it (text too small to read still counts as lines), under Strict every
 screen-like panel that differs from its bezel is redacted, except the flat bars of a
 letterboxed video frame (letterbox.py).
+
+This is the rule finder: it looks only when the object model is not set to find screens alone
+(`DetectorConfig.rules_find`); by default the model finds them (objects.py).
 """
 from __future__ import annotations
 
@@ -19,6 +22,8 @@ class ScreenDetector:
     name = "screens"
 
     def detect(self, analysis: ImageAnalysis, settings: Settings) -> list[Region]:
+        if not analysis.config.rules_find("screen"):
+            return []  # the object model finds screens (objects.py)
         cfg = analysis.config.screens
         regions: list[Region] = []
         with_text = analysis.screens_with_text

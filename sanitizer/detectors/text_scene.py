@@ -69,7 +69,7 @@ def analyse_scene(analysis: ImageAnalysis, settings: Settings) -> TextScene:
     if settings.wristbands:
         groups += _wristbands(boxes, analysis.code_scan, width, height, cfg)
         groups += _plain_labels(rgb, boxes, groups, engine, config)
-    if settings.documents:
+    if settings.documents and config.rules_find("document"):
         taken = {i for g in groups for i in g.members}
         groups += _documents(boxes, taken, width, height, cfg)
         groups += _pages(analysis, boxes, groups)
