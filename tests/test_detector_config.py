@@ -10,7 +10,7 @@ import numpy as np
 
 from phi_fixtures import RULE_FINDERS, fraction_inside, screen_photo
 from sanitizer.detectors import ImageAnalysis
-from sanitizer.detectors.config import describe_knobs
+from sanitizer.detectors.config import DetectorConfig, describe_knobs
 from sanitizer.detectors.screens import ScreenDetector
 from sanitizer.settings import Settings
 
@@ -71,3 +71,12 @@ def test_no_detector_imports_another():
                     for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level == 1
                     for alias in node.names}
         assert not imported & (detectors - {path.stem}), f"{path.name} imports {imported & detectors}"
+
+
+def test_rule_finders_stand_down_only_where_the_object_model_finds_alone():
+    config = DetectorConfig()
+    assert config.rules_find("document") and config.rules_find("wristband")  # found by both
+    assert not config.rules_find("screen")                                     # the model alone...
+    assert config.rules_find("screen", strict=True)                            # ...but Strict keeps the panels
+    unregistered = replace(config, objects=replace(config.objects, registered_classes=("wristband",)))
+    assert unregistered.rules_find("screen")  # a class the model does not find stays with the rules

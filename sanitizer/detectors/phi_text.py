@@ -83,7 +83,7 @@ def _group_region(analysis: ImageAnalysis, scene: TextScene, group: Group) -> Re
 
 def _screen_quads(analysis: ImageAnalysis, settings: Settings):
     """Outlines of the screens the screen detector hides (when it runs)."""
-    if not settings.screens or (settings.preset is not Preset.STRICT and not analysis.config.rules_find("screen")):
+    if not settings.screens or not analysis.config.rules_find("screen", settings.preset is Preset.STRICT):
         return []
     return [s.polygon for s in analysis.screens_with_text]
 

@@ -7,10 +7,10 @@ lines sit inside it (text too small to read still counts as lines), under Strict
 screen-like panel that differs from its bezel is redacted, except the flat bars of a
 letterboxed video frame (letterbox.py).
 
-This is the rule finder. Under Standard it looks only when the object model is not set to find
-screens alone (`DetectorConfig.rules_find`; by default the model finds them, objects.py). Under
-Strict it always looks: the model misses most real TVs, laptops and phones (COCO photos: 3 of
-20 hidden, this finder's panels 15), and Strict is the preset that hides every screen-like panel.
+This is the rule finder. It looks only when `DetectorConfig.rules_find` says so: by default
+not under Standard (the object model finds screens, objects.py), but under Strict, because the
+model misses most real TVs, laptops and phones (COCO photos: 3 of 20 hidden, this finder's
+panels 15) and Strict is the preset that hides every screen-like panel.
 """
 from __future__ import annotations
 
@@ -24,8 +24,8 @@ class ScreenDetector:
     name = "screens"
 
     def detect(self, analysis: ImageAnalysis, settings: Settings) -> list[Region]:
-        if settings.preset is not Preset.STRICT and not analysis.config.rules_find("screen"):
-            return []  # the object model finds screens (objects.py); Strict also hides every panel
+        if not analysis.config.rules_find("screen", settings.preset is Preset.STRICT):
+            return []  # the object model finds screens (objects.py)
         cfg = analysis.config.screens
         regions: list[Region] = []
         with_text = analysis.screens_with_text
