@@ -140,7 +140,8 @@ def test_a_screen_cut_by_the_picture_edge_is_hidden_under_strict():
     rgb[275:600, 0:395] = 90        # its panel
     strict = ScreenDetector().detect(ImageAnalysis(rgb, config=RULE_FINDERS), Settings(preset=Preset.STRICT))
     assert fraction_inside((0, 285, 380, 300), strict) > 0.95
-    assert ScreenDetector().detect(ImageAnalysis(rgb, config=RULE_FINDERS), Settings()) == []   # no text on it: kept under Standard
+    # No text on it: kept under Standard.
+    assert ScreenDetector().detect(ImageAnalysis(rgb, config=RULE_FINDERS), Settings()) == []
 
 
 def test_an_angled_monitor_crossed_by_faint_lines_is_one_screen():

@@ -13,8 +13,8 @@ the thin wrapper for the registry. It proposes only the classes its config regis
 (`ObjectModelConfig.registered_classes`: documents, wristbands and screens; barcodes are left to
 zxing and the bar-texture finder) and whose switch is on. Under Standard it finds screens alone
 (the rule screen finder stands down, `DetectorConfig.rules_find`; Strict adds the rule finder's
-panels); documents and wristbands the rule finders look for too (models/phi_objects.md). It reads only `analysis.rgb` and `analysis.config`, so it
-computes nothing shared.
+panels); documents and wristbands the rule finders look for too (models/phi_objects.md). It
+reads only `analysis.rgb` and `analysis.config`, so it computes nothing shared.
 """
 from __future__ import annotations
 
