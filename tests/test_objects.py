@@ -55,7 +55,8 @@ def object_model():
 
 
 # FakeSession draws its blobs at fixed model-input pixels: one view, so they map to one place.
-ONE_VIEW = replace(objects.DEFAULT_CONFIG, input_long_sides=(512,))
+ONE_VIEW = replace(objects.DEFAULT_CONFIG, input_long_sides=(512,), small_object_long_sides=())
+TWO_VIEWS = replace(objects.DEFAULT_CONFIG, small_object_long_sides=())
 
 
 def _covered_share(region, quad: np.ndarray, width: int, height: int) -> float:
@@ -131,11 +132,32 @@ def test_both_views_are_used_and_two_sightings_become_one_region():
             return super().run(names, feeds)
 
     session = ScaledSession({})
-    regions = objects.find_objects(rgb, ("wristband",), session=session)
+    regions = objects.find_objects(rgb, ("wristband",), config=TWO_VIEWS, session=session)
     assert sorted(x.shape[3] for x in session.inputs) == [512, 768]
     assert len(regions) == 1 and regions[0].kind is Kind.WRISTBAND
     both = np.array([[240, 185], [390, 185], [390, 215], [240, 215]], np.float64) * 4  # photo px
     assert _covered_share(regions[0], both, 2048, 1536) >= 0.99
+
+
+def test_the_small_object_view_looks_for_wristbands_only():
+    # The 1024 px view is there for small bands: a page the model "sees" only there is not
+    # proposed, a band is; without wristbands wanted the view is not computed at all.
+    rgb = np.zeros((1536, 2048, 3), np.uint8)
+
+    class FineOnlySession(FakeSession):
+        def run(self, names, feeds):
+            fine = feeds["image"].shape[3] == 1024
+            self.blobs = {"document": ((300.0, 300.0), (200.0, 150.0), 0.0, 0.95),
+                          "wristband": ((700.0, 300.0), (120.0, 30.0), 0.0, 0.95)} if fine else {}
+            return super().run(names, feeds)
+
+    session = FineOnlySession({})
+    regions = objects.find_objects(rgb, ("document", "wristband"), session=session)
+    assert sorted(x.shape[3] for x in session.inputs) == [512, 768, 1024]
+    assert [r.kind for r in regions] == [Kind.WRISTBAND]
+    session = FineOnlySession({})
+    assert objects.find_objects(rgb, ("document",), session=session) == []
+    assert sorted(x.shape[3] for x in session.inputs) == [512, 768]
 
 
 @pytest.mark.skipif(not FONTS_PRESENT, reason="DejaVu fonts absent")

@@ -366,6 +366,17 @@ class ObjectModelConfig:
         "frame wide is a smudge; at 768 px the same band is as large as the bands it learned",
         "measured: the dev half's wristbands made harder and turned 30 degrees, bands covered "
         ">= 95 % by the second model, 512 / 768 / 1024 / 1280 px: 7 / 14 / 8 / 4 of 30")
+    small_object_long_sides: tuple[int, ...] = knob(
+        (1024,), "and at these long sides for the small-object classes only: a band of 3-5 % of the "
+        "frame is a few model pixels at 768 px and is seen at 1024 px, where pages and screens are "
+        "more often false (a session-9 model with every class at 1024: ICU screens 0.16 -> 0.27 per frame)",
+        "measured (2026-12-06, the app, 512 / 768 px and this view against 512 / 768 alone) on the dev "
+        "half's wristbands made harder: PHI hidden 0.964 -> 0.976, turned 15 degrees 0.885 -> 0.901, "
+        "turned 30 0.865 -> 0.901; crowd photos' false redaction 0.1226 -> 0.1233 (validation seeds, "
+        "reported only: wristband PHI 0.924 -> 0.945)")
+    small_object_classes: tuple[str, ...] = knob(
+        ("wristband",), "the classes looked for in the small-object views",
+        "principled: the one class the model misses for its size (pages and monitors are larger)")
     pad_multiple: int = knob(32, "inputs are padded to a multiple of this", "principled: the net downsamples by 32")
     mask_threshold: float = knob(
         0.5, "a blob is a run of pixels above this probability", "principled: the training loss's decision point")

@@ -4,9 +4,10 @@ wristbands and labels, screens and monitors, barcodes and QR codes, at any angle
 The model (models/phi_objects.onnx, trained by tools/train_objects.py on photos drawn by
 tools/synth_objects.py) outputs one mask per class at 1/4 of its input. The photo is shown at
 each of the config's view sizes (a small band is a smudge in the 512 px view it was trained
-at, and as large as the bands it learned in the 768 px one). Each connected blob of a mask
+at, and as large as the bands it learned in the 768 px one), and at 1024 px for wristbands
+only (`small_object_long_sides`: bands of a few per cent of the frame). Each connected blob of a mask
 becomes one region whose polygon is the blob's smallest turned rectangle, grown by a margin,
-so a turned or tilted object is covered whole; its sightings in both views become one region.
+so a turned or tilted object is covered whole; its sightings in several views become one region.
 
 `find_objects` is a pure function (RGB array + config + session -> regions); ObjectDetector is
 the thin wrapper for the registry. It proposes only the classes its config registers
@@ -83,9 +84,12 @@ def find_objects(rgb: np.ndarray, classes: tuple[str, ...], strict: bool = False
     if not classes or rgb.ndim != 3 or min(rgb.shape[:2]) < 8:
         return []
     session = session if session is not None else _session()
+    small = tuple(c for c in classes if c in config.small_object_classes)
+    views = [(side, classes) for side in config.input_long_sides]
+    views += [(side, small) for side in config.small_object_long_sides if small]
     found: list[Region] = []
-    for long_side in config.input_long_sides:
-        found += _view_regions(rgb, classes, strict, long_side, config, session)
+    for long_side, wanted in views:
+        found += _view_regions(rgb, wanted, strict, long_side, config, session)
     # One object seen in both views: one region holding both sightings (each view may see
     # only part of it), largest first so a part merges into the whole.
     found.sort(key=lambda r: -r.box[2] * r.box[3])
