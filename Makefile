@@ -64,14 +64,14 @@ screenshot: setup
 
 # Rebuild models/phi_objects.onnx from generated photos (needs ../shared/corpus for backgrounds;
 # without it the backgrounds are procedural). About 4 min of data, then two legs of training
-# (45 and 35 min, the second going on from the first's weights) on a quiet 2-core machine
-# (models/phi_objects.md says how the shipped file was trained).
-# Then update its sha256 in models/manifest.json (printed at the end).
+# counted in optimiser steps, so a rerun gives the same weights (the second leg goes on from the
+# first's; about 45 and 35 min on a quiet 2-core machine). models/phi_objects.md says how the
+# shipped file was trained. Then update its sha256 in models/manifest.json (printed at the end).
 TRAIN_WORK ?= /tmp/phi_objects
 train: $(STAMP)
 	$(PY) -c 'import torch' 2>/dev/null || $(PY) -m pip install -q -e '.[train]'
-	nice -n 10 $(PY) tools/train_objects.py --scenes 2400 --minutes 45 --work $(TRAIN_WORK) --out models/phi_objects.onnx
-	nice -n 10 $(PY) tools/train_objects.py --scenes 2400 --minutes 35 --work $(TRAIN_WORK) \
+	nice -n 10 $(PY) tools/train_objects.py --scenes 2400 --steps 37700 --work $(TRAIN_WORK) --out models/phi_objects.onnx
+	nice -n 10 $(PY) tools/train_objects.py --scenes 2400 --steps 34225 --work $(TRAIN_WORK) \
 		--init $(TRAIN_WORK)/weights.pt --out models/phi_objects.onnx
 
 clean-venv:

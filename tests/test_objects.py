@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import cv2
 import numpy as np
 import pytest
+from PIL import Image
 
 from sanitizer.detectors import objects, run_detectors
 from sanitizer.detectors.config import DEFAULT_CONFIG
@@ -205,6 +206,19 @@ def test_background_split_is_disjoint(tmp_path):
     assert train and val and not train & val and len(train | val) == 40
 
 
+def test_camera_photos_are_validation_backgrounds_unless_listed_small_or_unreadable(tmp_path):
+    folder = tmp_path / "metadata"
+    folder.mkdir()
+    Image.new("RGB", (640, 480), "green").save(folder / "street.jpg")
+    Image.new("RGB", (480, 640), "blue").save(folder / "portrait.webp")
+    Image.new("RGB", (640, 480), "white").save(folder / "mat2__tests_data_dirty.jpg")  # a printed sign
+    Image.new("RGB", (320, 240), "red").save(folder / "thumbnail.jpg")
+    (folder / "broken.jpg").write_bytes(b"not a picture")
+    (folder / "MANIFEST.tsv").write_text("local_file\n")
+    assert not synth_objects.backgrounds(str(tmp_path), "train")  # never trained on
+    assert {p.name for p in synth_objects.backgrounds(str(tmp_path), "val")} == {"street.jpg", "portrait.webp"}
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not FONTS_PRESENT, reason="DejaVu fonts absent")
 def test_trained_model_covers_a_turned_tilted_page_on_a_busy_background(object_model):
@@ -258,3 +272,56 @@ def test_the_app_hides_small_wristbands_on_arms_the_rules_cannot_read(object_mod
     assert total >= 24
     assert hidden["with model"] >= 0.7 * total
     assert hidden["rules only"] < hidden["with model"]
+
+
+@pytest.mark.skipif(not FONTS_PRESENT, reason="DejaVu fonts absent")
+def test_training_for_a_number_of_steps_gives_the_same_weights_twice(tmp_path):
+    torch = pytest.importorskip("torch")  # the `train` extra
+    import train_objects
+    scenes = [Path(train_objects._render(seed, str(tmp_path))) for seed in (0, 1)]
+    first = train_objects.train(scenes, minutes=0.0, steps=3).state_dict()
+    second = train_objects.train(scenes, minutes=0.0, steps=3).state_dict()
+    torch.manual_seed(0)  # the untrained net train() starts from
+    fresh = train_objects.make_net().state_dict()
+    assert all(torch.equal(first[k], second[k]) for k in first)
+    # and the steps were taken (a zero wall-time budget alone would stop before the first one)
+    assert not all(torch.equal(first[k], fresh[k]) for k in first if first[k].is_floating_point())
+
+
+def test_ground_truth_keeps_only_what_later_objects_leave_in_view():
+    cover = np.full((100, 200), -1, np.int16)
+    cover[:, 120:] = 1  # object 1 (a later band's forearm) drawn over the right of the photo
+    square = [[100, 10], [140, 10], [140, 50], [100, 50]]  # half under the forearm
+    region = {"object": 0, "kind": "wristband", "polygon": [[20, 10], [140, 10], [140, 50], [20, 50]],
+              "box": [20, 10, 120, 40]}
+    kept = synth_objects.visible_parts([
+        {"object": 0, "kind": "name", "text_h": 8.0, "polygon": [[20, 10], [60, 10], [60, 20], [20, 20]]},
+        {"object": 0, "kind": "mrn", "text_h": 8.0, "polygon": [[110, 10], [150, 10], [150, 20], [110, 20]]},
+        region,
+        {"object": 0, "kind": "barcode", "polygon": [[125, 60], [190, 60], [190, 90], [125, 90]]},
+        {"object": 1, "kind": "wristband", "polygon": square},  # the later object itself shows whole
+    ], cover, 0.5)
+    assert [e["kind"] for e in kept] == ["name", "wristband", "wristband"]
+    band = np.asarray(kept[1]["polygon"])
+    assert band[:, 0].min() == pytest.approx(20, abs=1) and band[:, 0].max() == pytest.approx(120, abs=1)
+    assert kept[1]["box"][2] == pytest.approx(100, abs=1)
+    assert kept[2]["polygon"] == square
+
+
+@pytest.mark.skipif(not FONTS_PRESENT, reason="DejaVu fonts absent")
+def test_a_scene_leaves_out_a_band_that_a_later_page_hides(tmp_path, monkeypatch):
+    monkeypatch.setattr(synth_objects, "_scene_objects", lambda rng: ["wristband", "document"])
+    real_warp = synth_objects._warp_texture
+
+    def warp(tex, rng, size, long_px, max_tilt):
+        hmat, spin, tilt = real_warp(tex, rng, size, long_px, max_tilt)
+        if tex.kind == "document":  # the page stretched over the whole photo
+            th, tw = tex.rgba.shape[:2]
+            hmat = np.diag([size[0] / tw, size[1] / th, 1.0])
+        return hmat, spin, tilt
+
+    monkeypatch.setattr(synth_objects, "_warp_texture", warp)
+    _, _, gt = synth_objects.make_scene(7, 600, corpus=tmp_path / "no-corpus")
+    assert {r["object"] for r in gt["regions"]} == {1}
+    assert gt["phi_boxes"] and {b["object"] for b in gt["phi_boxes"]} == {1}
+    assert gt["meta"]["objects"][0]["kind"] == "wristband"  # it was drawn, then hidden

@@ -35,7 +35,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import zxingcpp
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
@@ -445,16 +445,60 @@ def _has_screen_label(path: Path) -> bool:
         return True
 
 
+# Camera files of metadata/ that are not everyday scenes to stand objects on: pages,
+# posters, signs of printed text, screens, screenshots and displays (unlabelled, they would count
+# against a detector that finds them), a black frame, and copies of another file (the same
+# picture with other EXIF).
+# Chosen by looking at a contact sheet of the folder (2026-12-06).
+NOT_BACKGROUNDS = frozenset({
+    "ianare__jpg_exif-org_sony-d700.jpg", "ianare__jpg_xmp_no_exif.jpg",
+    "ianare__jpg_orientation_landscape_5.jpg", "ianare__jpg_orientation_landscape_6.jpg",
+    "ianare__jpg_orientation_landscape_8.jpg", "ianare__jpg_orientation_portrait_7.jpg",
+    "ianare__jpg_orientation_portrait_8.jpg", "mat2__tests_data_dirty.heic", "mat2__tests_data_dirty.jpg",
+    "mat2__tests_data_dirty.png", "mei__jpg_Blackberry_Z10.jpg", "mei__jpg_FLIR_iPhone_device.jpg",
+    "mei__jpg_Pentax_ist_D.jpg", "mei__jpg_Sanyo_SR6.jpg", "mei__jpg_Sanyo_VPCSX550.jpg",
+    "mei__jpg_Sony_DSC-P12.jpg", "mei__jpg_Sony_Ericsson_C905c.jpg", "mei__webp_Alpha_Lossy__1_.webp",
+    "mei__webp_webpvp8l.webp", "mei__webp_webpvp8x.webp"})
+CAMERA_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif")
+MIN_BACKGROUND_SIDES = (400, 200)  # long and short side: smaller files are icons and test strips
+
+
+def _camera_photos(folder: Path) -> list[Path]:
+    """Everyday camera and phone photos of metadata/ (many makes, places, light), large enough."""
+    found = []
+    for path in sorted(folder.glob("*")):
+        if path.suffix.lower() not in CAMERA_SUFFIXES or path.name in NOT_BACKGROUNDS:
+            continue
+        try:
+            size = _open_upright(path).size
+        except Exception:  # noqa: BLE001 - a file Pillow cannot read is simply not a background
+            continue
+        if max(size) >= MIN_BACKGROUND_SIDES[0] and min(size) >= MIN_BACKGROUND_SIDES[1]:
+            found.append(path)
+    return found
+
+
+def _open_upright(path: Path) -> Image.Image:
+    """The photo as a viewer shows it (EXIF orientation applied); HEIC through pillow-heif."""
+    if path.suffix.lower() in (".heic", ".heif"):
+        import pillow_heif
+        pillow_heif.register_heif_opener()
+    return ImageOps.exif_transpose(Image.open(path))
+
+
 @lru_cache(maxsize=4)
 def backgrounds(corpus: str, split: str) -> tuple[Path, ...]:
-    """Background photos for a split (train / val), by a stable hash of the file name (1 in 4 is val).
+    """Background photos for a split (train / val): WIDER and COCO photos by a stable hash of the
+    file name (1 in 4 is val), and the camera photos for validation only, so the validation
+    photos also stand on kinds of scene the model never saw (as the held-back sets do).
     faces/ is left out (it is the false-redaction test set), as are ICU frames, badges and
     scanned forms (unlabelled monitors, badges and pages would be taught as background)."""
     root = Path(corpus)
     found = sorted((root / "faces-fullres").glob("*.jpg"))
     found += [p for p in sorted((root / "objects").glob("*.jpg")) if not _has_screen_label(p)]
     want_val = split == "val"
-    return tuple(p for p in found if (_stable_hash(p.name) % 4 == 0) == want_val)
+    picked = [p for p in found if (_stable_hash(p.name) % 4 == 0) == want_val]
+    return tuple(picked + (_camera_photos(root / "metadata") if want_val else []))
 
 
 def _procedural_background(rng, w: int, h: int) -> np.ndarray:
@@ -483,7 +527,7 @@ def _background(rng, corpus: str, split: str, w: int, h: int) -> tuple[np.ndarra
     if not pool or rng.random() < 0.2:
         return _procedural_background(rng, w, h), "procedural"
     path = pool[rng.integers(len(pool))]
-    rgb = np.asarray(Image.open(path).convert("RGB"))
+    rgb = np.asarray(_open_upright(path).convert("RGB"))
     if rng.random() < 0.5:
         rgb = rgb[:, ::-1]
     bh, bw = rgb.shape[:2]
@@ -496,18 +540,26 @@ def _background(rng, corpus: str, split: str, w: int, h: int) -> tuple[np.ndarra
     return cv2.resize(crop, (w, h), interpolation=cv2.INTER_LINEAR), path.parent.name
 
 
-def _arm(canvas: np.ndarray, rng, hmat: np.ndarray, tex_size) -> None:
-    """A forearm under a wristband: a skin-coloured thick stroke across the band."""
+def _arm(canvas: np.ndarray, rng, hmat: np.ndarray, tex_size, cover: np.ndarray | None = None,
+         index: int = 0) -> None:
+    """A forearm under a wristband: a skin-coloured thick stroke across the band (marked `index`
+    in `cover`, where given)."""
     w, h = tex_size
     a, b = _apply(hmat, np.array([[w / 2, -w * 1.6], [w / 2, h + w * 1.6]]))
     width = np.linalg.norm(_apply(hmat, np.array([[0, h / 2]])) - _apply(hmat, np.array([[w, h / 2]])))
     skin = np.array(rng.choice([[224, 172, 140], [198, 134, 96], [141, 85, 36], [250, 210, 180], [110, 70, 45]]),
                     np.float64) + rng.uniform(-15, 15, 3)
+    thickness = max(3, int(width * rng.uniform(0.75, 0.95)))
     cv2.line(canvas, tuple(int(v) for v in a), tuple(int(v) for v in b), tuple(float(c) for c in skin),
-             max(3, int(width * rng.uniform(0.75, 0.95))), cv2.LINE_AA)
+             thickness, cv2.LINE_AA)
+    if cover is not None:
+        cv2.line(cover, tuple(int(v) for v in a), tuple(int(v) for v in b), index, thickness)
 
 
-def _place(canvas: np.ndarray, tex: Texture, hmat: np.ndarray, rng) -> None:
+def _place(canvas: np.ndarray, tex: Texture, hmat: np.ndarray, rng, cover: np.ndarray | None = None,
+           index: int = 0) -> None:
+    """Draw the texture through the homography, lit unevenly; where it is opaque, mark `index`
+    in `cover` (where given)."""
     h, w = canvas.shape[:2]
     th, tw = tex.rgba.shape[:2]
     corners = _apply(hmat, np.array([[0, 0], [tw, 0], [tw, th], [0, th]], np.float64))
@@ -526,6 +578,8 @@ def _place(canvas: np.ndarray, tex: Texture, hmat: np.ndarray, rng) -> None:
     alpha = warped[..., 3:4] / 255.0
     roi = canvas[y0:y1, x0:x1]
     roi[:] = roi * (1 - alpha) + np.clip(warped[..., :3], 0, 255) * alpha
+    if cover is not None:
+        cover[y0:y1, x0:x1][alpha[..., 0] >= 0.5] = index
 
 
 def _scene_objects(rng) -> list[str]:
@@ -578,6 +632,51 @@ def double_jpeg(rgb: np.ndarray, rng) -> tuple[np.ndarray, bytes]:
     return np.asarray(Image.open(io.BytesIO(data)).convert("RGB")), data
 
 
+# A later object, or the forearm under a later band, hides what it is drawn over, and the
+# ground truth keeps only what shows: a pixel is covered where a later texture is at least half
+# opaque or a later forearm is drawn. Print half covered is left out of the PHI boxes; an object
+# region less than REGION_VISIBLE in view is left out, and a partly covered one becomes the
+# convex hull of what shows (one object, one region, even when an arm across it leaves two parts
+# in view). Until session 10 a band under the next band's forearm stayed in the ground truth:
+# 4 of the 14 bands the app "missed" on the validation photos were blank skin.
+TEXT_VISIBLE = 0.5
+REGION_VISIBLE = 0.25
+
+
+def visible_parts(entries: list[dict], cover: np.ndarray, min_visible: float) -> list[dict]:
+    """The entries (each with its `object` index and `polygon`) as far as later objects leave
+    them in view: dropped below `min_visible` of their area in view; regions (entries with no
+    `text_h`) that are partly covered get the polygon and box of what shows of them."""
+    h, w = cover.shape
+    kept = []
+    for e in entries:
+        poly = np.round(np.asarray(e["polygon"], np.float64)).astype(np.int32)
+        x0, y0 = np.clip(poly.min(axis=0), 0, [w, h])
+        x1, y1 = np.clip(poly.max(axis=0) + 1, 0, [w, h])
+        if x1 <= x0 or y1 <= y0:
+            continue
+        inside = np.zeros((y1 - y0, x1 - x0), np.uint8)
+        cv2.fillPoly(inside, [poly - [x0, y0]], 1)
+        area = int(inside.sum())
+        shown = inside.astype(bool) & (cover[y0:y1, x0:x1] <= e["object"])
+        if area == 0 or shown.sum() < min_visible * area:
+            continue
+        if "text_h" not in e and shown.sum() < area:
+            e = dict(e, **_outline(shown, x0, y0))
+        kept.append(e)
+    return kept
+
+
+def _outline(shown: np.ndarray, x0: int, y0: int) -> dict:
+    """Polygon (convex hull) and box of the visible pixels of a region, in photo pixels."""
+    ys, xs = np.nonzero(shown)
+    hull = cv2.convexHull(np.column_stack([xs, ys]).astype(np.int32))
+    poly = hull.reshape(-1, 2).astype(np.float64) + [x0, y0]
+    (px0, py0), (px1, py1) = poly.min(axis=0), poly.max(axis=0) + 1
+    return {"polygon": [[round(float(a), 1), round(float(b), 1)] for a, b in poly],
+            "box": [round(float(px0), 1), round(float(py0), 1), round(float(px1 - px0), 1), round(float(py1 - py0), 1)]}
+
+
 def make_scene(seed: int, long_side: int = 2400, corpus: str | Path = CORPUS,
                print_px: tuple[float, float] = (2.5, 40.0)) -> tuple[np.ndarray, bytes, dict]:
     """One photo: (RGB after double JPEG, its JPEG bytes, ground truth). `print_px`: the range
@@ -590,6 +689,7 @@ def make_scene(seed: int, long_side: int = 2400, corpus: str | Path = CORPUS,
     canvas, bg_source = _background(rng, corpus, split, w, h)
     canvas = canvas.astype(np.float32)
     phi, nonphi, regions, placed = [], [], [], []
+    cover = np.full((h, w), -1, np.int16)  # which object (or its arm) was drawn last at each pixel
     for kind in _scene_objects(rng):
         tex = {"document": lambda: make_page(rng, corpus),
                # 6 in 10 bands on an arm, as photographed; the rest flat strips and labels
@@ -602,8 +702,8 @@ def make_scene(seed: int, long_side: int = 2400, corpus: str | Path = CORPUS,
         long_px = float(np.clip(long_px, 0.05 * long_side, 0.9 * min(w, h) * max(tw, th) / min(tw, th)))
         hmat, spin, tilt = _warp_texture(tex, rng, (w, h), long_px, 45.0)
         if kind == "wristband" and tex.rgba.shape[1] > 2.5 * tex.rgba.shape[0]:
-            _arm(canvas, rng, hmat, (tw, th))
-        _place(canvas, tex, hmat, rng)
+            _arm(canvas, rng, hmat, (tw, th), cover, len(placed))
+        _place(canvas, tex, hmat, rng, cover, len(placed))
         p, n, r = _to_gt(tex, hmat)
         for e in p + n + r:
             e["object"] = len(placed)  # which entry of meta.objects it belongs to
@@ -617,6 +717,8 @@ def make_scene(seed: int, long_side: int = 2400, corpus: str | Path = CORPUS,
     blur = int(rng.integers(0, 8)) if rng.random() < 0.6 else 0
     rgb = motion_blur(rgb, blur, float(rng.uniform(0, 180)))
     rgb, data = double_jpeg(rgb, rng)
+    phi, nonphi, regions = (visible_parts(entries, cover, keep) for entries, keep in
+                            ((phi, TEXT_VISIBLE), (nonphi, TEXT_VISIBLE), (regions, REGION_VISIBLE)))
     gt = {"image": f"obj_{seed:07d}.jpg", "width": w, "height": h, "phi_boxes": phi,
           "nonphi_text_boxes": nonphi, "regions": regions,
           "meta": {"seed": seed, "split": split, "background_source": bg_source, "motion_blur": blur,

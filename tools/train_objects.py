@@ -154,7 +154,9 @@ def _batch(items, rng, batch: int):
 
 
 def train(paths: list[Path], minutes: float, seed: int = 0, checkpoint: Path | None = None,
-          init: Path | None = None):
+          init: Path | None = None, steps: int | None = None, peak_lr: float = 3e-3):
+    """Train for `steps` optimiser steps (reproducible: the same seeds give the same weights) or,
+    without them, for `minutes` of wall time (the number of steps then depends on the load)."""
     import torch
     import torch.nn.functional as F
     torch.manual_seed(seed)
@@ -165,10 +167,10 @@ def train(paths: list[Path], minutes: float, seed: int = 0, checkpoint: Path | N
         with np.load(p) as z:
             items.append((z["image"], z["masks"]))
     net = make_net()
-    if init is not None:  # go on from an earlier run's weights (the budget is wall-clock time)
+    if init is not None:  # go on from an earlier run's weights (the learning rate starts afresh)
         net.load_state_dict(torch.load(init))
     print(f"parameters: {sum(p.numel() for p in net.parameters())}")
-    opt = torch.optim.AdamW(net.parameters(), lr=3e-3, weight_decay=1e-4)
+    opt = torch.optim.AdamW(net.parameters(), lr=peak_lr, weight_decay=1e-4)
     # barcodes are small and rare: weigh their positives up
     pos_weight = torch.tensor([1.0, 2.0, 1.0, 3.0]).view(1, -1, 1, 1)
     budget = minutes * 60
@@ -176,9 +178,10 @@ def train(paths: list[Path], minutes: float, seed: int = 0, checkpoint: Path | N
     step = 0
     while True:
         elapsed = time.time() - start
-        if elapsed > budget:
+        done = step / steps if steps else elapsed / budget
+        if done >= 1.0:
             break
-        lr = 3e-3 * 0.5 * (1 + np.cos(np.pi * min(1.0, elapsed / budget)))
+        lr = peak_lr * 0.5 * (1 + np.cos(np.pi * done))
         for g in opt.param_groups:
             g["lr"] = lr
         x, m = _batch(items, rng, BATCH)
@@ -218,16 +221,19 @@ def export(net, out: Path) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scenes", type=int, default=2400)
-    ap.add_argument("--minutes", type=float, default=30)
+    ap.add_argument("--minutes", type=float, default=30, help="wall-time budget when --steps is not given")
+    ap.add_argument("--steps", type=int, help="optimiser steps: the reproducible budget (make train uses it)")
     ap.add_argument("--work", type=Path, default=Path("/tmp/phi_objects"))
     ap.add_argument("--out", type=Path, default=REPO / "models" / "phi_objects.onnx")
     ap.add_argument("--procs", type=int, default=2)
     ap.add_argument("--init", type=Path, help="weights (.pt) of an earlier run to go on from")
+    ap.add_argument("--lr", type=float, default=3e-3, help="peak learning rate (cosine schedule down to 0)")
     a = ap.parse_args(argv)
     t0 = time.time()
     paths = build_data(a.scenes, a.work, a.procs)
     print(f"data: {len(paths)} scenes in {(time.time() - t0) / 60:.1f} min", flush=True)
-    net = train(paths, a.minutes, checkpoint=a.work / "partial.onnx", init=a.init)
+    net = train(paths, a.minutes, checkpoint=a.work / "partial.onnx", init=a.init, steps=a.steps,
+                peak_lr=a.lr)
     import torch
     torch.save(net.state_dict(), a.work / "weights.pt")  # for --init: training can go on later
     digest = export(net, a.out)
