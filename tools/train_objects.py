@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Train the PHI object model (documents, wristbands/labels, screens, barcodes) on generated photos.
 
-    python tools/train_objects.py [--scenes 2400] [--minutes 30] [--work /tmp/phi_objects]
-        [--out models/phi_objects.onnx]
+    python tools/train_objects.py [--scenes 2400] [--steps N | --minutes 30] [--lr 3e-3]
+        [--work /tmp/phi_objects] [--init WEIGHTS.pt] [--out models/phi_objects.onnx]
 
 1. Generates `--scenes` photos with tools/synth_objects.py (seeds 0..scenes-1, the training
    range; validation seeds start at 1,000,000), each at 768 px long side, shrunk to the model's
@@ -10,7 +10,8 @@
    --work/scenes-<digest of synth_objects.py> (a changed generator draws afresh).
 2. Trains a small fully convolutional net (about 0.2 M parameters) on random 256 px crops with
    flips and quarter turns, per-class sigmoid masks, binary cross-entropy plus soft Dice, for
-   `--minutes` minutes of wall time (fixed seeds; torch on 2 threads).
+   `--steps` optimiser steps (repeatable: fixed seeds, torch on 2 threads) or, without them,
+   `--minutes` of wall time (the step count then depends on the machine's load).
    `--init WORK/weights.pt` goes on from an earlier run (each run saves its weights there, and
    a partial model every 10 minutes).
 3. Exports ONNX (opset 17, input `image` float32 1x3xHxW in 0..1, output `masks` 1x4xH/4xW/4
