@@ -602,14 +602,18 @@ def _warp_texture(tex: Texture, rng, size: tuple[int, int], long_px: float,
     return hmat, spin, tilt
 
 
+def _shape(poly: np.ndarray, pixel: float = 0.0) -> dict:
+    """A ground-truth entry's polygon and its box (x, y, w, h), rounded to 0.1 px; `pixel` = 1
+    when the vertices are pixel indices, so the box holds the last pixel whole."""
+    (x0, y0), (x1, y1) = poly.min(axis=0), poly.max(axis=0) + pixel
+    return {"box": [round(float(x0), 1), round(float(y0), 1), round(float(x1 - x0), 1), round(float(y1 - y0), 1)],
+            "polygon": [[round(float(a), 1), round(float(b), 1)] for a, b in poly]}
+
+
 def _to_gt(tex: Texture, hmat: np.ndarray) -> tuple[list[dict], list[dict], list[dict]]:
     def entry(e):
-        poly = _apply(hmat, e["poly"])
-        x0, y0 = poly.min(axis=0)
-        x1, y1 = poly.max(axis=0)
-        return {"box": [round(float(x0), 1), round(float(y0), 1), round(float(x1 - x0), 1), round(float(y1 - y0), 1)],
-                "polygon": [[round(float(a), 1), round(float(b), 1)] for a, b in poly],
-                "kind": e["kind"], "text_h": round(e["h"] * _local_scale(hmat, e["poly"]), 2)}
+        return dict(_shape(_apply(hmat, e["poly"])), kind=e["kind"],
+                    text_h=round(e["h"] * _local_scale(hmat, e["poly"]), 2))
     th, tw = tex.rgba.shape[:2]
     whole = tex.region if tex.region is not None else np.array([[0, 0], [tw, 0], [tw, th], [0, th]], np.float64)
     region_kind = tex.kind
@@ -671,10 +675,7 @@ def _outline(shown: np.ndarray, x0: int, y0: int) -> dict:
     """Polygon (convex hull) and box of the visible pixels of a region, in photo pixels."""
     ys, xs = np.nonzero(shown)
     hull = cv2.convexHull(np.column_stack([xs, ys]).astype(np.int32))
-    poly = hull.reshape(-1, 2).astype(np.float64) + [x0, y0]
-    (px0, py0), (px1, py1) = poly.min(axis=0), poly.max(axis=0) + 1
-    return {"polygon": [[round(float(a), 1), round(float(b), 1)] for a, b in poly],
-            "box": [round(float(px0), 1), round(float(py0), 1), round(float(px1 - px0), 1), round(float(py1 - py0), 1)]}
+    return _shape(hull.reshape(-1, 2).astype(np.float64) + [x0, y0], pixel=1.0)
 
 
 def make_scene(seed: int, long_side: int = 2400, corpus: str | Path = CORPUS,
