@@ -294,18 +294,22 @@ def test_ground_truth_keeps_only_what_later_objects_leave_in_view():
     square = [[100, 10], [140, 10], [140, 50], [100, 50]]  # half under the forearm
     region = {"object": 0, "kind": "wristband", "polygon": [[20, 10], [140, 10], [140, 50], [20, 50]],
               "box": [20, 10, 120, 40]}
-    kept = synth_objects.visible_parts([
+    print_kept = synth_objects.visible_parts([
         {"object": 0, "kind": "name", "text_h": 8.0, "polygon": [[20, 10], [60, 10], [60, 20], [20, 20]]},
         {"object": 0, "kind": "mrn", "text_h": 8.0, "polygon": [[110, 10], [150, 10], [150, 20], [110, 20]]},
+    ], cover, 0.5)
+    assert [e["kind"] for e in print_kept] == ["name"]  # the MRN is under half in view
+    # a region partly in view keeps the outline of what shows
+    kept = synth_objects.visible_parts([
         region,
         {"object": 0, "kind": "barcode", "polygon": [[125, 60], [190, 60], [190, 90], [125, 90]]},
         {"object": 1, "kind": "wristband", "polygon": square},  # the later object itself shows whole
-    ], cover, 0.5)
-    assert [e["kind"] for e in kept] == ["name", "wristband", "wristband"]
-    band = np.asarray(kept[1]["polygon"])
+    ], cover, 0.5, regions=True)
+    assert [e["kind"] for e in kept] == ["wristband", "wristband"]
+    band = np.asarray(kept[0]["polygon"])
     assert band[:, 0].min() == pytest.approx(20, abs=1) and band[:, 0].max() == pytest.approx(120, abs=1)
-    assert kept[1]["box"][2] == pytest.approx(100, abs=1)
-    assert kept[2]["polygon"] == square
+    assert kept[0]["box"][2] == pytest.approx(100, abs=1)
+    assert kept[1]["polygon"] == square
 
 
 @pytest.mark.skipif(not FONTS_PRESENT, reason="DejaVu fonts absent")
@@ -325,3 +329,34 @@ def test_a_scene_leaves_out_a_band_that_a_later_page_hides(tmp_path, monkeypatch
     assert {r["object"] for r in gt["regions"]} == {1}
     assert gt["phi_boxes"] and {b["object"] for b in gt["phi_boxes"]} == {1}
     assert gt["meta"]["objects"][0]["kind"] == "wristband"  # it was drawn, then hidden
+
+
+@pytest.mark.skipif(not FONTS_PRESENT, reason="DejaVu fonts absent")
+def test_screens_are_drawn_as_bedside_monitors_as_well_as_records_displays():
+    """ICU photos mostly show bedside monitors: coloured traces on a dark display in a plastic
+    housing; a model shown only records displays found none of them in real ICU frames."""
+    monitors = 0
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        screen = synth_objects.make_screen(rng)
+        (_, quad), = screen.extra
+        x0, y0 = quad.min(axis=0).astype(int)
+        x1, y1 = quad.max(axis=0).astype(int)
+        display = screen.rgba[y0:y1, x0:x1, :3]
+        if screen.rgba[0, 0, 3] == 255:
+            continue  # a records display: square corners
+        monitors += 1  # a monitor's housing has rounded corners
+        assert screen.rgba[y0, x0, 3] == 255
+        # a dark display with bright, saturated traces and digits
+        lit = display.max(axis=2).astype(int) - display.min(axis=2) > 120
+        assert np.median(display) < 40 and lit.mean() > 0.005
+        # the patient's name is PHI, in the header across the display's top
+        names = [e for e in screen.phi if e["kind"] == "name"]
+        assert names and all(y0 <= e["poly"][:, 1].min() and e["poly"][:, 1].max() <= y0 + 0.1 * (y1 - y0)
+                             for e in names)
+    assert 10 <= monitors <= 30  # about half of 40, the validation share
+    # training photos draw none yet (BEDSIDE_SHARE["train"]), and the same records displays as before
+    for seed in range(5):
+        screen = synth_objects.make_screen(np.random.default_rng(seed), synth_objects.BEDSIDE_SHARE["train"])
+        again = synth_objects.make_records_display(np.random.default_rng(seed))
+        assert screen.rgba[0, 0, 3] == 255 and np.array_equal(screen.rgba, again.rgba)
