@@ -55,9 +55,11 @@ def object_model():
         pytest.skip(f"object model not installed ({exc})")
 
 
-# FakeSession draws its blobs at fixed model-input pixels: one view, so they map to one place.
-ONE_VIEW = replace(objects.DEFAULT_CONFIG, input_long_sides=(512,), small_object_long_sides=())
-TWO_VIEWS = replace(objects.DEFAULT_CONFIG, small_object_long_sides=())
+# FakeSession draws its blobs at fixed model-input pixels: one view, so they map to one place,
+# and one look (upright), since a turned look would find them elsewhere in the photo.
+UPRIGHT = replace(objects.DEFAULT_CONFIG, turned_look_classes=(), any_look_classes=())
+ONE_VIEW = replace(UPRIGHT, input_long_sides=(512,), small_object_long_sides=())
+TWO_VIEWS = replace(UPRIGHT, small_object_long_sides=())
 
 
 def _covered_share(region, quad: np.ndarray, width: int, height: int) -> float:
@@ -153,12 +155,83 @@ def test_the_small_object_view_looks_for_wristbands_only():
             return super().run(names, feeds)
 
     session = FineOnlySession({})
-    regions = objects.find_objects(rgb, ("document", "wristband"), session=session)
+    regions = objects.find_objects(rgb, ("document", "wristband"), config=UPRIGHT, session=session)
     assert sorted(x.shape[3] for x in session.inputs) == [512, 768, 1024]
     assert [r.kind for r in regions] == [Kind.WRISTBAND]
     session = FineOnlySession({})
-    assert objects.find_objects(rgb, ("document",), session=session) == []
+    assert objects.find_objects(rgb, ("document",), config=UPRIGHT, session=session) == []
     assert sorted(x.shape[3] for x in session.inputs) == [512, 768]
+
+
+class ContentSession:
+    """Stands in for the model, seeing what is in its input (so every quarter turn sees the
+    photo's objects where they are): a page's logits on white pixels; on grey pixels only in the
+    upright look (the first call), as a model sees a faint part of an object one way up only."""
+
+    def __init__(self):
+        self.inputs: list[np.ndarray] = []
+
+    def run(self, _names, feeds):
+        x = feeds["image"][0, :, 2::4, 2::4]  # the 1/4-scale output grid
+        upright = not self.inputs
+        self.inputs.append(feeds["image"])
+        logits = np.full((1, len(objects.CLASSES)) + x.shape[1:], -8.0, np.float32)
+        page = logits[0, objects.CLASSES.index("document")]
+        page[(x > 0.9).all(axis=0)] = 6.0
+        if upright:
+            page[((x > 0.4) & (x < 0.6)).all(axis=0)] = 1.0
+        return [logits]
+
+
+def test_turned_looks_drop_what_the_model_sees_one_way_up_only():
+    # FakeSession's page sits at fixed input pixels: in each turned look it lands elsewhere in
+    # the photo, as a false page a model sees one way up only. The mean of the four looks drops it.
+    rgb = np.zeros((384, 512, 3), np.uint8)
+    session = FakeSession({"document": ((150.0, 100.0), (120.0, 80.0), 0.0, 0.99)})
+    turned = replace(ONE_VIEW, turned_look_classes=("document",))
+    assert objects.find_objects(rgb, ("document",), config=turned, session=session) == []
+    assert [x.shape[2:] for x in session.inputs] == [(384, 512), (512, 384), (384, 512), (512, 384)]
+    assert len(objects.find_objects(rgb, ("document",), config=ONE_VIEW, session=FakeSession(session.blobs))) == 1
+
+
+def test_turned_looks_keep_a_real_object_and_all_the_upright_look_saw_of_it():
+    # A white page with a grey strip along its right edge: every look sees the page, only the
+    # upright one the strip. The page is proposed, and its region reaches over the strip too.
+    rgb = np.zeros((384, 512, 3), np.uint8)
+    rgb[100:260, 100:300] = 255
+    rgb[100:260, 300:360] = 128
+    turned = replace(ONE_VIEW, turned_look_classes=("document",))
+    regions = objects.find_objects(rgb, ("document",), config=turned, session=ContentSession())
+    assert len(regions) == 1 and regions[0].score >= turned.certain_peak
+    strip = np.array([[300, 100], [360, 100], [360, 260], [300, 260]], np.float64)
+    assert _covered_share(regions[0], strip, 512, 384) >= 0.95
+
+
+def test_a_band_seen_in_one_turned_look_only_is_proposed_there():
+    # The model sees a band only when the view is turned half round (the third look); centred,
+    # so the half turn maps it back onto itself. Bands take the most confident look; pages and
+    # screens would need the mean, and the upright look alone misses it.
+    rgb = np.zeros((1536, 2048, 3), np.uint8)
+
+    class HalfTurnSession(FakeSession):
+        def run(self, names, feeds):
+            half_turn = len(self.inputs) % 4 == 2
+            self.blobs = {"wristband": ((256.0, 192.0), (120.0, 30.0), 0.0, 0.95)} if half_turn else {}
+            return super().run(names, feeds)
+
+    config = replace(ONE_VIEW, turned_look_classes=(), any_look_classes=("wristband",))
+    regions = objects.find_objects(rgb, ("wristband",), config=config, session=HalfTurnSession({}))
+    assert [r.kind for r in regions] == [Kind.WRISTBAND]
+    band = np.array([[196, 177], [316, 177], [316, 207], [196, 207]], np.float64) * 4  # photo px
+    assert _covered_share(regions[0], band, 2048, 1536) >= 0.95
+    averaged = replace(config, turned_look_classes=("wristband",), any_look_classes=())
+    assert objects.find_objects(rgb, ("wristband",), config=averaged, session=HalfTurnSession({})) == []
+    assert objects.find_objects(rgb, ("wristband",), config=ONE_VIEW, session=HalfTurnSession({})) == []
+    # The main views are looked at four ways; the larger small-object view once (speed).
+    session = HalfTurnSession({})
+    objects.find_objects(rgb, ("wristband",), config=replace(objects.DEFAULT_CONFIG, any_look_classes=("wristband",)),
+                         session=session)
+    assert sorted(max(x.shape[2:]) for x in session.inputs) == [512] * 4 + [768] * 4 + [1024]
 
 
 @pytest.mark.skipif(not FONTS_PRESENT, reason="DejaVu fonts absent")

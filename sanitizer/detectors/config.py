@@ -399,6 +399,28 @@ class ObjectModelConfig:
         0.7, "a region of one class lying this much inside a larger one of that class is the other "
         "view's sighting of the same object: the two become one region (their convex hull)",
         "principled: one object, one region")
+    turned_look_classes: tuple[str, ...] = knob(
+        ("document", "screen"), "classes the model also looks for in each view turned 90, 180 and "
+        "270 degrees, their probability the mean of the four looks' logits (objects.predict_masks): "
+        "it was trained with quarter turns, so a real page or screen is seen every way up, and much "
+        "of what it takes for one only one way",
+        "measured (session 12; the app, against the upright look alone): real ICU frames, the model's "
+        "proposals per frame under Standard, screens 0.22 -> 0.04 and documents 0.41 -> 0.15 (all false "
+        "before); crowd photos, every detector, false redaction 0.1233 -> 0.1220; COCO screens, Standard "
+        "3 -> 2 of 20, Strict 16 of 20 both; the dev half's charts, screens and wristbands 1.0 both; "
+        "validation photos, reported only: PHI hidden 0.974 -> 0.975, objects found 0.892 -> 0.896, "
+        "proposals off every object 1.36 -> 0.81 per photo. Wristbands too: the dev half's wristbands "
+        "made harder and turned 30 degrees lost a band seen one way up only (0.901 -> 0.869), so not them")
+    any_look_classes: tuple[str, ...] = knob(
+        ("wristband",), "classes proposed where any of those four looks sees them (the most confident "
+        "look's probability): a small band is often seen one way up only, and a missed band is worse "
+        "than a needless box",
+        "measured (session 12; the app, with pages and screens as turned_look_classes, against the "
+        "upright look for bands): the dev half's wristbands made harder, flat / turned 15 / turned 30 "
+        "degrees, PHI hidden 0.976 / 0.901 / 0.901 -> 1.0 / 0.980 / 0.960; crowd photos, every detector, "
+        "false redaction 0.1220 -> 0.1227; real ICU frames, bands per frame under Standard 0.41 -> 0.62 "
+        "(nearly all false either way); validation photos, reported only: bands found whole 0.817 -> "
+        "0.878, objects 0.896 -> 0.920, proposals off every object 0.81 -> 1.08 per photo")
     registered_classes: tuple[str, ...] = knob(
         ("document", "wristband", "screen"), "the classes the registered detector proposes (barcodes "
         "are left to zxing and the bar-texture finder: the model covers codes mostly as part of a band)",

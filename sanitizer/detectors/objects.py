@@ -5,9 +5,13 @@ The model (models/phi_objects.onnx, trained by tools/train_objects.py on photos 
 tools/synth_objects.py) outputs one mask per class at 1/4 of its input. The photo is shown at
 each of the config's view sizes (a small band is a smudge in the 512 px view it was trained
 at, and as large as the bands it learned in the 768 px one), and at 1024 px for wristbands
-only (`small_object_long_sides`: bands of a few per cent of the frame). Each connected blob of a mask
-becomes one region whose polygon is the blob's smallest turned rectangle, grown by a margin,
-so a turned or tilted object is covered whole; its sightings in several views become one region.
+only (`small_object_long_sides`: bands of a few per cent of the frame). It also looks at the
+512 and 768 px views turned 90, 180 and 270 degrees: a page or screen must hold in the mean of
+the four looks (`turned_look_classes`: what it sees one way up only is mostly not one), a band
+is proposed where any look sees it (`any_look_classes`: small bands often show one way up). Each
+connected blob of a mask becomes one region whose polygon is the blob's smallest turned
+rectangle, grown by a margin, so a turned or tilted object is covered whole; its sightings in
+several views become one region.
 
 `find_objects` is a pure function (RGB array + config + session -> regions); ObjectDetector is
 the thin wrapper for the registry. It proposes only the classes its config registers
@@ -55,9 +59,19 @@ def _session():
     return ort.InferenceSession(load_model_bytes(MODEL_NAME), options, providers=["CPUExecutionProvider"])
 
 
-def predict_masks(rgb: np.ndarray, long_side: int, config: ObjectModelConfig, session) -> tuple[np.ndarray, float]:
-    """Per-class probabilities (classes, h, w) for the photo shown at `long_side`, and that
-    scale (model pixels per photo pixel)."""
+def predict_masks(rgb: np.ndarray, long_side: int, config: ObjectModelConfig, session,
+                  turned: bool = False) -> tuple[np.ndarray, np.ndarray, float]:
+    """Per-class probabilities (classes, h, w) for the photo shown at `long_side`, where each
+    class's blobs may reach (same shape), and that scale (model pixels per photo pixel).
+
+    `turned`: the model also looks at the view turned 90, 180 and 270 degrees. It was trained
+    with quarter turns, so a real page or screen is seen every way up, while much of what it
+    takes for one is seen one way only: for `config.turned_look_classes` the probability is
+    that of the mean of the four looks' logits, and a blob reaches wherever the upright look or
+    the mean does (the mean never shrinks what the upright look saw whole). A small band, on
+    the other hand, is often seen one way up only: for `config.any_look_classes` the
+    probability is the most confident look's.
+    """
     height, width = rgb.shape[:2]
     scale = long_side / max(height, width)
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
@@ -65,11 +79,35 @@ def predict_masks(rgb: np.ndarray, long_side: int, config: ObjectModelConfig, se
     m = config.pad_multiple
     ph, pw = -(-size[1] // m) * m, -(-size[0] // m) * m
     padded = cv2.copyMakeBorder(small, 0, ph - size[1], 0, pw - size[0], cv2.BORDER_REFLECT)
-    x = (padded.astype(np.float32) / 255.0).transpose(2, 0, 1)[None]
-    logits = session.run(None, {"image": x})[0][0]
-    prob = 1.0 / (1.0 + np.exp(-np.clip(logits, -30.0, 30.0)))  # no overflow on confident pixels
+    looks = np.stack([_look(session, padded, turns) for turns in range(4 if turned else 1)])
+    prob = _sigmoid(looks[0])
+    extent = prob.copy()
+    if turned:
+        mean_rows = [CLASSES.index(c) for c in config.turned_look_classes]
+        mean = _sigmoid(looks[:, mean_rows].mean(axis=0))
+        extent[mean_rows] = np.maximum(prob[mean_rows], mean)
+        prob[mean_rows] = mean
+        any_rows = [CLASSES.index(c) for c in config.any_look_classes]
+        prob[any_rows] = extent[any_rows] = _sigmoid(looks[:, any_rows].max(axis=0))
+    return _full_size(prob, pw, ph, size), _full_size(extent, pw, ph, size), scale
+
+
+def _look(session, padded: np.ndarray, turns: int) -> np.ndarray:
+    """The model's logits (classes, h, w) for `padded` turned `turns` quarter turns (np.rot90:
+    no interpolation), turned back to the upright view."""
+    turned = np.rot90(padded, turns)
+    x = np.ascontiguousarray((turned.astype(np.float32) / 255.0).transpose(2, 0, 1)[None])
+    return np.rot90(session.run(None, {"image": x})[0][0], -turns, axes=(1, 2))
+
+
+def _sigmoid(logits: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(logits, -30.0, 30.0)))  # no overflow on confident pixels
+
+
+def _full_size(prob: np.ndarray, pw: int, ph: int, size: tuple[int, int]) -> np.ndarray:
+    """Masks at 1/4 scale -> the padded view's size, cropped to the photo's part."""
     full = np.stack([cv2.resize(p, (pw, ph), interpolation=cv2.INTER_LINEAR) for p in prob])
-    return full[:, :size[1], :size[0]], scale
+    return full[:, :size[1], :size[0]]
 
 
 def _blob_polygon(points: np.ndarray, config: ObjectModelConfig) -> np.ndarray:
@@ -85,11 +123,12 @@ def find_objects(rgb: np.ndarray, classes: tuple[str, ...], strict: bool = False
         return []
     session = session if session is not None else _session()
     small = tuple(c for c in classes if c in config.small_object_classes)
-    views = [(side, classes) for side in config.input_long_sides]
-    views += [(side, small) for side in config.small_object_long_sides if small]
+    # The main views are also looked at turned; the small-object views, larger, once (speed).
+    views = [(side, classes, True) for side in config.input_long_sides]
+    views += [(side, small, False) for side in config.small_object_long_sides if small]
     found: list[Region] = []
-    for long_side, wanted in views:
-        found += _view_regions(rgb, wanted, strict, long_side, config, session)
+    for long_side, wanted, turned in views:
+        found += _view_regions(rgb, wanted, strict, long_side, turned, config, session)
     # One object seen in both views: one region holding both sightings (each view may see
     # only part of it), largest first so a part merges into the whole.
     found.sort(key=lambda r: -r.box[2] * r.box[3])
@@ -121,14 +160,16 @@ def _polygon_region(kind: Kind, poly: np.ndarray, peak: float, reason: str, conf
                   tier=Tier.CERTAIN if peak >= config.certain_peak else Tier.POSSIBLE)
 
 
-def _view_regions(rgb: np.ndarray, classes: tuple[str, ...], strict: bool, long_side: int,
+def _view_regions(rgb: np.ndarray, classes: tuple[str, ...], strict: bool, long_side: int, turned: bool,
                   config: ObjectModelConfig, session) -> list[Region]:
-    probs, scale = predict_masks(rgb, long_side, config, session)
+    turned = turned and any(c in config.turned_look_classes + config.any_look_classes for c in classes)
+    probs, extents, scale = predict_masks(rgb, long_side, config, session, turned)
     min_peak = config.strict_min_peak if strict else config.min_peak
     regions: list[Region] = []
     for name in classes:
         prob = probs[CLASSES.index(name)]
-        count, labels, stats, _ = cv2.connectedComponentsWithStats((prob >= config.mask_threshold).astype(np.uint8))
+        reach = extents[CLASSES.index(name)]
+        count, labels, stats, _ = cv2.connectedComponentsWithStats((reach >= config.mask_threshold).astype(np.uint8))
         for i in range(1, count):
             if stats[i, cv2.CC_STAT_AREA] < config.min_area_px:
                 continue
