@@ -131,15 +131,15 @@ def object_metrics(gt: dict, regions, w: int, h: int, tally: dict) -> None:
             continue
         on_objects[y0:y1, x0:x1] |= poly
         area = poly.sum()
-        found = {key: (cover[y0:y1, x0:x1] & poly).sum() / area >= COVERED
-                 for key, cover in (("any", redacted[None]), ("kind", redacted.get(Kind(kind), nothing)))}
-        keys = [f"{kind}:any", f"{kind}:kind"]
+        by_any, by_kind = ((cover[y0:y1, x0:x1] & poly).sum() / area >= COVERED
+                           for cover in (redacted[None], redacted.get(Kind(kind), nothing)))
+        counts = [(f"{kind}:any", by_any), (f"{kind}:kind", by_kind)]
         drawn = _drawn_print(gt, r)
         if drawn is not None:  # the floor is print of 5 px; the generator draws down to 2.5
-            keys.append(f"{kind}:any print {'<' if drawn < PRINT_FLOOR else '>='} {PRINT_FLOOR:g} px")
-        for key in keys:
+            counts.append((f"{kind}:any print {'<' if drawn < PRINT_FLOOR else '>='} {PRINT_FLOOR:g} px", by_any))
+        for key, found in counts:
             c = tally.setdefault(key, [0, 0])
-            c[0] += found["kind" if key.endswith(":kind") else "any"]
+            c[0] += found
             c[1] += 1
     for r in regions:
         got = region_mask(r, w, h)

@@ -79,16 +79,18 @@ def predict_masks(rgb: np.ndarray, long_side: int, config: ObjectModelConfig, se
     m = config.pad_multiple
     ph, pw = -(-size[1] // m) * m, -(-size[0] // m) * m
     padded = cv2.copyMakeBorder(small, 0, ph - size[1], 0, pw - size[0], cv2.BORDER_REFLECT)
-    looks = np.stack([_look(session, padded, turns) for turns in range(4 if turned else 1)])
+    if not turned:  # one look: a blob reaches as far as its probability
+        full = _full_size(_sigmoid(_look(session, padded, 0)), pw, ph, size)
+        return full, full, scale
+    looks = np.stack([_look(session, padded, turns) for turns in range(4)])
     prob = _sigmoid(looks[0])
     extent = prob.copy()
-    if turned:
-        mean_rows = [CLASSES.index(c) for c in config.turned_look_classes]
-        mean = _sigmoid(looks[:, mean_rows].mean(axis=0))
-        extent[mean_rows] = np.maximum(prob[mean_rows], mean)
-        prob[mean_rows] = mean
-        any_rows = [CLASSES.index(c) for c in config.any_look_classes]
-        prob[any_rows] = extent[any_rows] = _sigmoid(looks[:, any_rows].max(axis=0))
+    mean_rows = [CLASSES.index(c) for c in config.turned_look_classes]
+    mean = _sigmoid(looks[:, mean_rows].mean(axis=0))
+    extent[mean_rows] = np.maximum(prob[mean_rows], mean)
+    prob[mean_rows] = mean
+    any_rows = [CLASSES.index(c) for c in config.any_look_classes]
+    prob[any_rows] = extent[any_rows] = _sigmoid(looks[:, any_rows].max(axis=0))
     return _full_size(prob, pw, ph, size), _full_size(extent, pw, ph, size), scale
 
 
