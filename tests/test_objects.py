@@ -361,6 +361,51 @@ def test_training_for_a_number_of_steps_gives_the_same_weights_twice(tmp_path):
     assert not all(torch.equal(first[k], fresh[k]) for k in first if first[k].is_floating_point())
 
 
+def test_training_can_go_on_from_the_exported_model_and_computes_what_it_does(tmp_path):
+    """`train_objects.py --init models/phi_objects.onnx`: the export folds each block's batch norm
+    into its convolution; loaded back with frozen norms, the net gives the file's output."""
+    torch = pytest.importorskip("torch")  # the `train` extra
+    import onnxruntime as ort
+    import train_objects
+    torch.manual_seed(3)
+    trained = train_objects.make_net()
+    with torch.no_grad():  # norms that are not the identity, so folding them changes the weights
+        for module in trained.modules():
+            if isinstance(module, torch.nn.BatchNorm2d):
+                module.running_mean.uniform_(-0.5, 0.5)
+                module.running_var.uniform_(0.5, 2.0)
+                module.weight.uniform_(0.5, 1.5)
+    trained.eval()
+    path = tmp_path / "model.onnx"
+    train_objects.export(trained, path)
+    loaded = train_objects.make_net()
+    train_objects.load_onnx_weights(loaded, path)
+    loaded.train()
+    train_objects._freeze_norms(loaded, True)  # as train() keeps them when going on from a file
+    x = np.random.default_rng(0).random((1, 3, 128, 160), dtype=np.float32)
+    with torch.no_grad():
+        ours = loaded(torch.from_numpy(x)).numpy()
+    theirs = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, {"image": x})[0]
+    assert np.abs(ours - theirs).max() <= 1e-4 * np.abs(theirs).max()
+
+
+@pytest.mark.skipif(not FONTS_PRESENT, reason="DejaVu fonts absent")
+def test_a_training_photo_can_be_drawn_with_bedside_monitors(tmp_path, monkeypatch):
+    """`train_objects.py --bedside-share`: every screen of a training photo can be a monitor."""
+    drawn = []
+    real_monitor = synth_objects.make_bedside_monitor
+    monkeypatch.setattr(synth_objects, "make_bedside_monitor", lambda rng: drawn.append(1) or real_monitor(rng))
+    corpus = tmp_path / "no-corpus"
+    counts = {}
+    for share in (None, 1.0):
+        drawn.clear()
+        screens = sum(r["kind"] == "screen" for seed in range(12)
+                      for r in synth_objects.make_scene(seed, 500, corpus=corpus, bedside_share=share)[2]["regions"])
+        counts[share] = (screens, len(drawn))
+    assert counts[None][0] > 0 and counts[None][1] == 0  # the training split's share: none
+    assert counts[1.0][1] >= counts[1.0][0] > 0  # every screen a monitor (a hidden one has no region)
+
+
 def test_ground_truth_keeps_only_what_later_objects_leave_in_view():
     cover = np.full((100, 200), -1, np.int16)
     cover[:, 120:] = 1  # object 1 (a later band's forearm) drawn over the right of the photo

@@ -779,11 +779,15 @@ def _outline(shown: np.ndarray, x0: int, y0: int) -> dict:
 
 
 def make_scene(seed: int, long_side: int = 2400, corpus: str | Path = CORPUS,
-               print_px: tuple[float, float] = (2.5, 40.0)) -> tuple[np.ndarray, bytes, dict]:
+               print_px: tuple[float, float] = (2.5, 40.0),
+               bedside_share: float | None = None) -> tuple[np.ndarray, bytes, dict]:
     """One photo: (RGB after double JPEG, its JPEG bytes, ground truth). `print_px`: the range
-    of the objects' typical print height in the photo (log-uniform)."""
+    of the objects' typical print height in the photo (log-uniform); `bedside_share`: the share
+    of screens drawn as bedside monitors (default: the split's, BEDSIDE_SHARE)."""
     rng = np.random.default_rng(seed)
     split = "val" if seed >= VAL_SEED_START else "train"
+    if bedside_share is None:
+        bedside_share = BEDSIDE_SHARE[split]
     corpus = str(corpus)
     aspect = rng.choice([4 / 3, 3 / 2, 16 / 9, 1.0])
     w, h = (long_side, int(long_side / aspect)) if rng.random() < 0.7 else (int(long_side / aspect), long_side)
@@ -795,7 +799,7 @@ def make_scene(seed: int, long_side: int = 2400, corpus: str | Path = CORPUS,
         tex = {"document": lambda: make_page(rng, corpus),
                # 6 in 10 bands on an arm, as photographed; the rest flat strips and labels
                "wristband": lambda: make_wrapped_band(rng) if rng.random() < 0.6 else make_band(rng),
-               "screen": lambda: make_screen(rng, BEDSIDE_SHARE[split])}[kind]()
+               "screen": lambda: make_screen(rng, bedside_share)}[kind]()
         th, tw = tex.rgba.shape[:2]
         typical = np.median([e["h"] for e in tex.phi if e["kind"] != "barcode"] or [th / 10])
         target = math.exp(rng.uniform(math.log(print_px[0]), math.log(print_px[1])))

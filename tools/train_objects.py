@@ -49,12 +49,13 @@ STRIDE = 4              # output masks are 1/4 of the input
 LETTERBOX_CROPS = 0.1
 
 
-def _render(seed: int, work: str) -> str:
+def _render(seed: int, work: str, bedside_share: float | None = None) -> str:
     path = Path(work) / f"s{seed:06d}.npz"
     if path.is_file():
         return str(path)
     factor = SCENE_LONG_SIDE / 2400  # keep the photos' print sizes relative to the frame
-    rgb, _, gt = so.make_scene(seed, SCENE_LONG_SIDE, print_px=(2.5 * factor, 40 * factor))
+    rgb, _, gt = so.make_scene(seed, SCENE_LONG_SIDE, print_px=(2.5 * factor, 40 * factor),
+                               bedside_share=bedside_share)
     h, w = rgb.shape[:2]
     scale = INPUT_LONG_SIDE / max(h, w)
     size = (round(w * scale), round(h * scale))
@@ -64,14 +65,15 @@ def _render(seed: int, work: str) -> str:
     return str(path)
 
 
-def build_data(n: int, work: Path, procs: int = 2) -> list[Path]:
-    # Cached scenes are only reused by the generator that drew them: keyed by its source.
+def build_data(n: int, work: Path, procs: int = 2, bedside_share: float | None = None) -> list[Path]:
+    # Cached scenes are only reused by the generator that drew them: keyed by its source (and
+    # by the share of bedside monitors, when it is not the split's).
     digest = hashlib.sha256(Path(so.__file__).read_bytes()).hexdigest()[:12]
-    work = work / f"scenes-{digest}"
+    work = work / (f"scenes-{digest}" + ("" if bedside_share is None else f"-bedside{bedside_share:g}"))
     work.mkdir(parents=True, exist_ok=True)
     seeds = range(so.TRAIN_SEEDS[0], so.TRAIN_SEEDS[0] + n)
     with Pool(procs) as pool:
-        paths = pool.starmap(_render, [(s, str(work)) for s in seeds], chunksize=8)
+        paths = pool.starmap(_render, [(s, str(work), bedside_share) for s in seeds], chunksize=8)
     return [Path(p) for p in paths]
 
 
@@ -168,8 +170,12 @@ def train(paths: list[Path], minutes: float, seed: int = 0, checkpoint: Path | N
         with np.load(p) as z:
             items.append((z["image"], z["masks"]))
     net = make_net()
-    if init is not None:  # go on from an earlier run's weights (the learning rate starts afresh)
+    if init is not None and init.suffix == ".onnx":  # go on from an exported model
+        load_onnx_weights(net, init)
+    elif init is not None:  # go on from an earlier run's weights (the learning rate starts afresh)
         net.load_state_dict(torch.load(init))
+    frozen = init is not None and init.suffix == ".onnx"
+    _freeze_norms(net, frozen)
     print(f"parameters: {sum(p.numel() for p in net.parameters())}")
     opt = torch.optim.AdamW(net.parameters(), lr=peak_lr, weight_decay=1e-4)
     # barcodes are small and rare: weigh their positives up
@@ -202,12 +208,56 @@ def train(paths: list[Path], minutes: float, seed: int = 0, checkpoint: Path | N
             export(net, checkpoint)
             torch.save(net.state_dict(), checkpoint.with_suffix(".pt"))
             net.train()
+            _freeze_norms(net, frozen)
             last_export = time.time()
         if step % 25 == 0:
             print(f"step {step}  {elapsed / 60:.1f} min  loss {loss.item():.4f}  bce {bce.item():.4f}  "
                   f"dice {[round(v, 3) for v in dice.tolist()]}", flush=True)
     net.eval()
     return net
+
+
+def load_onnx_weights(net, path: Path) -> None:
+    """Weights from an exported model (export() below). The export folded each encoder block's
+    batch norm into its convolution, so the convolution takes the folded weights and the norm
+    becomes the identity plus the folded bias (mean 0, variance 1 - eps, scale 1): the net then
+    computes what the file does, as long as the norms are not updated (_freeze_norms)."""
+    import onnx
+    import torch
+    from onnx import numpy_helper
+
+    model = onnx.load(str(path))
+    tensors = {t.name: torch.from_numpy(numpy_helper.to_array(t).copy()) for t in model.graph.initializer}
+    state = net.state_dict()
+    named = {k: v for k, v in tensors.items() if k in state}
+    folded = [tensors[n.input[i]] for n in model.graph.node if n.op_type == "Conv"
+              for i in (1, 2) if n.input[i] not in named]
+    # The encoder's blocks, in the order their convolutions appear in the graph.
+    blocks = [f"{stage}.{i}" for stage in ("s4", "s8", "s16", "s32") for i in (0, 1)]
+    if len(folded) != 2 * len(blocks):
+        raise ValueError(f"{path}: {len(folded)} folded tensors, expected {2 * len(blocks)}")
+    for prefix, weight, bias in zip(blocks, folded[0::2], folded[1::2]):
+        norm = net.get_submodule(prefix)[1]
+        named[f"{prefix}.0.weight"] = weight
+        named[f"{prefix}.1.weight"] = torch.ones_like(bias)
+        named[f"{prefix}.1.bias"] = bias
+        named[f"{prefix}.1.running_mean"] = torch.zeros_like(bias)
+        named[f"{prefix}.1.running_var"] = torch.full_like(bias, 1.0 - norm.eps)
+    missing = [k for k in state if k not in named and not k.endswith("num_batches_tracked")]
+    if missing:
+        raise ValueError(f"{path}: no weights for {missing}")
+    net.load_state_dict({**state, **named})
+
+
+def _freeze_norms(net, frozen: bool) -> None:
+    """Keep every batch norm's statistics as they are (a net loaded from an exported model has
+    its norms folded away: batch statistics would change what it computes)."""
+    import torch.nn as nn
+
+    if frozen:
+        for module in net.modules():
+            if isinstance(module, nn.BatchNorm2d):
+                module.eval()
 
 
 def export(net, out: Path) -> str:
@@ -227,11 +277,15 @@ def main(argv=None) -> int:
     ap.add_argument("--work", type=Path, default=Path("/tmp/phi_objects"))
     ap.add_argument("--out", type=Path, default=REPO / "models" / "phi_objects.onnx")
     ap.add_argument("--procs", type=int, default=2)
-    ap.add_argument("--init", type=Path, help="weights (.pt) of an earlier run to go on from")
+    ap.add_argument("--init", type=Path, help="weights (.pt) of an earlier run, or an exported model "
+                    "(.onnx, its norms then kept frozen), to go on from")
+    ap.add_argument("--bedside-share", type=float,
+                    help="share of the training photos' screens drawn as bedside monitors (default: "
+                    "synth_objects.BEDSIDE_SHARE's)")
     ap.add_argument("--lr", type=float, default=3e-3, help="peak learning rate (cosine schedule down to 0)")
     a = ap.parse_args(argv)
     t0 = time.time()
-    paths = build_data(a.scenes, a.work, a.procs)
+    paths = build_data(a.scenes, a.work, a.procs, a.bedside_share)
     print(f"data: {len(paths)} scenes in {(time.time() - t0) / 60:.1f} min", flush=True)
     net = train(paths, a.minutes, checkpoint=a.work / "partial.onnx", init=a.init, steps=a.steps,
                 peak_lr=a.lr)

@@ -445,7 +445,10 @@ class ObjectModelConfig:
         ("screen",), "sole-finder classes the rule finders still look for under Strict, the preset "
         "that hides every screen-like panel",
         "measured: COCO photos under Strict, TVs, laptops and phones hidden by the model alone 3/20, "
-        "with the rule finder's panels 16/20 (ICU frames: 1.89 screens per frame against 0.28)")
+        "with the rule finder's panels 16/20 (ICU frames: 1.89 screens per frame against 0.28). Panels "
+        "without text kept only where the model sees a screen (session 13): ICU frames 1.65 -> 0.12 "
+        "screens per frame, but the real monitors among them dropped (the model scores them 0.00-0.19) "
+        "and COCO 16 -> 5 of 20, so not used (models/phi_objects.md)")
 
 
 @dataclass(frozen=True)
