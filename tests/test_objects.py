@@ -381,7 +381,7 @@ def test_training_can_go_on_from_the_exported_model_and_computes_what_it_does(tm
     loaded = train_objects.make_net()
     train_objects.load_onnx_weights(loaded, path)
     loaded.train()
-    train_objects._freeze_norms(loaded, True)  # as train() keeps them when going on from a file
+    train_objects._freeze_norms(loaded)  # as train() keeps them when going on from a file
     x = np.random.default_rng(0).random((1, 3, 128, 160), dtype=np.float32)
     with torch.no_grad():
         ours = loaded(torch.from_numpy(x)).numpy()

@@ -170,12 +170,13 @@ def train(paths: list[Path], minutes: float, seed: int = 0, checkpoint: Path | N
         with np.load(p) as z:
             items.append((z["image"], z["masks"]))
     net = make_net()
-    if init is not None and init.suffix == ".onnx":  # go on from an exported model
+    # Going on from an exported model: its norms were folded away, so they stay frozen.
+    frozen = init is not None and init.suffix == ".onnx"
+    if frozen:
         load_onnx_weights(net, init)
+        _freeze_norms(net)
     elif init is not None:  # go on from an earlier run's weights (the learning rate starts afresh)
         net.load_state_dict(torch.load(init))
-    frozen = init is not None and init.suffix == ".onnx"
-    _freeze_norms(net, frozen)
     print(f"parameters: {sum(p.numel() for p in net.parameters())}")
     opt = torch.optim.AdamW(net.parameters(), lr=peak_lr, weight_decay=1e-4)
     # barcodes are small and rare: weigh their positives up
@@ -208,7 +209,8 @@ def train(paths: list[Path], minutes: float, seed: int = 0, checkpoint: Path | N
             export(net, checkpoint)
             torch.save(net.state_dict(), checkpoint.with_suffix(".pt"))
             net.train()
-            _freeze_norms(net, frozen)
+            if frozen:
+                _freeze_norms(net)
             last_export = time.time()
         if step % 25 == 0:
             print(f"step {step}  {elapsed / 60:.1f} min  loss {loss.item():.4f}  bce {bce.item():.4f}  "
@@ -249,15 +251,14 @@ def load_onnx_weights(net, path: Path) -> None:
     net.load_state_dict({**state, **named})
 
 
-def _freeze_norms(net, frozen: bool) -> None:
+def _freeze_norms(net) -> None:
     """Keep every batch norm's statistics as they are (a net loaded from an exported model has
     its norms folded away: batch statistics would change what it computes)."""
     import torch.nn as nn
 
-    if frozen:
-        for module in net.modules():
-            if isinstance(module, nn.BatchNorm2d):
-                module.eval()
+    for module in net.modules():
+        if isinstance(module, nn.BatchNorm2d):
+            module.eval()
 
 
 def export(net, out: Path) -> str:

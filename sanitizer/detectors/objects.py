@@ -90,8 +90,12 @@ def predict_masks(rgb: np.ndarray, long_side: int, config: ObjectModelConfig, se
     extent[mean_rows] = np.maximum(prob[mean_rows], mean)
     prob[mean_rows] = mean
     any_rows = [CLASSES.index(c) for c in config.any_look_classes]
-    prob[any_rows] = extent[any_rows] = _sigmoid(looks[:, any_rows].max(axis=0))
-    return _full_size(prob, pw, ph, size), _full_size(extent, pw, ph, size), scale
+    prob[any_rows] = _sigmoid(looks[:, any_rows].max(axis=0))
+    full = _full_size(prob, pw, ph, size)
+    full_extent = full.copy()  # only the averaged classes reach further than their probability
+    if mean_rows:
+        full_extent[mean_rows] = _full_size(extent[mean_rows], pw, ph, size)
+    return full, full_extent, scale
 
 
 def _look(session, padded: np.ndarray, turns: int) -> np.ndarray:
@@ -125,8 +129,10 @@ def find_objects(rgb: np.ndarray, classes: tuple[str, ...], strict: bool = False
         return []
     session = session if session is not None else _session()
     small = tuple(c for c in classes if c in config.small_object_classes)
-    # The main views are also looked at turned; the small-object views, larger, once (speed).
-    views = [(side, classes, True) for side in config.input_long_sides]
+    # The main views are also looked at turned (when a wanted class uses the turned looks); the
+    # small-object views, larger, once (speed).
+    turned = any(c in config.turned_look_classes + config.any_look_classes for c in classes)
+    views = [(side, classes, turned) for side in config.input_long_sides]
     views += [(side, small, False) for side in config.small_object_long_sides if small]
     found: list[Region] = []
     for long_side, wanted, turned in views:
@@ -164,7 +170,6 @@ def _polygon_region(kind: Kind, poly: np.ndarray, peak: float, reason: str, conf
 
 def _view_regions(rgb: np.ndarray, classes: tuple[str, ...], strict: bool, long_side: int, turned: bool,
                   config: ObjectModelConfig, session) -> list[Region]:
-    turned = turned and any(c in config.turned_look_classes + config.any_look_classes for c in classes)
     probs, extents, scale = predict_masks(rgb, long_side, config, session, turned)
     min_peak = config.strict_min_peak if strict else config.min_peak
     regions: list[Region] = []
