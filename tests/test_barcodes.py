@@ -225,3 +225,26 @@ def test_the_code_scan_thread_ends_with_its_analysis(label_photo):
     regions = run_detectors(rgb, Settings().with_only("barcodes"))
     assert any(r.kind is Kind.BARCODE for r in regions)
     assert not [t for t in threading.enumerate() if t.name.startswith("code-scan")]
+
+
+def test_stripes_seen_at_a_slant_are_not_a_barcode():
+    """Mown turf or a railing seen at a slant: the stripes keep one width while perspective
+    widens the gaps between them, so the widths vary as a whole, but the bars do not."""
+    import cv2
+    canvas = np.full((400, 900), 200, np.uint8)
+    x, gap = 60.0, 4.0
+    while x < 840:
+        canvas[100:300, int(x):int(x) + 5] = 30
+        x += 5 + gap
+        gap *= 1.12
+    gray = cv2.GaussianBlur(canvas, (3, 3), 0)
+    assert bar_texture(gray) == []
+    # The same bars and spaces drawn with a code's mix of widths are found.
+    code = np.full((400, 900), 200, np.uint8)
+    rng = np.random.default_rng(7)
+    x = 60
+    while x < 780:
+        bar, space = (int(v) for v in rng.integers(1, 5, 2) * 3)
+        code[100:300, x:x + bar] = 30
+        x += bar + space
+    assert len(bar_texture(cv2.GaussianBlur(code, (3, 3), 0))) == 1

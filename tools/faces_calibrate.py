@@ -251,7 +251,7 @@ def render(args) -> None:
     folder_path = Path(str(folder).partition("=")[0])
     if (folder_path / "classes.txt").exists():  # person boxes only (ICU frames)
         (out / "orig" / "classes.txt").unlink(missing_ok=True)
-        (out / "orig" / "classes.txt").symlink_to(folder_path / "classes.txt")
+        (out / "orig" / "classes.txt").symlink_to((folder_path / "classes.txt").resolve())
         subprocess.call([sys.executable, str(PERSON_SCORER), "--orig", str(out / "orig"), "--out", str(out / "clean")])
         return
     subprocess.call([sys.executable, str(SCORER), "--orig", str(out / "orig"), "--out", str(out / "clean"),

@@ -241,11 +241,22 @@ def bar_profile(gray: np.ndarray, corners: np.ndarray, theta: float, cfg: CodeCo
 
 
 def _varied_bars(edges: np.ndarray, cfg: CodeConfig) -> bool:
-    """Many bar edges, with bars and spaces of varied widths (stripes are even)."""
+    """Many bar edges, with bars and spaces of varied widths (stripes are even). A 1D code
+    draws its bars and its spaces each from several widths (one to four modules); stripes
+    (mown turf seen at a slant, a striped shirt, a railing) repeat one width for the bars or
+    for the spaces, even where perspective spreads the other."""
     if len(edges) < cfg.min_bar_edges:
         return False
     runs = np.diff(edges).astype(np.float32)
-    return float(runs.std() / (runs.mean() + 1e-6)) >= cfg.min_run_variation
+    if float(runs.std() / (runs.mean() + 1e-6)) < cfg.min_run_variation:
+        return False
+    return all(_width_spread(widths, cfg) >= cfg.min_width_spread for widths in (runs[0::2], runs[1::2]))
+
+
+def _width_spread(widths: np.ndarray, cfg: CodeConfig) -> float:
+    """How far apart the wide and the narrow runs are (a high over a low percentile width)."""
+    low, high = np.percentile(widths, cfg.width_spread_percentiles)
+    return float(high / low)  # runs are counted in whole samples: never under 1
 
 
 def _bar_edges(profile: np.ndarray, cfg: CodeConfig) -> np.ndarray:

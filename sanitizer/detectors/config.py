@@ -94,6 +94,17 @@ class CodeConfig:
     min_bar_edges: int = knob(12, "bar profile: bar edges a code has at least")
     min_run_variation: float = knob(
         0.25, "bar profile: coefficient of variation of bar and space widths (stripes are even)")
+    min_width_spread: float = knob(
+        1.4, "bar profile: the bars, and the spaces, each span widths at least this far apart "
+        "(80th / 20th percentile; a code uses one to four modules, stripes repeat one width)",
+        "measured: every bar texture on a code of ../shared/corpus/synth/wristbands spans 1.5 or "
+        "more (48 of 48 sightings), the crowd photos' mown turf, striped shirts and a flag 1.0-1.35; "
+        "1.4 leaves room under the lowest code. Checked: crowd false redaction, every detector, "
+        "0.1227 -> 0.1200; harder wristbands turned 15 / 30 degrees and the validation seeds' "
+        "codes (69 of 70) unchanged")
+    width_spread_percentiles: tuple[float, float] = knob(
+        (20, 80), "bar profile: the low and high width percentiles of that spread (a few odd runs, "
+        "a blurred bar split in two, do not count)")
     blurred_min_corr: float = knob(
         0.8, "blurred bars: row correlation required before bars are counted against the local mean",
         "measured: harder wristbands 0.78 -> 0.85 (b879026)")
