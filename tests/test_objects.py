@@ -406,6 +406,31 @@ def test_a_training_photo_can_be_drawn_with_bedside_monitors(tmp_path, monkeypat
     assert counts[1.0][1] >= counts[1.0][0] > 0  # every screen a monitor (a hidden one has no region)
 
 
+@pytest.mark.skipif(not FONTS_PRESENT, reason="DejaVu fonts absent")
+def test_a_training_photo_can_be_drawn_with_plain_note_views(tmp_path, monkeypatch):
+    """`train_objects.py --plain-share`: screens showing a plain note (rows of dark print on a
+    light panel, no banner or vital panels), with the patient's details as PHI; none by default."""
+    drawn = []
+    real_view = synth_objects.make_note_view
+    monkeypatch.setattr(synth_objects, "make_note_view", lambda rng: drawn.append(1) or real_view(rng))
+    corpus = tmp_path / "no-corpus"
+    counts = {}
+    for share in (None, 1.0):
+        drawn.clear()
+        screens = sum(r["kind"] == "screen" for seed in range(12)
+                      for r in synth_objects.make_scene(seed, 500, corpus=corpus, plain_share=share)[2]["regions"])
+        counts[share] = (screens, len(drawn))
+    assert counts[None][0] > 0 and counts[None][1] == 0
+    assert counts[1.0][1] >= counts[1.0][0] > 0
+    view = real_view(np.random.default_rng(1))
+    (_, quad), = view.extra
+    x0, y0 = quad.min(axis=0).astype(int)
+    x1, y1 = quad.max(axis=0).astype(int)
+    panel = view.rgba[y0:y1, x0:x1, :3]
+    assert np.median(panel) > 200  # a light panel
+    assert {e["kind"] for e in view.phi} == {"name", "mrn", "dob"}
+
+
 def test_ground_truth_keeps_only_what_later_objects_leave_in_view():
     cover = np.full((100, 200), -1, np.int16)
     cover[:, 120:] = 1  # object 1 (a later band's forearm) drawn over the right of the photo

@@ -354,11 +354,54 @@ TRACE_LABELS = {"ecg": ("II", "V", "aVR", "I"), "pleth": ("Pleth", "SpO2", "ABP"
 VITAL_LABELS = ("HR", "SpO2", "NIBP", "RR", "Temp", "ABP", "etCO2")
 
 
-def make_screen(rng, bedside_share: float = BEDSIDE_SHARE["val"]) -> Texture:
-    """A screen: a bedside patient monitor (at `bedside_share`) or a records display."""
+# Share of the other screens drawn as plain note views (rows of print on a light panel, no banner
+# or vital panels), by split. A model that learnt screens from their user interface took a drawn
+# white panel of print in a dark frame for a page (models/phi_objects.md, session 14).
+PLAIN_SHARE = {"train": 0.0, "val": 0.0}
+
+
+def make_screen(rng, bedside_share: float = BEDSIDE_SHARE["val"], plain_share: float = 0.0) -> Texture:
+    """A screen: a bedside patient monitor (at `bedside_share`), a plain note view (at
+    `plain_share` of the rest) or a records display."""
     if bedside_share > 0 and rng.random() < bedside_share:  # no draw at 0: the stream stays as it was
         return make_bedside_monitor(rng)
+    if plain_share > 0 and rng.random() < plain_share:
+        return make_note_view(rng)
     return make_records_display(rng)
+
+
+def make_note_view(rng) -> Texture:
+    """A monitor showing a note or a letter: a light panel, maybe a thin title bar, rows of
+    dark print (the patient's details first), in a bezel."""
+    sw = int(rng.integers(700, 1100))
+    sh = int(sw * rng.uniform(0.55, 0.8))
+    bg = tuple(int(c) for c in rng.integers(225, 256, 3))
+    img = Image.new("RGB", (sw, sh), bg)
+    d = ImageDraw.Draw(img)
+    tex = Texture(np.zeros(0), "screen")
+    p = _person(rng)
+    y = 0
+    if rng.random() < 0.6:
+        bar = int(sh * rng.uniform(0.03, 0.06))
+        d.rectangle([0, 0, sw, bar], fill=tuple(int(c) for c in rng.integers(150, 215, 3)))
+        y = bar
+    row = _font(rng, sh * rng.uniform(0.025, 0.05))
+    x0 = int(sw * rng.uniform(0.02, 0.08))
+    y += int(row.size * 1.5)
+    for lead, value, kind in (("Patient:", p["name"], "name"), ("MRN:", p["mrn"], "mrn"), ("DOB:", p["dob"], "dob")):
+        w = _text(d, (x0, y), lead, row, (20, 20, 30), None, tex, False)
+        _text(d, (x0 + w + row.size * 0.5, y), value, row, (20, 20, 30), kind, tex, True)
+        y += int(row.size * 1.6)
+    while y < sh - row.size * 2:
+        _text(d, (x0, y), _sentence(rng, int(rng.integers(3, 8))), row, (20, 20, 30), None, tex, False)
+        y += int(row.size * 1.6)
+    bezel = int(sw * rng.uniform(0.015, 0.06))
+    chin = bezel + int(sw * rng.uniform(0, 0.04))
+    frame = np.zeros((sh + bezel + chin, sw + 2 * bezel, 4), np.uint8)
+    frame[..., :3] = int(rng.choice([15, 30, 60])) + rng.integers(-8, 8)
+    frame[..., 3] = 255
+    frame[bezel:bezel + sh, bezel:bezel + sw, :3] = np.asarray(img)
+    return _in_housing(tex, frame, bezel, (sw, sh))
 
 
 def _in_housing(tex: Texture, frame: np.ndarray, bezel: int, display: tuple[int, int]) -> Texture:
@@ -780,7 +823,7 @@ def _outline(shown: np.ndarray, x0: int, y0: int) -> dict:
 
 def make_scene(seed: int, long_side: int = 2400, corpus: str | Path = CORPUS,
                print_px: tuple[float, float] = (2.5, 40.0),
-               bedside_share: float | None = None) -> tuple[np.ndarray, bytes, dict]:
+               bedside_share: float | None = None, plain_share: float | None = None) -> tuple[np.ndarray, bytes, dict]:
     """One photo: (RGB after double JPEG, its JPEG bytes, ground truth). `print_px`: the range
     of the objects' typical print height in the photo (log-uniform); `bedside_share`: the share
     of screens drawn as bedside monitors (default: the split's, BEDSIDE_SHARE)."""
@@ -788,6 +831,8 @@ def make_scene(seed: int, long_side: int = 2400, corpus: str | Path = CORPUS,
     split = "val" if seed >= VAL_SEED_START else "train"
     if bedside_share is None:
         bedside_share = BEDSIDE_SHARE[split]
+    if plain_share is None:
+        plain_share = PLAIN_SHARE[split]
     corpus = str(corpus)
     aspect = rng.choice([4 / 3, 3 / 2, 16 / 9, 1.0])
     w, h = (long_side, int(long_side / aspect)) if rng.random() < 0.7 else (int(long_side / aspect), long_side)
@@ -799,7 +844,7 @@ def make_scene(seed: int, long_side: int = 2400, corpus: str | Path = CORPUS,
         tex = {"document": lambda: make_page(rng, corpus),
                # 6 in 10 bands on an arm, as photographed; the rest flat strips and labels
                "wristband": lambda: make_wrapped_band(rng) if rng.random() < 0.6 else make_band(rng),
-               "screen": lambda: make_screen(rng, bedside_share)}[kind]()
+               "screen": lambda: make_screen(rng, bedside_share, plain_share)}[kind]()
         th, tw = tex.rgba.shape[:2]
         typical = np.median([e["h"] for e in tex.phi if e["kind"] != "barcode"] or [th / 10])
         target = math.exp(rng.uniform(math.log(print_px[0]), math.log(print_px[1])))
