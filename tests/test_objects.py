@@ -389,19 +389,26 @@ def test_training_can_go_on_from_the_exported_model_and_computes_what_it_does(tm
     assert np.abs(ours - theirs).max() <= 1e-4 * np.abs(theirs).max()
 
 
-@pytest.mark.skipif(not FONTS_PRESENT, reason="DejaVu fonts absent")
-def test_a_training_photo_can_be_drawn_with_bedside_monitors(tmp_path, monkeypatch):
-    """`train_objects.py --bedside-share`: every screen of a training photo can be a monitor."""
+def _screens_drawn_by(monkeypatch, tmp_path, maker: str, share_arg: str) -> dict:
+    """{share: (screens in 12 training photos, screens `maker` drew)} at the split's share
+    (None) and at 1.0 for make_scene's `share_arg`."""
     drawn = []
-    real_monitor = synth_objects.make_bedside_monitor
-    monkeypatch.setattr(synth_objects, "make_bedside_monitor", lambda rng: drawn.append(1) or real_monitor(rng))
-    corpus = tmp_path / "no-corpus"
+    real = getattr(synth_objects, maker)
+    monkeypatch.setattr(synth_objects, maker, lambda rng: drawn.append(1) or real(rng))
     counts = {}
     for share in (None, 1.0):
         drawn.clear()
         screens = sum(r["kind"] == "screen" for seed in range(12)
-                      for r in synth_objects.make_scene(seed, 500, corpus=corpus, bedside_share=share)[2]["regions"])
+                      for r in synth_objects.make_scene(seed, 500, corpus=tmp_path / "no-corpus",
+                                                        **{share_arg: share})[2]["regions"])
         counts[share] = (screens, len(drawn))
+    return counts
+
+
+@pytest.mark.skipif(not FONTS_PRESENT, reason="DejaVu fonts absent")
+def test_a_training_photo_can_be_drawn_with_bedside_monitors(tmp_path, monkeypatch):
+    """`train_objects.py --bedside-share`: every screen of a training photo can be a monitor."""
+    counts = _screens_drawn_by(monkeypatch, tmp_path, "make_bedside_monitor", "bedside_share")
     assert counts[None][0] > 0 and counts[None][1] == 0  # the training split's share: none
     assert counts[1.0][1] >= counts[1.0][0] > 0  # every screen a monitor (a hidden one has no region)
 
@@ -410,19 +417,10 @@ def test_a_training_photo_can_be_drawn_with_bedside_monitors(tmp_path, monkeypat
 def test_a_training_photo_can_be_drawn_with_plain_note_views(tmp_path, monkeypatch):
     """`train_objects.py --plain-share`: screens showing a plain note (rows of dark print on a
     light panel, no banner or vital panels), with the patient's details as PHI; none by default."""
-    drawn = []
-    real_view = synth_objects.make_note_view
-    monkeypatch.setattr(synth_objects, "make_note_view", lambda rng: drawn.append(1) or real_view(rng))
-    corpus = tmp_path / "no-corpus"
-    counts = {}
-    for share in (None, 1.0):
-        drawn.clear()
-        screens = sum(r["kind"] == "screen" for seed in range(12)
-                      for r in synth_objects.make_scene(seed, 500, corpus=corpus, plain_share=share)[2]["regions"])
-        counts[share] = (screens, len(drawn))
+    counts = _screens_drawn_by(monkeypatch, tmp_path, "make_note_view", "plain_share")
     assert counts[None][0] > 0 and counts[None][1] == 0
     assert counts[1.0][1] >= counts[1.0][0] > 0
-    view = real_view(np.random.default_rng(1))
+    view = synth_objects.make_note_view(np.random.default_rng(1))
     (_, quad), = view.extra
     x0, y0 = quad.min(axis=0).astype(int)
     x1, y1 = quad.max(axis=0).astype(int)

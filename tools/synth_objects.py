@@ -395,10 +395,16 @@ def make_note_view(rng) -> Texture:
     while y < sh - row.size * 2:
         _text(d, (x0, y), _sentence(rng, int(rng.integers(3, 8))), row, (20, 20, 30), None, tex, False)
         y += int(row.size * 1.6)
+    return _in_bezel(rng, tex, img, (15, 30, 60))
+
+
+def _in_bezel(rng, tex: Texture, img: Image.Image, tones: tuple[int, ...]) -> Texture:
+    """A flat monitor: the display `img` in an even bezel of one of `tones`, with a chin below."""
+    sw, sh = img.size
     bezel = int(sw * rng.uniform(0.015, 0.06))
     chin = bezel + int(sw * rng.uniform(0, 0.04))
     frame = np.zeros((sh + bezel + chin, sw + 2 * bezel, 4), np.uint8)
-    frame[..., :3] = int(rng.choice([15, 30, 60])) + rng.integers(-8, 8)
+    frame[..., :3] = int(rng.choice(tones)) + rng.integers(-8, 8)
     frame[..., 3] = 255
     frame[bezel:bezel + sh, bezel:bezel + sw, :3] = np.asarray(img)
     return _in_housing(tex, frame, bezel, (sw, sh))
@@ -533,14 +539,7 @@ def make_records_display(rng) -> Texture:
         else:
             _text(d, (int(sw * 0.03), y), _sentence(rng, int(rng.integers(3, 7))), row, fg, None, tex, False)
         y += int(row.size * 1.6)
-    bezel = int(sw * rng.uniform(0.015, 0.06))
-    chin = bezel + int(sw * rng.uniform(0, 0.04))
-    frame = np.zeros((sh + bezel + chin, sw + 2 * bezel, 4), np.uint8)
-    tone = int(rng.choice([15, 30, 60, 200, 230]))
-    frame[..., :3] = tone + rng.integers(-8, 8)
-    frame[..., 3] = 255
-    frame[bezel:bezel + sh, bezel:bezel + sw, :3] = np.asarray(img)
-    return _in_housing(tex, frame, bezel, (sw, sh))
+    return _in_bezel(rng, tex, img, (15, 30, 60, 200, 230))
 
 
 # ---------------------------------------------------------------- geometry and photo
@@ -826,7 +825,8 @@ def make_scene(seed: int, long_side: int = 2400, corpus: str | Path = CORPUS,
                bedside_share: float | None = None, plain_share: float | None = None) -> tuple[np.ndarray, bytes, dict]:
     """One photo: (RGB after double JPEG, its JPEG bytes, ground truth). `print_px`: the range
     of the objects' typical print height in the photo (log-uniform); `bedside_share`: the share
-    of screens drawn as bedside monitors (default: the split's, BEDSIDE_SHARE)."""
+    of screens drawn as bedside monitors, `plain_share` of the rest as note views (default: the
+    split's, BEDSIDE_SHARE and PLAIN_SHARE)."""
     rng = np.random.default_rng(seed)
     split = "val" if seed >= VAL_SEED_START else "train"
     if bedside_share is None:
