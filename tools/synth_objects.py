@@ -147,14 +147,19 @@ def _paste_code(canvas: Image.Image, tex: Texture, code: np.ndarray, x: int, y: 
     tex.phi.append({"poly": quad, "kind": "barcode", "text": "", "h": float(min(h, w))})
 
 
+def _light_sheet(rng, widths: tuple[int, int], aspects: tuple[float, float], kind: str):
+    """(image, its drawing context, an empty texture of `kind`): a sheet of paper or a light
+    display, `widths` px wide (end excluded), height / width in `aspects`, in an off-white."""
+    w = int(rng.integers(*widths))
+    h = int(w * rng.uniform(*aspects))
+    img = Image.new("RGB", (w, h), tuple(int(c) for c in rng.integers(225, 256, 3)))
+    return img, ImageDraw.Draw(img), Texture(np.zeros(0), kind)
+
+
 def make_page(rng, corpus: str) -> Texture:
     """A record page: letterhead, patient block, body text and a table; sometimes a code."""
-    w = int(rng.integers(700, 1000))
-    h = int(w * rng.uniform(1.25, 1.45))
-    paper = tuple(int(c) for c in rng.integers(225, 256, 3))
-    img = Image.new("RGB", (w, h), paper)
-    d = ImageDraw.Draw(img)
-    tex = Texture(np.zeros(0), "document")
+    img, d, tex = _light_sheet(rng, (700, 1000), (1.25, 1.45), "document")
+    w, h = img.size
     ink = tuple(int(c) for c in rng.integers(0, 70, 3))
     size = int(rng.integers(14, 26))
     margin = int(w * rng.uniform(0.05, 0.1))
@@ -373,12 +378,8 @@ def make_screen(rng, bedside_share: float = BEDSIDE_SHARE["val"], plain_share: f
 def make_note_view(rng) -> Texture:
     """A monitor showing a note or a letter: a light panel, maybe a thin title bar, rows of
     dark print (the patient's details first), in a bezel."""
-    sw = int(rng.integers(700, 1100))
-    sh = int(sw * rng.uniform(0.55, 0.8))
-    bg = tuple(int(c) for c in rng.integers(225, 256, 3))
-    img = Image.new("RGB", (sw, sh), bg)
-    d = ImageDraw.Draw(img)
-    tex = Texture(np.zeros(0), "screen")
+    img, d, tex = _light_sheet(rng, (700, 1100), (0.55, 0.8), "screen")
+    sw, sh = img.size
     p = _person(rng)
     y = 0
     if rng.random() < 0.6:
