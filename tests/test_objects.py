@@ -429,6 +429,19 @@ def test_a_training_photo_can_be_drawn_with_plain_note_views(tmp_path, monkeypat
     assert {e["kind"] for e in view.phi} == {"name", "mrn", "dob"}
 
 
+@pytest.mark.skipif(not FONTS_PRESENT, reason="DejaVu fonts absent")
+def test_a_training_photo_can_be_drawn_with_steeper_tilts(tmp_path):
+    """`train_objects.py --max-tilt`: objects tilted out of the plane beyond the default 45
+    degrees, the photo otherwise drawn from the same draws (same objects, same in-plane turns)."""
+    def objects(max_tilt):
+        return [o for seed in range(8) for o in synth_objects.make_scene(
+            seed, 500, corpus=tmp_path / "no-corpus", max_tilt=max_tilt)[2]["meta"]["objects"]]
+    default, steep = objects(synth_objects.MAX_TILT), objects(75.0)
+    assert max(o["tilt_deg"] for o in default) <= 45.0 < max(o["tilt_deg"] for o in steep)
+    assert [(o["kind"], o["angle_deg"]) for o in default] == [(o["kind"], o["angle_deg"]) for o in steep]
+    assert [o["tilt_deg"] for o in steep] == pytest.approx([o["tilt_deg"] * 75 / 45 for o in default], abs=0.2)
+
+
 def test_ground_truth_keeps_only_what_later_objects_leave_in_view():
     cover = np.full((100, 200), -1, np.int16)
     cover[:, 120:] = 1  # object 1 (a later band's forearm) drawn over the right of the photo

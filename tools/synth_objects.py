@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate photos of PHI-bearing objects with ground truth, to train and measure the object model.
 
-    python tools/synth_objects.py OUT_DIR --seeds 1000:1100 [--long-side 2400] [--corpus ../shared/corpus]
+    python tools/synth_objects.py OUT_DIR --seeds 1000:1100 [--long-side 2400] [--corpus ../shared/corpus] [--max-tilt 45]
 
 Each seed gives one photo: a background photo from the corpus (or a busy procedural one), and
 0-3 objects drawn on it: record pages (some on clipboards), wristbands and specimen labels
@@ -363,6 +363,9 @@ VITAL_LABELS = ("HR", "SpO2", "NIBP", "RR", "Temp", "ABP", "etCO2")
 # or vital panels), by split. A model that learnt screens from their user interface took a drawn
 # white panel of print in a dark frame for a page (models/phi_objects.md, session 14).
 PLAIN_SHARE = {"train": 0.0, "val": 0.0}
+
+# Each object's out-of-plane tilt is drawn from 0 to this many degrees: issue 13's range.
+MAX_TILT = 45.0
 
 
 def make_screen(rng, bedside_share: float = BEDSIDE_SHARE["val"], plain_share: float = 0.0) -> Texture:
@@ -823,11 +826,13 @@ def _outline(shown: np.ndarray, x0: int, y0: int) -> dict:
 
 def make_scene(seed: int, long_side: int = 2400, corpus: str | Path = CORPUS,
                print_px: tuple[float, float] = (2.5, 40.0),
-               bedside_share: float | None = None, plain_share: float | None = None) -> tuple[np.ndarray, bytes, dict]:
+               bedside_share: float | None = None, plain_share: float | None = None,
+               max_tilt: float = MAX_TILT) -> tuple[np.ndarray, bytes, dict]:
     """One photo: (RGB after double JPEG, its JPEG bytes, ground truth). `print_px`: the range
     of the objects' typical print height in the photo (log-uniform); `bedside_share`: the share
     of screens drawn as bedside monitors, `plain_share` of the rest as note views (default: the
-    split's, BEDSIDE_SHARE and PLAIN_SHARE)."""
+    split's, BEDSIDE_SHARE and PLAIN_SHARE); `max_tilt`: each object's out-of-plane tilt is
+    drawn from 0 to this many degrees (one draw whatever the range, so the other draws stay)."""
     rng = np.random.default_rng(seed)
     split = "val" if seed >= VAL_SEED_START else "train"
     if bedside_share is None:
@@ -851,7 +856,7 @@ def make_scene(seed: int, long_side: int = 2400, corpus: str | Path = CORPUS,
         target = math.exp(rng.uniform(math.log(print_px[0]), math.log(print_px[1])))
         long_px = max(tw, th) * target / typical
         long_px = float(np.clip(long_px, 0.05 * long_side, 0.9 * min(w, h) * max(tw, th) / min(tw, th)))
-        hmat, spin, tilt = _warp_texture(tex, rng, (w, h), long_px, 45.0)
+        hmat, spin, tilt = _warp_texture(tex, rng, (w, h), long_px, max_tilt)
         if kind == "wristband" and tex.rgba.shape[1] > 2.5 * tex.rgba.shape[0]:
             _arm(canvas, rng, hmat, (tw, th), cover, len(placed))
         _place(canvas, tex, hmat, rng, cover, len(placed))
@@ -902,6 +907,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", default=f"{VAL_SEED_START}:{VAL_SEED_START + 200}", help="A:B, half open")
     ap.add_argument("--long-side", type=int, default=2400)
     ap.add_argument("--corpus", type=Path, default=CORPUS)
+    ap.add_argument("--max-tilt", type=float, default=MAX_TILT,
+                    help="each object's out-of-plane tilt is drawn from 0 to this many degrees")
     a = ap.parse_args(argv)
     if REPO in a.out.resolve().parents:
         print("OUT_DIR must be outside the project: it holds corpus-derived pictures")
@@ -909,7 +916,7 @@ def main(argv=None) -> int:
     a.out.mkdir(parents=True, exist_ok=True)
     seeds = _parse_seeds(a.seeds)
     for seed in seeds:
-        _, data, gt = make_scene(seed, a.long_side, a.corpus)
+        _, data, gt = make_scene(seed, a.long_side, a.corpus, max_tilt=a.max_tilt)
         (a.out / gt["image"]).write_bytes(data)
         (a.out / gt["image"].replace(".jpg", ".json")).write_text(json.dumps(gt), encoding="utf-8")
     print(f"{len(seeds)} photos -> {a.out}")
