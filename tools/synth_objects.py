@@ -390,14 +390,15 @@ def make_note_view(rng) -> Texture:
         d.rectangle([0, 0, sw, bar], fill=tuple(int(c) for c in rng.integers(150, 215, 3)))
         y = bar
     row = _font(rng, sh * rng.uniform(0.025, 0.05))
+    ink = (20, 20, 30)
     x0 = int(sw * rng.uniform(0.02, 0.08))
     y += int(row.size * 1.5)
     for lead, value, kind in (("Patient:", p["name"], "name"), ("MRN:", p["mrn"], "mrn"), ("DOB:", p["dob"], "dob")):
-        w = _text(d, (x0, y), lead, row, (20, 20, 30), None, tex, False)
-        _text(d, (x0 + w + row.size * 0.5, y), value, row, (20, 20, 30), kind, tex, True)
+        w = _text(d, (x0, y), lead, row, ink, None, tex, False)
+        _text(d, (x0 + w + row.size * 0.5, y), value, row, ink, kind, tex, True)
         y += int(row.size * 1.6)
     while y < sh - row.size * 2:
-        _text(d, (x0, y), _sentence(rng, int(rng.integers(3, 8))), row, (20, 20, 30), None, tex, False)
+        _text(d, (x0, y), _sentence(rng, int(rng.integers(3, 8))), row, ink, None, tex, False)
         y += int(row.size * 1.6)
     return _in_bezel(rng, tex, img, (15, 30, 60))
 

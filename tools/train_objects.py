@@ -3,7 +3,7 @@
 
     python tools/train_objects.py [--scenes 2400] [--steps N | --minutes 30] [--lr 3e-3]
         [--work /tmp/phi_objects] [--init WEIGHTS.pt | MODEL.onnx] [--out models/phi_objects.onnx]
-        [--bedside-share S] [--plain-share S]
+        [--bedside-share S] [--plain-share S] [--max-tilt DEGREES]
 
 1. Generates `--scenes` photos with tools/synth_objects.py (seeds 0..scenes-1, the training
    range; validation seeds start at 1,000,000), each at 768 px long side, shrunk to the model's
