@@ -331,6 +331,24 @@ def test_merge_counts_the_passes_that_agree():
     assert merged[0, faces.SUPPORT] == 2 and merged[1, faces.SUPPORT] == 1
 
 
+def test_a_large_weakly_scored_face_is_not_calibrated_away():
+    # The candidate an intubated patient's face seen sideways gave in an ICU frame: 400 x 500
+    # px, heatmap 0.345, found by five turned passes. The calibration's fall of confidence with
+    # size stops where its tuning data stopped (max_face_px), so the face is kept at HIGH.
+    def candidate(side: float, score: float) -> np.ndarray:
+        row = np.zeros((1, faces.N_COLUMNS), np.float32)
+        row[0, :5] = [0, 0, side, side * 0.8, score]
+        row[0, faces.PASS], row[0, faces.SUPPORT] = 4 * faces.TURNED_PASS_BASE + 1, 5
+        return row
+
+    cap = face_config.CALIBRATION.max_face_px
+    patient = faces.confidence(candidate(500, 0.345))[0]
+    assert patient >= face_config.LEVELS[Sensitivity.HIGH].keep
+    assert patient == pytest.approx(faces.confidence(candidate(cap, 0.345))[0])
+    # Within the tuning data's sizes a larger weak box is still less likely a face.
+    assert faces.confidence(candidate(20, 0.2))[0] > faces.confidence(candidate(cap / 2, 0.2))[0]
+
+
 def test_face_regions_carry_confidence_and_tier_in_json(detector, astronaut):
     regions = detector.detect(ImageAnalysis(astronaut), Settings())
     face = max(_face_regions(regions, FACE), key=lambda r: r.score)

@@ -48,7 +48,7 @@ class Calibration:
     more than one input). Fitted by tools/faces_calibrate.py on the tuning half (every merged
     candidate labelled by IoU >= 0.3 with a ground-truth face), checked on the other half
     (reliability table in its output). Features, in order:
-      logit(heatmap peak), log2(face height in display px), 1 if found upright else 0,
+      logit(heatmap peak), log2(face height in display px, at most max_face_px), 1 if found upright else 0,
       log2(distinct passes, scale x turn, that found it), intercept.
     Tried and left out: CenterFace's landmarks (told real faces from objects no better than
     chance on the tuning half) and which way up the photo's clear faces are (cut boxes found
@@ -64,6 +64,18 @@ class Calibration:
     faces were still lost. The patient in bed matters most, so it is not used.
     """
     weights: tuple[float, ...] = (1.7349, -0.6839, 0.1369, -0.1044, 3.9999)
+    # The size input stops growing at this face height (display px): the fit saw few larger
+    # candidates (tuning half: 14 of 10,936 at 128 px or more; 99.9 % under 134 px), so its
+    # fall of confidence with size is not carried on past them. Unclamped, a weakly scored face
+    # of 200-500 px (an intubated patient seen sideways, a close-up filling the photo) came out
+    # near 0.03 and was dropped at every level. Chosen from the tuning half's size range, not
+    # tuned; measured (2026-12-07, tools/faces_calibrate.py render, HIGH): crowd photos
+    # unchanged (0.969 / 0.091), turned 90: false redaction 0.089 -> 0.092; faces-fullres 0.990
+    # -> 0.991 of all faces, false redaction 0.072 -> 0.090 (0.016 of it one close-up face now
+    # hidden whole, its labelled box tighter than the face); ICU patients touched 0.747 -> 0.770.
+    # A bar of 64 px touched 0.862 of the patients, but half of what it added were boxes on
+    # chests, backs and hands.
+    max_face_px: float = 128.0
     # Then isotonic regression (the same fit, same half) maps the logistic output to the
     # measured share of real faces: (logistic output, confidence) breakpoints, interpolated.
     # The logistic model alone was over-confident between 0.2 and 0.7.

@@ -261,7 +261,7 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
-def features(rows: np.ndarray) -> np.ndarray:
+def features(rows: np.ndarray, calibration: face_config.Calibration = face_config.CALIBRATION) -> np.ndarray:
     """The calibration's inputs for merged candidate rows (face_config.Calibration lists them)."""
     height = np.maximum(rows[:, Y1] - rows[:, Y0], 1.0)
     width = np.maximum(rows[:, X1] - rows[:, X0], 1.0)
@@ -270,7 +270,7 @@ def features(rows: np.ndarray) -> np.ndarray:
     face_h = np.where(rows[:, PASS].astype(int) % 2 == 1, width, height)
     return np.stack([
         _logit(rows[:, SCORE]),
-        np.log2(face_h),
+        np.log2(np.minimum(face_h, calibration.max_face_px)),
         rows[:, UPRIGHT],
         np.log2(np.maximum(rows[:, SUPPORT], 1)),
         np.ones(len(rows), np.float32),
@@ -279,7 +279,7 @@ def features(rows: np.ndarray) -> np.ndarray:
 
 def confidence(rows: np.ndarray, calibration: face_config.Calibration = face_config.CALIBRATION) -> np.ndarray:
     """Calibrated P(face) per merged candidate row."""
-    z = features(rows) @ np.asarray(calibration.weights, np.float64)
+    z = features(rows, calibration) @ np.asarray(calibration.weights, np.float64)
     knots = np.asarray(calibration.isotonic, np.float64)
     return np.interp(1.0 / (1.0 + np.exp(-z)), knots[:, 0], knots[:, 1])
 
