@@ -368,3 +368,28 @@ def test_cat_is_not_a_face(detector):
     cat = skimage_data.chelsea()
     for sensitivity in Sensitivity:
         assert detector.detect(ImageAnalysis(cat), Settings(sensitivity=sensitivity)) == []
+
+
+def test_a_slanted_copy_keeps_each_face_inside_its_new_box(tmp_path):
+    # bench/make_slanted.py (faces turned between the quarter turns): the turned ground truth
+    # must still hold the face, or slanted recall would be scored against empty boxes.
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("make_slanted", Path(__file__).parents[1] / "bench" / "make_slanted.py")
+    make_slanted = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_slanted)
+    photo = np.zeros((300, 400, 3), np.uint8)
+    cv2.ellipse(photo, (100, 80), (20, 30), 0, 0, 360, (255, 255, 255), -1)   # a "face" 40 x 60
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    src.mkdir()
+    cv2.imwrite(str(src / "a.jpg"), photo)
+    (src / "a.gt.txt").write_text("a.jpg\n2\n80 50 40 60 0 0 0 0 0 0 | easy\n10 10 6 8 0 0 0 0 0 0 | hard\n")
+    assert make_slanted.main([str(src), str(dst), "45"]) == 0
+    turned = cv2.imread(str(dst / "a.jpg"), cv2.IMREAD_GRAYSCALE)
+    rows = [line.split() for line in (dst / "a.gt.txt").read_text().splitlines() if "|" in line]
+    x, y, w, h = map(float, rows[0][:4])
+    inside = turned[int(y):int(y + h), int(x):int(x + w)]
+    bright = turned > 128
+    # Nearly all of the face is inside its box, and the box is mostly face, not empty corners.
+    assert (inside > 128).sum() >= 0.95 * bright.sum()
+    assert (inside > 128).mean() > 0.6
+    assert rows[0][7] == "0" and rows[1][7] == "1"   # the 8 px face is left out of the recall
