@@ -25,7 +25,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sanitizer.detectors.analysis import ImageAnalysis  # noqa: E402
-from sanitizer.detectors.faces import FaceDetector, plan_scales, plan_turned_scales  # noqa: E402
+from sanitizer.detectors.faces import FaceDetector, plan_diagonal_scales, plan_scales, plan_turned_scales  # noqa: E402
 from sanitizer.settings import Sensitivity, Settings  # noqa: E402
 
 # The astronaut's face in skimage.data.astronaut() (512x512), measured once: x0, y0, x1, y1.
@@ -93,12 +93,12 @@ def bench(name: str, width: int, height: int, runs: int, settings: Settings) -> 
           f"CPU {cpu:.3f} s; load average {load_before:.1f} -> {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
           f"{sum(_found(regions, f) for f in planted)}/{len(planted)} planted faces found "
           f"(heights {sorted({f[3] - f[1] for f in planted}, reverse=True)} px), {len(regions)} face regions")
-    print(f"  {'scale':>6} {'turns':>5} {'network size':>14} {'tiles':>5} {'prep s':>7} {'infer s':>8} {'decode s':>8} {'cpu s':>7}")
+    print(f"  {'scale':>6} {'turned':>6} {'network size':>14} {'tiles':>5} {'prep s':>7} {'infer s':>8} {'decode s':>8} {'cpu s':>7}")
     n_passes = len(timings[0].passes)
     for i in range(n_passes):
         rows = [t.passes[i] for t in timings]
         size = rows[0]["size"]
-        print(f"  {rows[0]['scale']:>6} {rows[0]['turns']:>5} {f'{size[0]}x{size[1]}':>14} {rows[0]['tiles']:>5} "
+        print(f"  {rows[0]['scale']:>6} {rows[0]['degrees']:>6} {f'{size[0]}x{size[1]}':>14} {rows[0]['tiles']:>5} "
               f"{statistics.median(r['prep'] for r in rows):>7.3f} "
               f"{statistics.median(r['infer'] for r in rows):>8.3f} "
               f"{statistics.median(r['decode'] for r in rows):>8.3f} "
@@ -123,7 +123,8 @@ def main() -> int:
         verdict = "ok" if results[name] <= target else "OVER"
         print(f"  {name}: {results[name]:.3f} s (target <= {target} s) {verdict}; "
               f"scales {[round(s, 3) for s in plan_scales(w, h)]}, "
-              f"turned 90/180/270 at {[round(s, 3) for s in plan_turned_scales(w, h)]}")
+              f"turned 90/180/270 at {[round(s, 3) for s in plan_turned_scales(w, h)]}, "
+              f"45/135/225/315 at {[round(s, 3) for s in plan_diagonal_scales(w, h)]}")
     return 0
 
 

@@ -3,6 +3,7 @@ redaction over a found face keeps no detail. Model tests skip when the setup ste
 put models/centerface.onnx in place."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import cv2
@@ -213,19 +214,26 @@ def test_sensitivity_levels_are_nested(detector):
 # ---------------------------------------------------------------- pure logic (no model)
 
 @pytest.mark.parametrize("size", [(416, 416), (640, 480), (1920, 1080), (4000, 3000), (8660, 5774)])
-@pytest.mark.parametrize("turned", [False, True])
-def test_scale_plan_spans_small_faces_to_whole_frame(size, turned):
+@pytest.mark.parametrize("plan", ["upright", "turned", "diagonal"])
+def test_scale_plan_spans_small_faces_to_whole_frame(size, plan):
     width, height = size
     tuning = faces.SCALE_PLAN
-    scales = (faces.plan_turned_scales if turned else plan_scales)(width, height)
+    planner = {"upright": plan_scales, "turned": faces.plan_turned_scales, "diagonal": faces.plan_diagonal_scales}[plan]
+    scales = planner(width, height)
     assert scales == sorted(scales, reverse=True)
     assert scales[0] <= faces.MAX_UPSCALE
     # The coarsest pass sees the whole frame small enough for a frame-filling face.
     assert max(width, height) * scales[-1] <= faces.OVERVIEW_LONG_SIDE * 1.05 or scales[-1] == 1.0
     for finer, coarser in zip(scales, scales[1:]):
         assert finer / coarser <= faces.MAX_SCALE_RATIO + 1e-6
-    # Small photos are upscaled so the smallest wanted face reaches the network's minimum.
-    if width * height <= 500_000:
+    if plan == "diagonal":
+        # Its canvas is twice the photo's area: never finer than the turned passes, and within
+        # its own budget.
+        assert scales[0] <= faces.plan_turned_scales(width, height)[0] + 1e-9
+        if width * height <= face_config.ROTATION.full_plan_max_mp * 1e6:
+            assert scales[0] ** 2 * width * height <= face_config.ROTATION.diagonal_small_budget_mp * 1e6 * 1.11
+    elif width * height <= 500_000:
+        # Small photos are upscaled so the smallest wanted face reaches the network's minimum.
         assert scales[0] * tuning.min_face_px >= faces.MODEL_MIN_FACE - 1e-6
 
 
@@ -312,6 +320,78 @@ def test_turned_boxes_map_back_exactly():
         assert rows[0, :4].tolist() == [20, 5, 27, 9]
 
 
+def _slanted(photo: np.ndarray, degrees: float) -> tuple[np.ndarray, np.ndarray]:
+    """`photo` turned `degrees` anticlockwise about its centre (same size, corners black), and
+    the 2 x 3 matrix taking its pixels to the turned photo's."""
+    height, width = photo.shape[:2]
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
+    return cv2.warpAffine(photo, matrix, (width, height), flags=cv2.INTER_LINEAR), matrix
+
+
+def _slanted_face_box(box, matrix) -> tuple[float, float, float, float]:
+    """The box around the ellipse inscribed in `box` (x0, y0, x1, y1), moved by `matrix`."""
+    x0, y0, x1, y1 = box
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    a, b = (x1 - x0) / 2, (y1 - y0) / 2
+    ox, oy = matrix[:, :2] @ (cx, cy) + matrix[:, 2]
+    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
+    half_w, half_h = math.hypot(a * cos, b * sin), math.hypot(a * sin, b * cos)
+    return ox - half_w, oy - half_h, ox + half_w, oy + half_h
+
+
+# A patient in bed photographed at a slant: a face 45 degrees from upright is as far as it can
+# be from every quarter turn. With quarter turns only, the 96 px portrait slanted 45, 225 and
+# 315 degrees got two or three boxes (the quarter-turn passes' boxes, off the face's centre).
+@pytest.mark.parametrize("degrees", [45, 135, 225, 315])
+@pytest.mark.parametrize("size", [160, 96, 64])
+def test_face_slanted_between_the_quarter_turns_found(detector, degrees, size):
+    photo, face_box = _selftest_face_photo(size)
+    slanted, matrix = _slanted(photo, degrees)
+    face = _slanted_face_box(face_box, matrix)
+    hits = _face_regions(detector.detect(ImageAnalysis(slanted), Settings()), face, share=0.8)
+    # One box fitted to the face: the passes' boxes were merged, and mapped back around it.
+    face_area = (face[2] - face[0]) * (face[3] - face[1])
+    fitted = [hit for hit in hits if hit.box[2] * hit.box[3] < 3 * face_area]
+    assert len(fitted) == 1, f"face slanted {degrees} degrees: {len(fitted)} boxes fitted to it"
+
+
+# A soft (slightly out of focus) face slanted 45 degrees: with quarter turns only its best box
+# had a confidence of 0.45-0.66, "possible face" at best; seen upright on a diagonal, 0.98 or more.
+@pytest.mark.parametrize("degrees", [45, 135, 225, 315])
+@pytest.mark.parametrize("size", [128, 96])
+def test_a_soft_face_slanted_45_degrees_is_a_clear_face(detector, astronaut, degrees, size):
+    photo = cv2.resize(skimage_data.coffee(), (416, 416), interpolation=cv2.INTER_AREA)
+    photo[150:150 + size, 150:150 + size] = cv2.resize(astronaut, (size, size), interpolation=cv2.INTER_AREA)
+    photo = cv2.GaussianBlur(photo, (0, 0), 1.5)
+    slanted, matrix = _slanted(photo, degrees)
+    face = _slanted_face_box(tuple(150 + v * size / 512 for v in FACE), matrix)
+    hits = _face_regions(detector.detect(ImageAnalysis(slanted), Settings()), face, share=0.8)
+    assert hits and max(hit.score for hit in hits) >= 0.9
+    assert max(hits, key=lambda hit: hit.score).tier == Tier.CERTAIN
+
+
+def test_diagonal_boxes_map_back_around_the_face():
+    # A "face" (an ellipse 40 x 60) slanted 45 degrees in the photo is upright on the diagonal
+    # canvas, or a quarter turn of it; its box there maps back to a box holding all of it.
+    photo = np.zeros((200, 300), np.uint8)
+    cv2.ellipse(photo, (120, 90), (20, 30), -45, 0, 360, 255, -1)  # long axis 45 degrees from upright
+    canvas, back = faces.diagonal_canvas(photo)
+    for turns in range(4):
+        look = np.rot90(canvas, turns)
+        ys, xs = np.nonzero(look > 128)
+        rows = np.zeros((1, faces.N_COLUMNS), np.float32)
+        rows[0, :4] = (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
+        faces.unturn_boxes(rows, turns, canvas.shape[1], canvas.shape[0])
+        width, height = rows[0, 2] - rows[0, 0], rows[0, 3] - rows[0, 1]
+        assert max(width, height) > 1.3 * min(width, height)  # upright or lying on the canvas
+        faces.undiagonal_boxes(rows, back)
+        x0, y0, x1, y1 = rows[0, :4]
+        inside = photo[max(0, int(y0)):int(np.ceil(y1)), max(0, int(x0)):int(np.ceil(x1))]
+        assert (inside > 128).sum() >= 0.97 * (photo > 128).sum()
+        ys, xs = np.nonzero(photo > 128)  # and not much larger than the face's own box
+        assert (x1 - x0) * (y1 - y0) <= 1.25 * (np.ptp(xs) + 1) * (np.ptp(ys) + 1)
+
+
 def test_one_box_per_face_across_scales_and_turns(detector, astronaut):
     regions = detector.detect(ImageAnalysis(astronaut), Settings())
     assert len(_face_regions(regions, FACE, share=0.5)) == 1
@@ -329,6 +409,22 @@ def test_merge_counts_the_passes_that_agree():
     assert len(merged) == 2
     # Face A: seen upright and turned (the second upright box is the same pass, not new evidence).
     assert merged[0, faces.SUPPORT] == 2 and merged[1, faces.SUPPORT] == 1
+
+
+def test_a_diagonal_and_a_quarter_turn_box_on_one_face_are_merged():
+    # A face slanted 45 degrees: the diagonal pass's tight box, and the upright pass's looser
+    # box off its centre (from the 96 px portrait slanted 45 degrees). Half the tight box lies
+    # in the loose one: too little to merge two upright boxes (neighbouring faces in a crowd),
+    # enough across the two kinds of look.
+    tight, loose = [92.9, 185.7, 111.3, 204.0, 0.77], [79.4, 175.7, 108.7, 197.8, 0.21]
+    rows = np.zeros((2, faces.N_COLUMNS), np.float32)
+    rows[:, :5] = [tight, loose]
+    rows[:, faces.PASS] = [4 * faces.DIAGONAL_PASS_BASE, 4]
+    merged = merge_boxes(rows.copy())
+    assert len(merged) == 1 and merged[0, faces.SCORE] == pytest.approx(0.77)
+    rows[:, faces.PASS] = [0, 4]
+    rows[:, faces.UPRIGHT] = 1
+    assert len(merge_boxes(rows)) == 2
 
 
 def test_a_large_weakly_scored_face_is_not_calibrated_away():
@@ -370,13 +466,33 @@ def test_cat_is_not_a_face(detector):
         assert detector.detect(ImageAnalysis(cat), Settings(sensitivity=sensitivity)) == []
 
 
+def _load_tool(name: str, folder: str = "tools"):
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).parents[1] / folder / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_calibration_map_follows_the_measured_share_of_faces():
+    # tools/faces_calibrate.py's isotonic map: picking a dozen breakpoints evenly by index once
+    # left boxes whose measured share of real faces was 0.93-0.99 at a confidence of 0.8.
+    calibrate = _load_tool("faces_calibrate")
+    rng = np.random.default_rng(0)
+    # Most candidates weak, a few strong (as from the detector), real faces rising with both.
+    p = np.concatenate([rng.random(20000) * 0.3, 0.6 + rng.random(1500) * 0.4])
+    y = rng.random(len(p)) < np.where(p < 0.5, p, 0.5 + (p - 0.6) * 1.2)
+    knots = np.array(calibrate.fit_isotonic(p, y))
+    assert np.all(np.diff(knots[:, 0]) > 0) and np.all(np.diff(knots[:, 1]) >= 0)
+    for lo in (0.0, 0.1, 0.2, 0.6, 0.7, 0.8, 0.9):
+        inside = (p >= lo) & (p < lo + 0.1)
+        assert np.interp(p[inside], knots[:, 0], knots[:, 1]).mean() == pytest.approx(y[inside].mean(), abs=0.03)
+
+
 def test_a_slanted_copy_keeps_each_face_inside_its_new_box(tmp_path):
     # bench/make_slanted.py (faces turned between the quarter turns): the turned ground truth
     # must still hold the face, or slanted recall would be scored against empty boxes.
-    import importlib.util
-    spec = importlib.util.spec_from_file_location("make_slanted", Path(__file__).parents[1] / "bench" / "make_slanted.py")
-    make_slanted = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(make_slanted)
+    make_slanted = _load_tool("make_slanted", "bench")
     photo = np.zeros((300, 400, 3), np.uint8)
     cv2.ellipse(photo, (100, 80), (20, 30), 0, 0, 360, (255, 255, 255), -1)   # a "face" 40 x 60
     src, dst = tmp_path / "src", tmp_path / "dst"
