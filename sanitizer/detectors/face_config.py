@@ -51,8 +51,8 @@ class RotationPlan:
     # turned passes' budget (1080p from ~80 px faces, 12 MP from ~160 px).
     # Measured on the crowd photos turned 45 degrees (bench/make_slanted.py, faces >= 10 px
     # upright hidden, HIGH, before the calibration was refitted with these passes): none 0.711;
-    # small-photo budget 0.125 MP 0.789, 0.25 0.858, 0.5 0.935, the turned plan (2x) 0.968, at
-    # 1.0 / 1.2 / 1.7 / 3.3 times the time without diagonals (wall, 100 photos, two jobs).
+    # small-photo budget 0.125 MP 0.789, 0.25 0.858, 0.5 0.935, the turned plan (2x) 0.968
+    # (`sanitize clean` of the 100 photos, two jobs: 79 / 84 / 102 / 197 s).
     diagonal_small_budget_mp: float = 0.5
     diagonal_share_of_turned: float = 0.5
     diagonal_enabled: bool = True
@@ -146,7 +146,7 @@ class Level:
 # patient's box, and a tight ellipse drops under the scorer's 3 %); narrow only on faces at
 # or above `certain` and 0.12 on the rest: 0.975/0.090 on all photos, patients 0.701.
 LEVELS: dict[Sensitivity, Level] = {
-    # HIGH (default): a missed face is the worst failure; keeps 0.97 of faces >= 10 px hidden.
+    # HIGH (default): a missed face is the worst failure; 0.975 of faces >= 10 px hidden.
     Sensitivity.HIGH: Level(keep=0.06, margin=0.12),
     # MEDIUM: false redaction near 0.05 with 0.956 of faces >= 10 px hidden, and fewer boxes
     # touching no face than HIGH.
