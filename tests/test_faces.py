@@ -237,6 +237,22 @@ def test_scale_plan_spans_small_faces_to_whole_frame(size, plan):
         assert scales[0] * tuning.min_face_px >= faces.MODEL_MIN_FACE - 1e-6
 
 
+@pytest.mark.parametrize("size", [(4000, 3), (4000, 200), (200, 4000), (12000, 2000), (1920, 1080), (416, 416)])
+def test_a_diagonal_canvas_stays_within_its_budget_whatever_the_shape(size):
+    # The 45-degree canvas of a long strip is hundreds of times its area: a 3 x 4000 strip's
+    # diagonal passes once ran on 5662 x 5662 canvases (19 s).
+    width, height = size
+    plan = face_config.ROTATION
+    finest = faces.plan_diagonal_scales(width, height)[0]
+    canvas_pixels = ((width + height) * finest) ** 2 / 2
+    # At most the larger of the two budgets (small photos; a share of the turned passes'), in
+    # canvas pixels at most max_canvas_ratio times that.
+    turned_budget = plan.budget_base_mp + plan.budget_per_mp * width * height / 1e6
+    budget = max(plan.diagonal_small_budget_mp, plan.diagonal_share_of_turned * turned_budget) * 1e6
+    assert canvas_pixels <= plan.diagonal_max_canvas_ratio * budget * 1.01
+    assert faces.diagonal_canvas_ratio(1920, 1080) < plan.diagonal_max_canvas_ratio  # photos keep their plan
+
+
 @pytest.mark.parametrize("length", [31, 416, 1536, 1537, 2083, 3246, 9000])
 def test_tiles_cover_with_overlap(length):
     spans = tile_spans(length)

@@ -166,7 +166,13 @@ def plan_diagonal_scales(width: int, height: int, tuning: ScalePlan = SCALE_PLAN
         budget = min(plan.diagonal_small_budget_mp, turned_budget)
     else:
         budget = plan.diagonal_share_of_turned * turned_budget
+    budget *= min(1.0, plan.diagonal_max_canvas_ratio / diagonal_canvas_ratio(width, height))
     return plan_scales(width, height, tuning, budget_mp=budget)
+
+
+def diagonal_canvas_ratio(width: int, height: int) -> float:
+    """Area of the 45-degree canvas that holds a width x height photo, over the photo's."""
+    return (width + height) ** 2 / (2.0 * max(width * height, 1))
 
 
 def tile_spans(length: int) -> list[tuple[int, int]]:
