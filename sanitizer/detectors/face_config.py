@@ -52,7 +52,12 @@ class RotationPlan:
     # Measured on the crowd photos turned 45 degrees (bench/make_slanted.py, faces >= 10 px
     # upright hidden, HIGH, before the calibration was refitted with these passes): none 0.711;
     # small-photo budget 0.125 MP 0.789, 0.25 0.858, 0.5 0.935, the turned plan (2x) 0.968
-    # (`sanitize clean` of the 100 photos, two jobs: 79 / 84 / 102 / 197 s).
+    # (`sanitize clean` of the 100 photos, two jobs: 79 / 84 / 102 / 197 s). Share of the
+    # turned budget for larger photos, on the original-resolution photos turned 45 degrees
+    # (1.6 MP once turned) and bench/bench_faces.py against no diagonals, back to back (1080p /
+    # 12 MP): 0.5 0.866 (1.44x / 1.25x), 0.75 0.885 (1.51x / 1.35x), 1.0 0.931 (1.68x / 1.43x);
+    # none 0.859. Half keeps the large photos' cost nearest their targets; faces of patients
+    # photographed at the bedside are far larger than the ~80 px it reaches on 1080p.
     diagonal_small_budget_mp: float = 0.5
     diagonal_share_of_turned: float = 0.5
     # The 45-degree canvas of a w x h photo is (w + h)^2 / 2 pixels: 2 to 2.2 times the photo
