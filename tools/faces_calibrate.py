@@ -3,7 +3,8 @@
 
     collect SET_DIR... --cache DIR     run the detector's passes, keep every candidate per photo
     (a set given as DIR=UPRIGHT_SET:ANGLE is a make_rotated.py copy of a collected set: its
-    candidates are the upright photos', turned; see turn_rows)
+    candidates are the upright photos', turned; see turn_rows. A bench/make_slanted.py copy
+    is a set of its own: collect it like any other)
     fit --cache DIR                    fit the logistic calibration on the tuning half (even-
                                        indexed photos of every set), print its weights and a
                                        reliability table (confidence -> share of real faces)
