@@ -228,7 +228,7 @@ def test_scale_plan_spans_small_faces_to_whole_frame(size, plan):
         assert finer / coarser <= faces.MAX_SCALE_RATIO + 1e-6
     if plan == "diagonal":
         # Its canvas is twice the photo's area: never finer than the turned passes, and within
-        # its own budget.
+        # its own budget (up to the snap of a scale within 5 % of 1 to 1).
         assert scales[0] <= faces.plan_turned_scales(width, height)[0] + 1e-9
         if width * height <= face_config.ROTATION.full_plan_max_mp * 1e6:
             assert scales[0] ** 2 * width * height <= face_config.ROTATION.diagonal_small_budget_mp * 1e6 * 1.11
