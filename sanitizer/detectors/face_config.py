@@ -52,7 +52,9 @@ class RotationPlan:
     # Measured on the crowd photos turned 45 degrees (bench/make_slanted.py, faces >= 10 px
     # upright hidden, HIGH, before the calibration was refitted with these passes): none 0.711;
     # small-photo budget 0.125 MP 0.789, 0.25 0.858, 0.5 0.935, the turned plan (2x) 0.968
-    # (`sanitize clean` of the 100 photos, two jobs: 79 / 84 / 102 / 197 s). Share of the
+    # (`sanitize clean` of the 100 photos, two jobs: 79 / 84 / 102 / 197 s). With the refitted
+    # calibration: 0.35 MP 0.912, 0.5 0.946; a 416 px photo took 1.9-2.1x / 2.1-2.3x the CPU
+    # seconds of no diagonals (20 photos, back to back). Share of the
     # turned budget for larger photos, on the original-resolution photos turned 45 degrees
     # (1.6 MP once turned) and bench/bench_faces.py against no diagonals, back to back (1080p /
     # 12 MP): 0.5 0.866 (1.44x / 1.25x), 0.75 0.885 (1.51x / 1.35x), 1.0 0.931 (1.68x / 1.43x);
