@@ -505,6 +505,22 @@ def test_the_calibration_map_follows_the_measured_share_of_faces():
         assert np.interp(p[inside], knots[:, 0], knots[:, 1]).mean() == pytest.approx(y[inside].mean(), abs=0.03)
 
 
+def test_a_turned_copys_candidates_keep_their_kind_of_look():
+    # tools/faces_calibrate.py relabels an upright photo's candidates as its turned copy's: an
+    # upright pass becomes a turned one and back, but a diagonal pass stays diagonal (never
+    # "found upright", even when the turn brings its look round to the canvas's first), its
+    # quarter of the 45-degree canvas advanced by the turn.
+    calibrate = _load_tool("faces_calibrate")
+    rows = np.zeros((3, faces.N_COLUMNS), np.float32)
+    rows[:, :4] = [10, 20, 30, 50]
+    rows[:, faces.PASS] = [4 * 0 + 0, 4 * faces.TURNED_PASS_BASE + 3, 4 * faces.DIAGONAL_PASS_BASE + 3]
+    turned = calibrate.turn_rows(rows, 90, width=100, height=80)
+    assert turned[:, faces.PASS].tolist() == [4 * faces.TURNED_PASS_BASE + 1, 0, 4 * faces.DIAGONAL_PASS_BASE]
+    assert turned[:, faces.UPRIGHT].tolist() == [0, 1, 0]
+    assert faces.is_diagonal(turned).tolist() == [False, False, True]
+    assert turned[0, :4].tolist() == [80 - 50, 10, 80 - 20, 30]  # x0 y0 x1 y1 of the box turned 90 clockwise
+
+
 def test_a_slanted_copy_keeps_each_face_inside_its_new_box(tmp_path):
     # bench/make_slanted.py (faces turned between the quarter turns): the turned ground truth
     # must still hold the face, or slanted recall would be scored against empty boxes.
