@@ -3,7 +3,6 @@ redaction over a found face keeps no detail. Model tests skip when the setup ste
 put models/centerface.onnx in place."""
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import cv2
@@ -344,15 +343,12 @@ def _slanted(photo: np.ndarray, degrees: float) -> tuple[np.ndarray, np.ndarray]
     return cv2.warpAffine(photo, matrix, (width, height), flags=cv2.INTER_LINEAR), matrix
 
 
-def _slanted_face_box(box, matrix) -> tuple[float, float, float, float]:
-    """The box around the ellipse inscribed in `box` (x0, y0, x1, y1), moved by `matrix`."""
+def _slanted_face_box(box, matrix, degrees: float) -> tuple[float, float, float, float]:
+    """The box (x0, y0, x1, y1) around the ellipse inscribed in `box`, moved by `matrix` (the
+    ground truth bench/make_slanted.py writes)."""
     x0, y0, x1, y1 = box
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    a, b = (x1 - x0) / 2, (y1 - y0) / 2
-    ox, oy = matrix[:, :2] @ (cx, cy) + matrix[:, 2]
-    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
-    half_w, half_h = math.hypot(a * cos, b * sin), math.hypot(a * sin, b * cos)
-    return ox - half_w, oy - half_h, ox + half_w, oy + half_h
+    x, y, w, h = _load_tool("make_slanted", "bench").turned_face_box(x0, y0, x1 - x0, y1 - y0, matrix, degrees)
+    return x, y, x + w, y + h
 
 
 # A patient in bed photographed at a slant: a face 45 degrees from upright is as far as it can
@@ -363,7 +359,7 @@ def _slanted_face_box(box, matrix) -> tuple[float, float, float, float]:
 def test_face_slanted_between_the_quarter_turns_found(detector, degrees, size):
     photo, face_box = _selftest_face_photo(size)
     slanted, matrix = _slanted(photo, degrees)
-    face = _slanted_face_box(face_box, matrix)
+    face = _slanted_face_box(face_box, matrix, degrees)
     hits = _face_regions(detector.detect(ImageAnalysis(slanted), Settings()), face, share=0.8)
     # One box fitted to the face: the passes' boxes were merged, and mapped back around it.
     face_area = (face[2] - face[0]) * (face[3] - face[1])
@@ -380,7 +376,7 @@ def test_a_soft_face_slanted_45_degrees_is_a_clear_face(detector, astronaut, deg
     photo[150:150 + size, 150:150 + size] = cv2.resize(astronaut, (size, size), interpolation=cv2.INTER_AREA)
     photo = cv2.GaussianBlur(photo, (0, 0), 1.5)
     slanted, matrix = _slanted(photo, degrees)
-    face = _slanted_face_box(tuple(150 + v * size / 512 for v in FACE), matrix)
+    face = _slanted_face_box(tuple(150 + v * size / 512 for v in FACE), matrix, degrees)
     hits = _face_regions(detector.detect(ImageAnalysis(slanted), Settings()), face, share=0.8)
     assert hits and max(hit.score for hit in hits) >= 0.9
     assert max(hits, key=lambda hit: hit.score).tier == Tier.CERTAIN

@@ -206,12 +206,12 @@ def reliability(conf: np.ndarray, y: np.ndarray) -> str:
 def fit(args) -> None:
     tune = [load_set(args.cache, folder, "even") for folder in args.sets]
     check = [load_set(args.cache, folder, "odd") for folder in args.sets]
-    x = faces.features(np.concatenate([r for r, _ in tune]))
+    tune_rows = np.concatenate([r for r, _ in tune])
+    x = faces.features(tune_rows)
     y = np.concatenate([label for _, label in tune]).astype(float)
     w = tuple(round(float(v), 4) for v in fit_logistic(x, y))
     # The logistic output itself (an identity map, not face_config's current isotonic map).
-    logistic = faces.confidence(np.concatenate([r for r, _ in tune]),
-                                face_config.Calibration(weights=w, isotonic=((0.0, 0.0), (1.0, 1.0))))
+    logistic = faces.confidence(tune_rows, face_config.Calibration(weights=w, isotonic=((0.0, 0.0), (1.0, 1.0))))
     calibration = face_config.Calibration(weights=w, isotonic=fit_isotonic(logistic, y))
     print(calibration)
     for name, parts in (("tuning half", tune), ("check half", check)):
