@@ -142,6 +142,41 @@ def test_both_views_are_used_and_two_sightings_become_one_region():
     assert _covered_share(regions[0], both, 2048, 1536) >= 0.99
 
 
+def test_a_page_or_screen_seen_at_the_coarse_view_only_is_not_proposed():
+    # A page seen strongly at 512 px and weakly (under min_peak) at 768: proposed. A screen
+    # seen strongly at 512 px only, as the model sees a lit sky or striped cloth: dropped. A
+    # small screen seen at 768 px only (too small at 512): proposed. A band is not a
+    # cross-view class: proposed from the coarse view alone. With one view there is nothing to
+    # confirm by, and everything strong is proposed.
+    rgb = np.zeros((1536, 2048, 3), np.uint8)
+    config = objects.DEFAULT_CONFIG
+    assert {"document", "screen"} <= set(config.cross_view_classes) and "wristband" not in config.cross_view_classes
+    weak = (config.mask_threshold + config.strict_min_peak) / 2
+
+    class ScaledSession(FakeSession):
+        def run(self, names, feeds):
+            k = feeds["image"].shape[3] / 512
+            page = ((150.0 * k, 100.0 * k), (120.0 * k, 80.0 * k), 20.0)
+            self.blobs = {"document": page + (0.95 if k == 1 else weak,)}
+            if k == 1:
+                self.blobs["screen"] = ((380.0, 250.0), (100.0, 70.0), 0.0, 0.99)
+                self.blobs["wristband"] = ((380.0, 80.0), (90.0, 20.0), 30.0, 0.95)
+            else:
+                self.blobs["screen"] = ((100.0 * k, 300.0 * k), (40.0 * k, 30.0 * k), 0.0, 0.95)
+            return super().run(names, feeds)
+
+    classes = ("document", "screen", "wristband")
+    for strict in (False, True):
+        regions = objects.find_objects(rgb, classes, strict=strict, config=TWO_VIEWS, session=ScaledSession({}))
+        assert sorted(r.kind.value for r in regions) == ["document", "screen", "wristband"]
+        screen = next(r for r in regions if r.kind is Kind.SCREEN)
+        assert screen.box[0] < 100 * 4 < screen.box[0] + screen.box[2]  # the small one, left (photo px)
+    alone = objects.find_objects(rgb, classes, config=replace(TWO_VIEWS, cross_view_classes=()), session=ScaledSession({}))
+    assert sorted(r.kind.value for r in alone) == ["document", "screen", "screen", "wristband"]
+    one_view = objects.find_objects(rgb, classes, config=ONE_VIEW, session=ScaledSession({}))
+    assert sorted(r.kind.value for r in one_view) == ["document", "screen", "wristband"]
+
+
 def test_the_small_object_view_looks_for_wristbands_only():
     # The 1024 px view is there for small bands: a page the model "sees" only there is not
     # proposed, a band is; without wristbands wanted the view is not computed at all.

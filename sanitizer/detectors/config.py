@@ -432,6 +432,22 @@ class ObjectModelConfig:
         "false redaction 0.1220 -> 0.1227; real ICU frames, bands per frame under Standard 0.41 -> 0.62 "
         "(nearly all false either way); validation photos, reported only: bands found whole 0.817 -> "
         "0.878, objects 0.896 -> 0.920, proposals off every object 0.81 -> 1.08 per photo")
+    cross_view_classes: tuple[str, ...] = knob(
+        ("document", "screen"), "classes proposed from the coarsest main view (input_long_sides) "
+        "only where a finer main view also has a blob of the class there, at any peak: a page or "
+        "screen seen at 512 px is as clear at 768, while much of what the model takes for one at "
+        "512 px alone is not (a parade's lit sky, a striped jacket, protest signs). What the finer "
+        "view alone sees stands: small screens and pages are lost at 512 px",
+        "measured (2026-12-07, the app): crowd photos, every detector, false redaction 0.1208 -> "
+        "0.1126 (the model's 9 screens, all false, gone); real ICU frames, Standard, screens / pages "
+        "per frame 0.04 / 0.20 -> 0.03 / 0.18, Strict pages 0.31 -> 0.25; unchanged: the dev half, "
+        "its harder and turned copies, COCO screens (2 / 16 of 20), validation photos (reported "
+        "only: PHI hidden 0.975, objects found 0.920, proposals off every object 1.04 -> 1.01). Both "
+        "ways (a 768 px sighting confirmed at 512 too) lost small screens: validation objects found "
+        "0.892, screens with print under 5 px 11 -> 6 of 14")
+    cross_view_share: float = knob(
+        0.5, "two sightings are of one object when at least this share of the smaller box lies in "
+        "the other", "principled: most of it (a turned object's box holds background, so not stricter)")
     registered_classes: tuple[str, ...] = knob(
         ("document", "wristband", "screen"), "the classes the registered detector proposes (barcodes "
         "are left to zxing and the bar-texture finder: the model covers codes mostly as part of a band)",

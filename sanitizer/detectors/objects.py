@@ -8,7 +8,9 @@ at, and as large as the bands it learned in the 768 px one), and at 1024 px for 
 only (`small_object_long_sides`: bands of a few per cent of the frame). It also looks at the
 512 and 768 px views turned 90, 180 and 270 degrees: a page or screen must hold in the mean of
 the four looks (`turned_look_classes`: what it sees one way up only is mostly not one), a band
-is proposed where any look sees it (`any_look_classes`: small bands often show one way up). Each
+is proposed where any look sees it (`any_look_classes`: small bands often show one way up). A
+page or screen seen in the 512 px view must also be seen in the 768 px one (`cross_view_classes`:
+what the model sees at the coarse size alone is mostly not one). Each
 connected blob of a mask becomes one region whose polygon is the blob's smallest turned
 rectangle, grown by a margin, so a turned or tilted object is covered whole; its sightings in
 several views become one region.
@@ -134,9 +136,18 @@ def find_objects(rgb: np.ndarray, classes: tuple[str, ...], strict: bool = False
     turned = any(c in config.turned_look_classes + config.any_look_classes for c in classes)
     views = [(side, classes, turned) for side in config.input_long_sides]
     views += [(side, small, False) for side in config.small_object_long_sides if small]
-    found: list[Region] = []
+    # A page or screen seen in the coarsest main view must also be seen in a finer one
+    # (cross_view_classes): the finer views' blobs of those classes are taken at any peak, so
+    # a weaker sighting there can confirm.
+    mains = sorted(config.input_long_sides)
+    confirmed = {_KINDS[c] for c in classes if c in config.cross_view_classes} if len(mains) > 1 else set()
+    sightings: list[tuple[int, Region]] = []
     for long_side, wanted, turned in views:
-        found += _view_regions(rgb, wanted, strict, long_side, turned, config, session)
+        every_blob = frozenset(confirmed if long_side in mains[1:] else ())
+        sightings += [(long_side, r) for r in _view_regions(rgb, wanted, strict, long_side, turned, config, session, every_blob)]
+    min_peak = config.strict_min_peak if strict else config.min_peak
+    found = [r for side, r in sightings if r.kind not in confirmed or (
+        r.score >= min_peak and (side != mains[0] or _seen_finer(r, sightings, mains[1:], config)))]
     # One object seen in both views: one region holding both sightings (each view may see
     # only part of it), largest first so a part merges into the whole.
     found.sort(key=lambda r: -r.box[2] * r.box[3])
@@ -150,6 +161,16 @@ def find_objects(rgb: np.ndarray, classes: tuple[str, ...], strict: bool = False
         else:
             kept[same] = _merged(kept[same], region, config)
     return kept
+
+
+def _seen_finer(region: Region, sightings: list[tuple[int, Region]], finer: list[int],
+                config: ObjectModelConfig) -> bool:
+    """Whether a view of a `finer` long side has a blob of the region's class (at any peak)
+    over most of the smaller of the two."""
+    area = region.box[2] * region.box[3]
+    return any(side in finer and r.kind is region.kind
+               and overlap(r.box, region.box) >= config.cross_view_share * min(area, r.box[2] * r.box[3])
+               for side, r in sightings)
 
 
 def _merged(a: Region, b: Region, config: ObjectModelConfig) -> Region:
@@ -169,9 +190,9 @@ def _polygon_region(kind: Kind, poly: np.ndarray, peak: float, reason: str, conf
 
 
 def _view_regions(rgb: np.ndarray, classes: tuple[str, ...], strict: bool, long_side: int, turned: bool,
-                  config: ObjectModelConfig, session) -> list[Region]:
+                  config: ObjectModelConfig, session, every_blob: frozenset[Kind] = frozenset()) -> list[Region]:
+    """The view's regions; for the kinds in `every_blob`, every blob whatever its peak."""
     probs, extents, scale = predict_masks(rgb, long_side, config, session, turned)
-    min_peak = config.strict_min_peak if strict else config.min_peak
     regions: list[Region] = []
     for name in classes:
         prob = probs[CLASSES.index(name)]
@@ -182,7 +203,7 @@ def _view_regions(rgb: np.ndarray, classes: tuple[str, ...], strict: bool, long_
                 continue
             blob = labels == i
             peak = float(prob[blob].max())
-            if peak < min_peak:
+            if peak < (0.0 if _KINDS[name] in every_blob else config.strict_min_peak if strict else config.min_peak):
                 continue
             ys, xs = np.nonzero(blob)
             poly = _blob_polygon(np.column_stack([xs, ys]).astype(np.float32), config) / scale
