@@ -444,7 +444,9 @@ class ObjectModelConfig:
         "its harder and turned copies, COCO screens (2 / 16 of 20), validation photos (reported "
         "only: PHI hidden 0.975, objects found 0.920, proposals off every object 1.04 -> 1.01). Both "
         "ways (a 768 px sighting confirmed at 512 too) lost small screens: validation objects found "
-        "0.892, screens with print under 5 px 11 -> 6 of 14")
+        "0.892, screens with print under 5 px 11 -> 6 of 14. Bands too (a 512 px band confirmed at "
+        "768 or 1024 px): ICU bands per frame 0.62 -> 0.51, but the dev half's harder wristbands "
+        "turned 30 degrees 0.960 -> 0.905, so not them")
     cross_view_share: float = knob(
         0.5, "two sightings are of one object when at least this share of the smaller box lies in "
         "the other", "principled: most of it (a turned object's box holds background, so not stricter)")

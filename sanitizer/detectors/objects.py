@@ -136,18 +136,19 @@ def find_objects(rgb: np.ndarray, classes: tuple[str, ...], strict: bool = False
     turned = any(c in config.turned_look_classes + config.any_look_classes for c in classes)
     views = [(side, classes, turned) for side in config.input_long_sides]
     views += [(side, small, False) for side in config.small_object_long_sides if small]
-    # A page or screen seen in the coarsest main view must also be seen in a finer one
-    # (cross_view_classes): the finer views' blobs of those classes are taken at any peak, so
-    # a weaker sighting there can confirm.
-    mains = sorted(config.input_long_sides)
-    confirmed = {_KINDS[c] for c in classes if c in config.cross_view_classes} if len(mains) > 1 else set()
+    # A page or screen seen in the coarsest main view must also be seen in a finer view
+    # (cross_view_classes; when a finer view looks for the class): the finer views' blobs of
+    # those classes are taken at any peak, so a weaker sighting there can confirm.
+    coarsest = min(config.input_long_sides)
+    confirmed = {_KINDS[c] for c in classes if c in config.cross_view_classes
+                 and any(side > coarsest and c in wanted for side, wanted, _ in views)}
     sightings: list[tuple[int, Region]] = []
     for long_side, wanted, turned in views:
-        every_blob = frozenset(confirmed if long_side in mains[1:] else ())
+        every_blob = frozenset(confirmed if long_side > coarsest else ())
         sightings += [(long_side, r) for r in _view_regions(rgb, wanted, strict, long_side, turned, config, session, every_blob)]
     min_peak = config.strict_min_peak if strict else config.min_peak
     found = [r for side, r in sightings if r.kind not in confirmed or (
-        r.score >= min_peak and (side != mains[0] or _seen_finer(r, sightings, mains[1:], config)))]
+        r.score >= min_peak and (side != coarsest or _seen_finer(r, sightings, coarsest, config)))]
     # One object seen in both views: one region holding both sightings (each view may see
     # only part of it), largest first so a part merges into the whole.
     found.sort(key=lambda r: -r.box[2] * r.box[3])
@@ -163,12 +164,12 @@ def find_objects(rgb: np.ndarray, classes: tuple[str, ...], strict: bool = False
     return kept
 
 
-def _seen_finer(region: Region, sightings: list[tuple[int, Region]], finer: list[int],
+def _seen_finer(region: Region, sightings: list[tuple[int, Region]], coarsest: int,
                 config: ObjectModelConfig) -> bool:
-    """Whether a view of a `finer` long side has a blob of the region's class (at any peak)
+    """Whether a view finer than the `coarsest` has a blob of the region's class (at any peak)
     over most of the smaller of the two."""
     area = region.box[2] * region.box[3]
-    return any(side in finer and r.kind is region.kind
+    return any(side > coarsest and r.kind is region.kind
                and overlap(r.box, region.box) >= config.cross_view_share * min(area, r.box[2] * r.box[3])
                for side, r in sightings)
 
