@@ -142,11 +142,11 @@ def find_objects(rgb: np.ndarray, classes: tuple[str, ...], strict: bool = False
     coarsest = min(config.input_long_sides)
     confirmed = {_KINDS[c] for c in classes if c in config.cross_view_classes
                  and any(side > coarsest and c in wanted for side, wanted, _ in views)}
+    min_peak = config.strict_min_peak if strict else config.min_peak
     sightings: list[tuple[int, Region]] = []
     for long_side, wanted, turned in views:
         every_blob = frozenset(confirmed if long_side > coarsest else ())
-        sightings += [(long_side, r) for r in _view_regions(rgb, wanted, strict, long_side, turned, config, session, every_blob)]
-    min_peak = config.strict_min_peak if strict else config.min_peak
+        sightings += [(long_side, r) for r in _view_regions(rgb, wanted, min_peak, long_side, turned, config, session, every_blob)]
     found = [r for side, r in sightings if r.kind not in confirmed or (
         r.score >= min_peak and (side != coarsest or _seen_finer(r, sightings, coarsest, config)))]
     # One object seen in both views: one region holding both sightings (each view may see
@@ -190,9 +190,10 @@ def _polygon_region(kind: Kind, poly: np.ndarray, peak: float, reason: str, conf
                   tier=Tier.CERTAIN if peak >= config.certain_peak else Tier.POSSIBLE)
 
 
-def _view_regions(rgb: np.ndarray, classes: tuple[str, ...], strict: bool, long_side: int, turned: bool,
+def _view_regions(rgb: np.ndarray, classes: tuple[str, ...], min_peak: float, long_side: int, turned: bool,
                   config: ObjectModelConfig, session, every_blob: frozenset[Kind] = frozenset()) -> list[Region]:
-    """The view's regions; for the kinds in `every_blob`, every blob whatever its peak."""
+    """The view's regions of blobs peaking at `min_peak` or more; for the kinds in `every_blob`,
+    every blob whatever its peak."""
     probs, extents, scale = predict_masks(rgb, long_side, config, session, turned)
     regions: list[Region] = []
     for name in classes:
@@ -204,7 +205,7 @@ def _view_regions(rgb: np.ndarray, classes: tuple[str, ...], strict: bool, long_
                 continue
             blob = labels == i
             peak = float(prob[blob].max())
-            if peak < (0.0 if _KINDS[name] in every_blob else config.strict_min_peak if strict else config.min_peak):
+            if peak < (0.0 if _KINDS[name] in every_blob else min_peak):
                 continue
             ys, xs = np.nonzero(blob)
             poly = _blob_polygon(np.column_stack([xs, ys]).astype(np.float32), config) / scale
