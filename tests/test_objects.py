@@ -177,25 +177,63 @@ def test_a_page_or_screen_seen_at_the_coarse_view_only_is_not_proposed():
     assert sorted(r.kind.value for r in one_view) == ["document", "screen", "wristband"]
 
 
-def test_the_small_object_view_looks_for_wristbands_only():
-    # The 1024 px view is there for small bands: a page the model "sees" only there is not
-    # proposed, a band is; without wristbands wanted the view is not computed at all.
+def test_the_small_object_view_looks_for_wristbands_and_screens_only():
+    # The 1024 px view is there for small bands and monitors: a page the model "sees" only
+    # there is not proposed, a band and a screen are; without either wanted the view is not
+    # computed at all.
     rgb = np.zeros((1536, 2048, 3), np.uint8)
 
     class FineOnlySession(FakeSession):
         def run(self, names, feeds):
             fine = feeds["image"].shape[3] == 1024
             self.blobs = {"document": ((300.0, 300.0), (200.0, 150.0), 0.0, 0.95),
-                          "wristband": ((700.0, 300.0), (120.0, 30.0), 0.0, 0.95)} if fine else {}
+                          "wristband": ((700.0, 300.0), (120.0, 30.0), 0.0, 0.95),
+                          "screen": ((500.0, 600.0), (60.0, 45.0), 0.0, 0.95)} if fine else {}
             return super().run(names, feeds)
 
     session = FineOnlySession({})
-    regions = objects.find_objects(rgb, ("document", "wristband"), config=UPRIGHT, session=session)
+    regions = objects.find_objects(rgb, ("document", "wristband", "screen"), config=UPRIGHT, session=session)
     assert sorted(x.shape[3] for x in session.inputs) == [512, 768, 1024]
-    assert [r.kind for r in regions] == [Kind.WRISTBAND]
+    assert sorted(r.kind.value for r in regions) == ["screen", "wristband"]
     session = FineOnlySession({})
     assert objects.find_objects(rgb, ("document",), config=UPRIGHT, session=session) == []
     assert sorted(x.shape[3] for x in session.inputs) == [512, 768]
+
+
+class SmallScreenSession:
+    """Stands in for the model at the small-object view only: a screen's logits on the white
+    pixels of what it is shown, so every quarter turn sees a real screen where it is; and, in
+    the first (upright) look alone, on the grey ones, as the model takes something for a screen
+    one way up only."""
+
+    def __init__(self):
+        self.inputs: list[np.ndarray] = []
+
+    def run(self, _names, feeds):
+        x = feeds["image"][0, :, 2::4, 2::4]  # the 1/4-scale output grid
+        self.inputs.append(feeds["image"])
+        logits = np.full((1, len(objects.CLASSES)) + x.shape[1:], -8.0, np.float32)
+        if max(feeds["image"].shape[2:]) >= 1024:
+            first_look = sum(max(i.shape[2:]) >= 1024 for i in self.inputs) == 1
+            screen = logits[0, objects.CLASSES.index("screen")]
+            screen[(x > 0.9).all(axis=0)] = 6.0
+            if first_look:
+                screen[((x > 0.4) & (x < 0.6)).all(axis=0)] = 6.0
+        return [logits]
+
+
+def test_a_small_screen_is_found_in_the_small_object_view_seen_every_way_up():
+    # A monitor too small for the main views (only the 1024 px view sees it) is proposed when
+    # each of the view's four looks sees it; a patch the view sees one way up only is not.
+    rgb = np.zeros((1536, 2048, 3), np.uint8)
+    rgb[600:680, 400:500] = 255   # the monitor
+    rgb[1000:1080, 1400:1500] = 128  # seen in the upright look only
+    session = SmallScreenSession()
+    regions = objects.find_objects(rgb, ("screen",), session=session)
+    assert [r.kind for r in regions] == [Kind.SCREEN]
+    x, y, w, h = regions[0].box
+    assert x <= 400 and y <= 600 and x + w >= 500 and y + h >= 680 and x + w < 1400
+    assert sorted(max(i.shape[2:]) for i in session.inputs) == [512] * 4 + [768] * 4 + [1024] * 4
 
 
 class ContentSession:
@@ -262,11 +300,11 @@ def test_a_band_seen_in_one_turned_look_only_is_proposed_there():
     averaged = replace(config, turned_look_classes=("wristband",), any_look_classes=())
     assert objects.find_objects(rgb, ("wristband",), config=averaged, session=HalfTurnSession({})) == []
     assert objects.find_objects(rgb, ("wristband",), config=ONE_VIEW, session=HalfTurnSession({})) == []
-    # The main views are looked at four ways; the larger small-object view once (speed).
+    # Every view is looked at four ways, the small-object view too.
     session = HalfTurnSession({})
     objects.find_objects(rgb, ("wristband",), config=replace(objects.DEFAULT_CONFIG, any_look_classes=("wristband",)),
                          session=session)
-    assert sorted(max(x.shape[2:]) for x in session.inputs) == [512] * 4 + [768] * 4 + [1024]
+    assert sorted(max(x.shape[2:]) for x in session.inputs) == [512] * 4 + [768] * 4 + [1024] * 4
 
 
 @pytest.mark.skipif(not FONTS_PRESENT, reason="DejaVu fonts absent")

@@ -131,11 +131,10 @@ def find_objects(rgb: np.ndarray, classes: tuple[str, ...], strict: bool = False
         return []
     session = session if session is not None else _session()
     small = tuple(c for c in classes if c in config.small_object_classes)
-    # The main views are also looked at turned (when a wanted class uses the turned looks); the
-    # small-object views, larger, once (speed).
-    turned = any(c in config.turned_look_classes + config.any_look_classes for c in classes)
-    views = [(side, classes, turned) for side in config.input_long_sides]
-    views += [(side, small, False) for side in config.small_object_long_sides if small]
+    # Every view is also looked at turned when a class wanted there uses the turned looks: the
+    # small-object views too, where a screen seen one way up only is mostly not one.
+    views = [(side, classes, _looks_turned(classes, config)) for side in config.input_long_sides]
+    views += [(side, small, _looks_turned(small, config)) for side in config.small_object_long_sides if small]
     # A page or screen seen in the coarsest main view must also be seen in a finer view
     # (cross_view_classes; when a finer view looks for the class): the finer views' blobs of
     # those classes are taken at any peak, so a weaker sighting there can confirm.
@@ -162,6 +161,10 @@ def find_objects(rgb: np.ndarray, classes: tuple[str, ...], strict: bool = False
         else:
             kept[same] = _merged(kept[same], region, config)
     return kept
+
+
+def _looks_turned(wanted: tuple[str, ...], config: ObjectModelConfig) -> bool:
+    return any(c in config.turned_look_classes + config.any_look_classes for c in wanted)
 
 
 def _seen_finer(region: Region, sightings: list[tuple[int, Region]], coarsest: int,
