@@ -200,6 +200,27 @@ def test_the_small_object_view_looks_for_wristbands_and_screens_only():
     assert sorted(x.shape[3] for x in session.inputs) == [512, 768]
 
 
+def test_a_band_region_reaches_past_the_ends_of_its_mask():
+    # A band's mask stops short of its ends, which curve round the wrist: its region reaches
+    # band_end_margin of its length further at each end of its long side (and no further
+    # across); a page's region with the same mask does not.
+    rgb = np.zeros((1536, 2048, 3), np.uint8)
+    blob = ((256.0, 192.0), (120.0, 30.0), 20.0, 0.95)  # model-input px; the photo is 4x
+    config = ONE_VIEW
+    assert config.band_end_margin > 0
+    band = objects.find_objects(rgb, ("wristband",), config=config, session=FakeSession({"wristband": blob}))
+    page = objects.find_objects(rgb, ("document",), config=config, session=FakeSession({"document": blob}))
+    assert len(band) == 1 and len(page) == 1
+
+    def sides(region):
+        (_, (w, h), _) = cv2.minAreaRect(np.array(region.polygon, np.float32))
+        return max(w, h), min(w, h)
+
+    (band_long, band_short), (page_long, page_short) = sides(band[0]), sides(page[0])
+    assert band_long - page_long == pytest.approx(2 * config.band_end_margin * 120 * 4, rel=0.1)
+    assert band_short == pytest.approx(page_short, abs=1.0)
+
+
 class SmallScreenSession:
     """Stands in for the model at the small-object view only: a screen's logits on the white
     pixels of what it is shown, so every quarter turn sees a real screen where it is; and, in

@@ -118,10 +118,13 @@ def _full_size(prob: np.ndarray, pw: int, ph: int, size: tuple[int, int]) -> np.
     return full[:, :size[1], :size[0]]
 
 
-def _blob_polygon(points: np.ndarray, config: ObjectModelConfig) -> np.ndarray:
+def _blob_polygon(points: np.ndarray, config: ObjectModelConfig, along: float = 0.0) -> np.ndarray:
+    """The blob's smallest turned rectangle plus the margin, and `along` x its length more at
+    each end of its long side."""
     (cx, cy), (w, h), angle = cv2.minAreaRect(points)
     grow = config.margin_frac * min(w, h) + config.margin_px
-    return cv2.boxPoints(((cx, cy), (w + 2 * grow, h + 2 * grow), angle))
+    w_more, h_more = (along * w, 0.0) if w >= h else (0.0, along * h)
+    return cv2.boxPoints(((cx, cy), (w + 2 * (grow + w_more), h + 2 * (grow + h_more)), angle))
 
 
 def find_objects(rgb: np.ndarray, classes: tuple[str, ...], strict: bool = False,
@@ -211,7 +214,8 @@ def _view_regions(rgb: np.ndarray, classes: tuple[str, ...], min_peak: float, lo
             if peak < (0.0 if _KINDS[name] in every_blob else min_peak):
                 continue
             ys, xs = np.nonzero(blob)
-            poly = _blob_polygon(np.column_stack([xs, ys]).astype(np.float32), config) / scale
+            along = config.band_end_margin if name == "wristband" else 0.0
+            poly = _blob_polygon(np.column_stack([xs, ys]).astype(np.float32), config, along) / scale
             regions.append(_polygon_region(_KINDS[name], poly, round(peak, 3), f"{name} (object model)", config))
     return regions
 
