@@ -221,59 +221,27 @@ def test_a_band_region_reaches_past_the_ends_of_its_mask():
     assert band_short == pytest.approx(page_short, abs=1.0)
 
 
-class SmallScreenSession:
-    """Stands in for the model at the small-object view only: a screen's logits on the white
-    pixels of what it is shown, so every quarter turn sees a real screen where it is; and, in
-    the first (upright) look alone, on the grey ones, as the model takes something for a screen
-    one way up only."""
-
-    def __init__(self):
-        self.inputs: list[np.ndarray] = []
-
-    def run(self, _names, feeds):
-        x = feeds["image"][0, :, 2::4, 2::4]  # the 1/4-scale output grid
-        self.inputs.append(feeds["image"])
-        logits = np.full((1, len(objects.CLASSES)) + x.shape[1:], -8.0, np.float32)
-        if max(feeds["image"].shape[2:]) >= 1024:
-            first_look = sum(max(i.shape[2:]) >= 1024 for i in self.inputs) == 1
-            screen = logits[0, objects.CLASSES.index("screen")]
-            screen[(x > 0.9).all(axis=0)] = 6.0
-            if first_look:
-                screen[((x > 0.4) & (x < 0.6)).all(axis=0)] = 6.0
-        return [logits]
-
-
-def test_a_small_screen_is_found_in_the_small_object_view_seen_every_way_up():
-    # A monitor too small for the main views (only the 1024 px view sees it) is proposed when
-    # each of the view's four looks sees it; a patch the view sees one way up only is not.
-    rgb = np.zeros((1536, 2048, 3), np.uint8)
-    rgb[600:680, 400:500] = 255   # the monitor
-    rgb[1000:1080, 1400:1500] = 128  # seen in the upright look only
-    session = SmallScreenSession()
-    regions = objects.find_objects(rgb, ("screen",), session=session)
-    assert [r.kind for r in regions] == [Kind.SCREEN]
-    x, y, w, h = regions[0].box
-    assert x <= 400 and y <= 600 and x + w >= 500 and y + h >= 680 and x + w < 1400
-    assert sorted(max(i.shape[2:]) for i in session.inputs) == [512] * 4 + [768] * 4 + [1024] * 4
-
-
 class ContentSession:
     """Stands in for the model, seeing what is in its input (so every quarter turn sees the
-    photo's objects where they are): a page's logits on white pixels; on grey pixels only in the
-    upright look (the first call), as a model sees a faint part of an object one way up only."""
+    photo's objects where they are): logits of `kind` on white pixels; on grey pixels only in the
+    upright look (the first call), at `one_look_logit`, as a model sees a faint part of an object,
+    or something it takes for one, one way up only. Only views of `from_side` px or more see
+    anything."""
 
-    def __init__(self):
+    def __init__(self, kind: str = "document", from_side: int = 0, one_look_logit: float = 1.0):
+        self.kind, self.from_side, self.one_look_logit = kind, from_side, one_look_logit
         self.inputs: list[np.ndarray] = []
 
     def run(self, _names, feeds):
         x = feeds["image"][0, :, 2::4, 2::4]  # the 1/4-scale output grid
-        upright = not self.inputs
         self.inputs.append(feeds["image"])
         logits = np.full((1, len(objects.CLASSES)) + x.shape[1:], -8.0, np.float32)
-        page = logits[0, objects.CLASSES.index("document")]
-        page[(x > 0.9).all(axis=0)] = 6.0
-        if upright:
-            page[((x > 0.4) & (x < 0.6)).all(axis=0)] = 1.0
+        seen = [i for i in self.inputs if max(i.shape[2:]) >= self.from_side]
+        if seen and seen[-1] is feeds["image"]:
+            found = logits[0, objects.CLASSES.index(self.kind)]
+            found[(x > 0.9).all(axis=0)] = 6.0
+            if len(seen) == 1:
+                found[((x > 0.4) & (x < 0.6)).all(axis=0)] = self.one_look_logit
         return [logits]
 
 
@@ -326,6 +294,20 @@ def test_a_band_seen_in_one_turned_look_only_is_proposed_there():
     objects.find_objects(rgb, ("wristband",), config=replace(objects.DEFAULT_CONFIG, any_look_classes=("wristband",)),
                          session=session)
     assert sorted(max(x.shape[2:]) for x in session.inputs) == [512] * 4 + [768] * 4 + [1024] * 4
+
+
+def test_a_small_screen_is_found_in_the_small_object_view_seen_every_way_up():
+    # A monitor too small for the main views (only the 1024 px view sees it) is proposed when
+    # each of the view's four looks sees it; a patch the view sees one way up only is not.
+    rgb = np.zeros((1536, 2048, 3), np.uint8)
+    rgb[600:680, 400:500] = 255   # the monitor
+    rgb[1000:1080, 1400:1500] = 128  # seen in the upright look only
+    session = ContentSession("screen", from_side=1024, one_look_logit=6.0)
+    regions = objects.find_objects(rgb, ("screen",), session=session)
+    assert [r.kind for r in regions] == [Kind.SCREEN]
+    x, y, w, h = regions[0].box
+    assert x <= 400 and y <= 600 and x + w >= 500 and y + h >= 680 and x + w < 1400
+    assert sorted(max(i.shape[2:]) for i in session.inputs) == [512] * 4 + [768] * 4 + [1024] * 4
 
 
 @pytest.mark.skipif(not FONTS_PRESENT, reason="DejaVu fonts absent")
