@@ -210,7 +210,11 @@ class OutlineConfig:
 class ScreenConfig:
     """The screen detector's regions (screens.py)."""
     strict_min_contrast: float = knob(
-        8.0, "under Strict a panel without text counts when it differs this much from its bezel")
+        8.0, "under Strict a panel without text counts when it differs this much from its bezel",
+        "hand-set; measured against 30 (2026-12-07, bench/phi_eval.py --preset strict): real ICU "
+        "frames' screens 1.67 -> 0.70 per frame, but COCO TVs, laptops and phones hidden 17 -> 11 of "
+        "20 (bench/screens_score.py): the real monitors' panels differ from their bezels as little "
+        "as walls, drawers and drip bags do, so kept")
     margin: float = knob(0.02, "margin around a screen, of its size (the bezel's edge)")
     score: float = knob(0.8, "score of a screen with text")
     strict_score: float = knob(0.5, "score of a screen-like panel without text (Strict only)")
@@ -452,7 +456,10 @@ class ObjectModelConfig:
         "degrees, PHI hidden 0.976 / 0.901 / 0.901 -> 1.0 / 0.980 / 0.960; crowd photos, every detector, "
         "false redaction 0.1220 -> 0.1227; real ICU frames, bands per frame under Standard 0.41 -> 0.62 "
         "(nearly all false either way); validation photos, reported only: bands found whole 0.817 -> "
-        "0.878, objects 0.896 -> 0.920, proposals off every object 0.81 -> 1.08 per photo")
+        "0.878, objects 0.896 -> 0.920, proposals off every object 0.81 -> 1.08 per photo. Tried "
+        "(session 20) and not used: at the 1024 px view, a band's probability that of its second most "
+        "confident look (seen at least two ways up): tuning seeds 90000-90149, bands found whole "
+        "56 -> 52 of 65, proposals off every object 0.86 -> 0.69 per photo")
     cross_view_classes: tuple[str, ...] = knob(
         ("document", "screen"), "classes proposed from the coarsest main view (input_long_sides) "
         "only where a finer main view also has a blob of the class there, at any peak: a page or "
