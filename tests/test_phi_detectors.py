@@ -6,8 +6,9 @@ import logging
 import cv2
 import numpy as np
 import pytest
+from PIL import Image, ImageDraw
 
-from phi_fixtures import RULE_FINDERS, fraction_inside, screen_photo, text_image
+from phi_fixtures import RULE_FINDERS, font, fraction_inside, screen_photo, text_image
 from sanitizer.detectors import ImageAnalysis, build_detectors, objects, run_detectors
 from sanitizer.detectors import analysis as analysis_module
 from sanitizer.detectors.phi_text import PhiTextDetector
@@ -132,16 +133,33 @@ def test_screen_without_text_only_under_strict():
     assert fraction_inside((330, 230, 540, 320), strict) > 0.95
 
 
-def test_a_screen_cut_by_the_picture_edge_is_hidden_under_strict():
+def _laptop_cut_by_the_left_edge(rows: list[str]) -> np.ndarray:
     """A laptop at the left edge of the photo: its panel runs off the picture, so its
-    outline is closed by the picture's border."""
-    rgb = np.full((800, 1200, 3), 150, np.uint8)
-    rgb[250:650, 0:420] = 200       # the laptop's light bezel, cut by the left edge
-    rgb[275:600, 0:395] = 90        # its panel
-    strict = ScreenDetector().detect(ImageAnalysis(rgb, config=RULE_FINDERS), Settings(preset=Preset.STRICT))
-    assert fraction_inside((0, 285, 380, 300), strict) > 0.95
-    # No text on it: kept under Standard.
-    assert ScreenDetector().detect(ImageAnalysis(rgb, config=RULE_FINDERS), Settings()) == []
+    outline is closed by the picture's border; `rows` of print on its panel."""
+    img = Image.new("RGB", (1200, 800), (150, 150, 150))
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((0, 250, 419, 649), fill=(200, 200, 200))    # light bezel, cut by the left edge
+    draw.rectangle((0, 275, 394, 599), fill=(90, 90, 90))       # its panel
+    for k, row in enumerate(rows):
+        draw.text((20, 300 + 45 * k), row, fill=(245, 245, 245), font=font(22))
+    return np.asarray(img)
+
+
+def test_a_panel_cut_by_the_picture_edge_is_a_screen_only_with_print_on_it():
+    """Without text, a panel is a screen under Strict by its bezel all round; one closed by
+    the picture's border has none on that side (walls, doors, curtains and drip bags running
+    out of ICU frames looked like such panels), so it is not proposed. With print on it, it
+    is a screen under either preset."""
+    rules = ScreenDetector()
+    bare = _laptop_cut_by_the_left_edge([])
+    outline = [q for q in find_outlines(bare).quads if q.screen_like]
+    assert outline and outline[0].edges_touched == 1   # the outline is found: the rule drops it
+    assert rules.detect(ImageAnalysis(bare, config=RULE_FINDERS), Settings(preset=Preset.STRICT)) == []
+    printed = _laptop_cut_by_the_left_edge(["Bed 4  HR 85  SpO2 92", "BP 153/71  RR 18",
+                                            "Temp 37.9  NIBP 12:40", "Alarm limits 50-120"])
+    for settings in (Settings(), Settings(preset=Preset.STRICT)):
+        screens = rules.detect(ImageAnalysis(printed, config=RULE_FINDERS), settings)
+        assert fraction_inside((0, 285, 380, 300), screens) > 0.95
 
 
 def test_an_angled_monitor_crossed_by_faint_lines_is_one_screen():

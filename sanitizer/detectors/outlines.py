@@ -28,9 +28,14 @@ class ScreenQuad:
     contrast: float                              # panel vs bezel luma difference
     panel_luma: float = 0.0                      # mean luma inside (paper is bright)
     area_fraction: float = 0.0                   # of the picture
-    along_edges: bool = False                    # runs along two picture edges
-    # Whole within the picture and not most of it (else it is the background or a page).
+    edges_touched: int = 0                       # picture edges the outline runs along
+    # Not along two edges and not most of the picture (else it is the background or a page).
     screen_like: bool = False
+
+    @property
+    def along_edges(self) -> bool:
+        """Runs along two or more picture edges: the picture's own background."""
+        return self.edges_touched >= 2
 
     @property
     def box(self) -> tuple[float, float, float, float]:
@@ -80,10 +85,10 @@ def _find_quads(rgb: np.ndarray, cfg: OutlineConfig) -> tuple[list[ScreenQuad], 
 
     def in_image(q: np.ndarray, contrast: float, luma: float) -> ScreenQuad:
         area_fraction = float(cv2.contourArea(q)) / area_total
-        along_edges = _edges_touched(q, gray.shape, cfg) >= 2
+        touched = _edges_touched(q, gray.shape, cfg)
         return ScreenQuad(tuple((float(x / scale), float(y / scale)) for x, y in q), contrast, luma,
-                          area_fraction, along_edges,
-                          screen_like=area_fraction <= cfg.max_area_fraction and not along_edges)
+                          area_fraction, touched,
+                          screen_like=area_fraction <= cfg.max_area_fraction and touched < 2)
     return ([in_image(q, *m) for q, m in found], [in_image(q, *m) for q, m in plain])
 
 
