@@ -78,3 +78,27 @@ def test_strict_never_proposes_the_bars_as_screens():
     assert all(r.box[0] > BAR / 2 and r.box[0] + r.box[2] < WIDTH - BAR / 2 for r in regions)
     # The panels in the picture itself are still proposed.
     assert regions
+
+
+def _frame_with_panel(x: int) -> np.ndarray:
+    """A letterboxed frame whose picture holds one text-less, screen-like panel from `x`:
+    when `x` is the bar's edge, the panel runs into the bar, with no bezel on that side."""
+    frame = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
+    frame[:, BAR:WIDTH - BAR] = 120
+    frame[150:450, x:x + 400] = 20                          # bezel
+    frame[165:420, (x if x == BAR else x + 15):x + 385] = 230  # lit, empty panel
+    return _jpeg(frame)
+
+
+def test_under_strict_a_panel_closed_by_a_bar_is_not_a_screen():
+    """The picture of a letterboxed frame ends at its bars: a panel running into a bar has no
+    bezel on that side (a wall, a curtain, a face before a window in ICU video), as one
+    running off a photo's edge has none."""
+    strict = Settings(preset=Preset.STRICT)
+    inside = ScreenDetector().detect(ImageAnalysis(_frame_with_panel(400), config=RULE_FINDERS), strict)
+    assert inside and all(400 - 40 <= r.box[0] and r.box[0] + r.box[2] <= 800 + 40 for r in inside)
+    at_bar = _frame_with_panel(BAR)
+    analysis = ImageAnalysis(at_bar, config=RULE_FINDERS)
+    panel = [q for q in analysis.outlines.quads if q.screen_like and abs(q.box[0] - BAR) < 5 and q.box[2] < 500]
+    assert panel and panel[0].edges_touched == 0   # the outline finder sees it inside the frame
+    assert ScreenDetector().detect(analysis, strict) == []

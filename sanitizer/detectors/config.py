@@ -217,11 +217,13 @@ class ScreenConfig:
         "as walls, drawers and drip bags do, so kept")
     strict_max_edges_touched: int = knob(
         0, "under Strict a panel without text is proposed only when its outline runs along at most "
-        "this many picture edges: one closed by the picture's border has no bezel on that side, and "
+        "this many edges of the picture (a video frame's: between its letterbox bars): one closed by "
+        "the picture's border has no bezel on that side, and "
         "walls, doors, curtains and drip bags running out of the frame look like such a panel",
         "measured (2026-12-07, bench/phi_eval.py --preset strict, against 1, as before): real ICU "
-        "frames' screens 1.67 -> 0.57 per frame (what is left: about one in five a real monitor or "
-        "ventilator display; walls, drawers, a face before a window); COCO TVs, laptops and phones "
+        "frames' screens 1.67 -> 0.57 per frame, 0.43 with the bars' edges as the picture's (what is "
+        "left: about one in four a real monitor or device display; walls, drawers, drip bags, sheets); "
+        "COCO TVs, laptops and phones "
         "hidden 17 -> 13 of 20 (bench/screens_score.py): two laptops cut by the photo's edge, and two "
         "TVs that had been hidden only by a false panel over half the room. Print on a cut screen "
         "is still hidden: as the screen (screens_with_text) and, under Strict, line by line")

@@ -24,14 +24,17 @@ class Letterbox:
     top: int = 0
     bottom: int = 0
 
+    def picture(self, width: int, height: int) -> Box:
+        """What lies between the bars of a width x height frame (x, y, w, h)."""
+        return (float(self.left), float(self.top), float(width - self.left - self.right),
+                float(height - self.top - self.bottom))
+
     def share_inside(self, box: Box, width: int, height: int) -> float:
         """The share of a box (x, y, w, h), clipped to the picture, that lies in the bars."""
         seen = overlap(box, (0.0, 0.0, float(width), float(height)))
         if seen <= 0:
             return 0.0
-        picture = (float(self.left), float(self.top), float(width - self.left - self.right),
-                   float(height - self.top - self.bottom))  # what lies between the bars
-        return 1.0 - overlap(box, picture) / seen
+        return 1.0 - overlap(box, self.picture(width, height)) / seen
 
 
 def _bar_width(lines: np.ndarray, cfg: LetterboxConfig) -> int:

@@ -142,10 +142,16 @@ def _edges_touched(quad: np.ndarray, shape: tuple[int, ...], cfg: OutlineConfig)
     """How many of the picture's edges the outline runs along. Two or more: the picture's
     own dark or bright background, not a screen seen whole within it."""
     height, width = shape[:2]
-    margin = cfg.edge_margin * max(height, width)
-    xs, ys = quad[:, 0], quad[:, 1]
-    return int((xs.min() <= margin) + (ys.min() <= margin) + (xs.max() >= width - 1 - margin)
-               + (ys.max() >= height - 1 - margin))
+    return edges_touched(quad, (0.0, 0.0, float(width), float(height)), cfg.edge_margin * max(height, width))
+
+
+def edges_touched(points: np.ndarray, picture: tuple[float, float, float, float], margin: float) -> int:
+    """How many edges of `picture` (x, y, w, h: the whole picture, or the part of a video
+    frame between its letterbox bars) an outline's corner `points` come within `margin` of."""
+    x, y, w, h = picture
+    xs, ys = points[:, 0], points[:, 1]
+    return int((xs.min() <= x + margin) + (ys.min() <= y + margin) + (xs.max() >= x + w - 1 - margin)
+               + (ys.max() >= y + h - 1 - margin))
 
 
 def _quad_and_ring(shape: tuple[int, ...], quad: np.ndarray,

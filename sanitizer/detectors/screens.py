@@ -5,8 +5,9 @@ Monitors, laptops, phones and TVs show patient banners and charts. The outlines 
 the picture's analysis (outlines.py); under Standard a screen is redacted whole when text
 lines sit inside it (text too small to read still counts as lines), under Strict every
 screen-like panel that differs from its bezel is redacted, except the flat bars of a
-letterboxed video frame (letterbox.py) and panels closed by the picture's border: without
-text, the bezel all round is the only sign of a screen (`ScreenConfig.strict_max_edges_touched`).
+letterboxed video frame (letterbox.py) and panels closed by the picture's border (a video
+frame's picture ends at its bars): without text, the bezel all round is the only sign of a
+screen (`ScreenConfig.strict_max_edges_touched`).
 
 This is the rule finder. It looks only when `DetectorConfig.rules_find` says so: by default
 not under Standard (the object model finds screens, objects.py), but under Strict, because the
@@ -15,10 +16,13 @@ panels 15) and Strict is the preset that hides every screen-like panel.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from ..regions import Kind, Region, grow_box
 from ..settings import Preset, Settings
 from .analysis import ImageAnalysis
 from .boxes import center_in
+from .outlines import edges_touched
 
 
 class ScreenDetector:
@@ -37,10 +41,12 @@ class ScreenDetector:
             taken = [q.box for q in with_text]
             height, width = analysis.rgb.shape[:2]
             bars = analysis.letterbox
+            picture = bars.picture(width, height)  # a video frame's picture lies between its bars
+            margin = analysis.config.outlines.edge_margin * max(height, width)
             for q in analysis.outlines.quads:
                 if bars.share_inside(q.box, width, height) >= analysis.config.letterbox.screen_share:
                     continue  # a video frame's flat bar, not a dark monitor
-                if q.edges_touched > cfg.strict_max_edges_touched:
+                if edges_touched(np.asarray(q.polygon), picture, margin) > cfg.strict_max_edges_touched:
                     continue  # closed by the picture's border: no bezel on that side to go by
                 if q.screen_like and q.contrast >= cfg.strict_min_contrast and not any(center_in(q.box, t) for t in taken):
                     regions.append(Region(Kind.SCREEN, grow_box(q.box, cfg.margin), cfg.strict_score, "screen"))
