@@ -547,8 +547,8 @@ def test_a_scene_leaves_out_a_band_that_a_later_page_hides(tmp_path, monkeypatch
     monkeypatch.setattr(synth_objects, "_scene_objects", lambda rng: ["wristband", "document"])
     real_warp = synth_objects._warp_texture
 
-    def warp(tex, rng, size, long_px, max_tilt):
-        hmat, spin, tilt = real_warp(tex, rng, size, long_px, max_tilt)
+    def warp(tex, rng, size, long_px, max_tilt, edge_share=0.0):
+        hmat, spin, tilt = real_warp(tex, rng, size, long_px, max_tilt, edge_share)
         if tex.kind == "document":  # the page stretched over the whole photo
             th, tw = tex.rgba.shape[:2]
             hmat = np.diag([size[0] / tw, size[1] / th, 1.0])
@@ -559,6 +559,51 @@ def test_a_scene_leaves_out_a_band_that_a_later_page_hides(tmp_path, monkeypatch
     assert {r["object"] for r in gt["regions"]} == {1}
     assert gt["phi_boxes"] and {b["object"] for b in gt["phi_boxes"]} == {1}
     assert gt["meta"]["objects"][0]["kind"] == "wristband"  # it was drawn, then hidden
+
+
+@pytest.mark.skipif(not FONTS_PRESENT, reason="DejaVu fonts absent")
+@pytest.mark.parametrize("layout", synth_objects.FORM_LAYOUTS)
+def test_forms_are_pages_of_another_design_with_the_patient_on_them(layout, monkeypatch):
+    """A form is a light sheet whose PHI (the patient's fields, dated rows) lies on it, drawn
+    with tinted bands, boxes or rules that make_page never draws."""
+    monkeypatch.setattr(synth_objects, "FORM_LAYOUTS", (layout,))
+    for seed in range(4):
+        form = synth_objects.make_form(np.random.default_rng(seed), "")
+        assert form.kind == "document" and form.phi
+        h, w = form.rgba.shape[:2]
+        for entry in form.phi:
+            assert entry["poly"].min() >= 0 and (entry["poly"] <= [w, h]).all()
+        assert {"name", "dob", "mrn", "date", "id"} & {e["kind"] for e in form.phi}
+        if form.rgba[0, 0, :3].max() >= 225:  # not on a clipboard: the paper's off-white shows
+            pixels = form.rgba[..., :3].reshape(-1, 3).astype(int)
+            tinted = (pixels.max(axis=1) - pixels.min(axis=1) >= 10) & (pixels.min(axis=1) >= 200)
+            lines = (pixels.max(axis=1) < 80).mean()
+            assert tinted.mean() > 0.002 or lines > 0.005  # bands or cells, not only print
+
+
+def test_forms_and_pages_at_the_edge_are_drawn_only_where_asked():
+    """FORM_SHARE and EDGE_SHARE are 0 for both splits: the validation photos and the earlier
+    legs' training photos are the same as before either existed; --form-share draws record
+    pages as forms, --edge-share runs them out of the frame."""
+    assert synth_objects.FORM_SHARE == synth_objects.EDGE_SHARE == {"train": 0.0, "val": 0.0}
+    for seed in (3, synth_objects.VAL_SEED_START + 7):
+        rgb, _, _ = synth_objects.make_scene(seed, 480, corpus="/nonexistent")
+        again, _, _ = synth_objects.make_scene(seed, 480, corpus="/nonexistent", form_share=0.0, edge_share=0.0)
+        assert np.array_equal(rgb, again)
+    forms = cut = pages = 0
+    for seed in range(16):
+        plain, _, gt = synth_objects.make_scene(seed, 480, corpus="/nonexistent")
+        if not any(o["kind"] == "document" for o in gt["meta"]["objects"]):
+            for asked in ({"form_share": 1.0}, {"edge_share": 1.0}):  # no page: nothing else changes
+                assert np.array_equal(plain, synth_objects.make_scene(seed, 480, corpus="/nonexistent", **asked)[0])
+            continue
+        forms += not np.array_equal(plain, synth_objects.make_scene(seed, 480, corpus="/nonexistent", form_share=1.0)[0])
+        _, _, edged = synth_objects.make_scene(seed, 480, corpus="/nonexistent", edge_share=1.0)
+        for region in (r for r in edged["regions"] if r["kind"] == "document"):
+            pages += 1
+            xs, ys = np.asarray(region["polygon"]).T
+            cut += xs.min() < 0 or ys.min() < 0 or xs.max() > edged["width"] or ys.max() > edged["height"]
+    assert forms >= 2 and pages >= 3 and cut >= 0.8 * pages
 
 
 @pytest.mark.skipif(not FONTS_PRESENT, reason="DejaVu fonts absent")

@@ -3,7 +3,8 @@
 
     python tools/train_objects.py [--scenes 2400] [--steps N | --minutes 30] [--lr 3e-3]
         [--work /tmp/phi_objects] [--init WEIGHTS.pt | MODEL.onnx] [--out models/phi_objects.onnx]
-        [--bedside-share S] [--plain-share S] [--max-tilt DEGREES]
+        [--bedside-share S] [--plain-share S] [--max-tilt DEGREES] [--form-share S]
+        [--edge-share S]
 
 1. Generates `--scenes` photos with tools/synth_objects.py (seeds 0..scenes-1, the training
    range; validation seeds start at 1,000,000), each at 768 px long side, shrunk to the model's
@@ -51,13 +52,15 @@ LETTERBOX_CROPS = 0.1
 
 
 def _render(seed: int, work: str, bedside_share: float | None = None, plain_share: float | None = None,
-            max_tilt: float = so.MAX_TILT) -> str:
+            max_tilt: float = so.MAX_TILT, form_share: float | None = None,
+            edge_share: float | None = None) -> str:
     path = Path(work) / f"s{seed:06d}.npz"
     if path.is_file():
         return str(path)
     factor = SCENE_LONG_SIDE / 2400  # keep the photos' print sizes relative to the frame
     rgb, _, gt = so.make_scene(seed, SCENE_LONG_SIDE, print_px=(2.5 * factor, 40 * factor),
-                               bedside_share=bedside_share, plain_share=plain_share, max_tilt=max_tilt)
+                               bedside_share=bedside_share, plain_share=plain_share, max_tilt=max_tilt,
+                               form_share=form_share, edge_share=edge_share)
     h, w = rgb.shape[:2]
     scale = INPUT_LONG_SIDE / max(h, w)
     size = (round(w * scale), round(h * scale))
@@ -68,17 +71,22 @@ def _render(seed: int, work: str, bedside_share: float | None = None, plain_shar
 
 
 def build_data(n: int, work: Path, procs: int = 2, bedside_share: float | None = None,
-               plain_share: float | None = None, max_tilt: float = so.MAX_TILT) -> list[Path]:
+               plain_share: float | None = None, max_tilt: float = so.MAX_TILT,
+               form_share: float | None = None, edge_share: float | None = None) -> list[Path]:
     # Cached scenes are only reused by the generator that drew them: keyed by its source (and
-    # by the shares of bedside monitors and note views and the tilt range, when not the default).
+    # by the shares of bedside monitors, note views, forms and pages at the frame's edge and the
+    # tilt range, when not the default).
     digest = hashlib.sha256(Path(so.__file__).read_bytes()).hexdigest()[:12]
     work = work / (f"scenes-{digest}" + ("" if bedside_share is None else f"-bedside{bedside_share:g}")
                    + ("" if plain_share is None else f"-plain{plain_share:g}")
-                   + ("" if max_tilt == so.MAX_TILT else f"-tilt{max_tilt:g}"))
+                   + ("" if max_tilt == so.MAX_TILT else f"-tilt{max_tilt:g}")
+                   + ("" if form_share is None else f"-forms{form_share:g}")
+                   + ("" if edge_share is None else f"-edge{edge_share:g}"))
     work.mkdir(parents=True, exist_ok=True)
     seeds = range(so.TRAIN_SEEDS[0], so.TRAIN_SEEDS[0] + n)
     with Pool(procs) as pool:
-        paths = pool.starmap(_render, [(s, str(work), bedside_share, plain_share, max_tilt) for s in seeds], chunksize=8)
+        paths = pool.starmap(_render, [(s, str(work), bedside_share, plain_share, max_tilt, form_share, edge_share)
+                                           for s in seeds], chunksize=8)
     return [Path(p) for p in paths]
 
 
@@ -292,10 +300,15 @@ def main(argv=None) -> int:
                     help="share of the other screens drawn as plain note views (default: synth_objects.PLAIN_SHARE's)")
     ap.add_argument("--max-tilt", type=float, default=so.MAX_TILT,
                     help="each object's out-of-plane tilt is drawn from 0 to this many degrees")
+    ap.add_argument("--form-share", type=float,
+                    help="share of the training photos' record pages drawn as forms (default: synth_objects.FORM_SHARE's)")
+    ap.add_argument("--edge-share", type=float,
+                    help="share of the training photos' record pages running out of the frame (default: synth_objects.EDGE_SHARE's)")
     ap.add_argument("--lr", type=float, default=3e-3, help="peak learning rate (cosine schedule down to 0)")
     a = ap.parse_args(argv)
     t0 = time.time()
-    paths = build_data(a.scenes, a.work, a.procs, a.bedside_share, a.plain_share, a.max_tilt)
+    paths = build_data(a.scenes, a.work, a.procs, a.bedside_share, a.plain_share, a.max_tilt,
+                       a.form_share, a.edge_share)
     print(f"data: {len(paths)} scenes in {(time.time() - t0) / 60:.1f} min", flush=True)
     net = train(paths, a.minutes, checkpoint=a.work / "partial.onnx", init=a.init, steps=a.steps,
                 peak_lr=a.lr)
