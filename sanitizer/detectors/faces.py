@@ -45,6 +45,9 @@ INPUT_MULTIPLE = 32  # network input sides must be multiples of this
 # Smallest face height (input pixels) the network finds reliably; sets the detail scale.
 MODEL_MIN_FACE = 20.0
 # Never upscale beyond this: past it the network sees only interpolation, not detail.
+# (2.5x for photos under ~0.4 MP, the smallest face then 25 network px, measured 2026-12-07 on
+# the crowd photos at HIGH: all faces 0.870 -> 0.902, but faces >= 10 px 0.967 -> 0.962 and
+# false redaction 0.092 -> 0.096; bench/faces_eval.py with the two constants patched.)
 MAX_UPSCALE = 2.0
 # The coarsest pass sees the whole photo at this long side: faces filling the frame, and
 # faces on posters and banners, score best there (measured on the WIDER corpus).
@@ -119,6 +122,9 @@ def _session():
     options.log_severity_level = 3
     # No busy-waiting between operators: the cores are shared with the UI and other work,
     # and on CenterFace's large operators spinning bought no speed (measured).
+    # (Two one-thread sessions running two tiles at once took 0.72-1.02x the time of this
+    # session running four 1440 x 1088 tiles one after another, median 0.90 over ten rounds
+    # back to back, 2026-12-07: too little for a second session and a pool.)
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     return ort.InferenceSession(load_model_bytes(MODEL_NAME), options, providers=["CPUExecutionProvider"])
 
