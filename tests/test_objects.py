@@ -200,6 +200,16 @@ def test_the_small_object_view_looks_for_wristbands_and_screens_only():
     assert sorted(x.shape[3] for x in session.inputs) == [512, 768]
 
 
+def test_the_small_object_view_never_enlarges_a_small_photo_more_than_twice():
+    # A 1024 px view of a 416 px photo is only blur the model was never trained on (a plain pink
+    # floor was a certain band there): photos under 512 px are looked at at 512 and 768 px only.
+    for long_side, expected in ((416, [512, 768]), (512, [512, 768, 1024]), (2048, [512, 768, 1024])):
+        session = FakeSession({})
+        objects.find_objects(np.zeros((long_side * 3 // 4, long_side, 3), np.uint8), ("wristband",),
+                             config=UPRIGHT, session=session)
+        assert sorted(x.shape[3] for x in session.inputs) == expected
+
+
 def test_a_band_region_reaches_past_the_ends_of_its_mask():
     # A band's mask stops short of its ends, which curve round the wrist: its region reaches
     # band_end_margin of its length further at each end of its long side (and no further

@@ -401,6 +401,16 @@ class ObjectModelConfig:
         "half's wristbands made harder: PHI hidden 0.964 -> 0.976, turned 15 degrees 0.885 -> 0.901, "
         "turned 30 0.865 -> 0.901; crowd photos' false redaction 0.1226 -> 0.1233 (validation seeds, "
         "reported only: wristband PHI 0.924 -> 0.945)")
+    max_small_view_upscale: float = knob(
+        2.0, "the small-object views are skipped where they would enlarge the photo more than this "
+        "(a 1024 px view of a photo under 512 px): an enlarged view adds no detail, only blur the model "
+        "was never trained on (its photos were drawn larger and shrunk), where a plain pink floor was a "
+        "certain band", "principled, as faces.MAX_UPSCALE; measured (2026-12-07) against no cap, the app: "
+        "validation seeds drawn at 480 px (`tools/synth_objects.py V/gt --seeds 1000000:1000150 "
+        "--long-side 480`, reported only) objects found 160 of 192 both, PHI hidden 0.939 -> 0.938, "
+        "proposals off every object 0.53 -> 0.38 per photo; crowd photos, wristbands only, false "
+        "redaction 0.0037 -> 0.0026, every detector 0.1086 -> 0.1073 (faces only 0.0868: needless 0.0218 -> "
+        "0.0205; `bench/phi_eval.py --faces`, lossless outputs); photos of 512 px or more unchanged")
     small_object_classes: tuple[str, ...] = knob(
         ("wristband", "screen"), "the classes looked for in the small-object views, each view turned "
         "four ways as the main views are (turned_look_classes, any_look_classes): a bedside monitor "

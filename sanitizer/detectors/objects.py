@@ -137,7 +137,9 @@ def find_objects(rgb: np.ndarray, classes: tuple[str, ...], strict: bool = False
     # Every view is also looked at turned when a class wanted there uses the turned looks: the
     # small-object views too, where a screen seen one way up only is mostly not one.
     views = [(side, classes, _looks_turned(classes, config)) for side in config.input_long_sides]
-    views += [(side, small, _looks_turned(small, config)) for side in config.small_object_long_sides if small]
+    longest = max(rgb.shape[:2])
+    views += [(side, small, _looks_turned(small, config)) for side in config.small_object_long_sides
+              if small and side <= config.max_small_view_upscale * longest]
     # A page or screen seen in the coarsest main view must also be seen in a finer view
     # (cross_view_classes; when a finer view looks for the class): the finer views' blobs of
     # those classes are taken at any peak, so a weaker sighting there can confirm.
