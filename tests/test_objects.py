@@ -591,6 +591,7 @@ def test_forms_are_pages_of_another_design_with_the_patient_on_them(layout, monk
             assert tinted.mean() > 0.002 or lines > 0.005  # bands or cells, not only print
 
 
+@pytest.mark.skipif(not FONTS_PRESENT, reason="DejaVu fonts absent")
 def test_forms_and_pages_at_the_edge_are_drawn_only_where_asked():
     """FORM_SHARE and EDGE_SHARE are 0 for both splits: the validation photos and the earlier
     legs' training photos are the same as before either existed; --form-share draws record
