@@ -130,6 +130,22 @@ def _text(draw: ImageDraw.ImageDraw, xy, text: str, font, fill, kind: str | None
     return draw.textlength(text, font=font)
 
 
+def _field(d, tex: Texture, xy, field: tuple[str, str, str], font, ink, gap: float = 0.5) -> float:
+    """A "label: value" pair on one line, the value PHI of its kind, `gap` font sizes apart;
+    returns the x where the value ends."""
+    label, value, kind = field
+    x, y = xy
+    x += _text(d, (x, y), label, font, ink, None, tex, False) + font.size * gap
+    return x + _text(d, (x, y), value, font, ink, kind, tex, True)
+
+
+def _fitted(d, words: str, font, width: float) -> str:
+    """`words` without the last ones that would run past `width` (at least one word is kept)."""
+    while d.textlength(words, font=font) > width and " " in words:
+        words = words.rsplit(" ", 1)[0]
+    return words
+
+
 def _barcode(rng, text: str, qr: bool, module: int) -> np.ndarray:
     fmt = zxingcpp.BarcodeFormat.QRCode if qr else zxingcpp.BarcodeFormat.Code128
     img = np.asarray(zxingcpp.create_barcode(text, fmt).to_image(scale=1, add_quiet_zones=False))
@@ -179,8 +195,7 @@ def make_page(rng, corpus: str) -> Texture:
     for label, value, kind in fields:
         if x > w * 0.55:
             x, y = margin, y + int(size * 1.6)
-        x += _text(d, (x, y), label, font, ink, None, tex, False) + size * 0.4
-        x += _text(d, (x, y), value, font, ink, kind, tex, True) + size * 1.5
+        x = _field(d, tex, (x, y), (label, value, kind), font, ink, gap=0.4) + size * 1.5
     y += int(size * 2.2)
     d.line([(margin, y), (w - margin, y)], fill=ink, width=max(1, size // 10))
     y += size
@@ -195,9 +210,7 @@ def make_page(rng, corpus: str) -> Texture:
                       "date" if i == 1 else None, tex, i == 1)
         else:
             n = int(rng.integers(3, 10))
-            words = _sentence(rng, n)
-            while d.textlength(words, font=body) > w - 2 * margin and " " in words:
-                words = words.rsplit(" ", 1)[0]
+            words = _fitted(d, _sentence(rng, n), body, w - 2 * margin)
             _text(d, (margin, y), words, body, ink, None, tex, False)
         y += line_h
     if rng.random() < 0.35:
@@ -285,11 +298,6 @@ def _form_font(rng, size: float, serif: bool, bold: bool) -> ImageFont.FreeTypeF
     return ImageFont.truetype(str(FONT_DIR / name), max(4, int(size)))
 
 
-def _field(d, tex: Texture, xy, field, font, ink) -> None:
-    label, value, kind = field
-    x, y = xy
-    x += _text(d, (x, y), label, font, ink, None, tex, False) + font.size * 0.5
-    _text(d, (x, y), value, font, ink, kind, tex, True)
 
 
 def _form_sections(rng, d, tex: Texture, area, fields, font, bold, ink, tint) -> None:
@@ -308,9 +316,7 @@ def _form_sections(rng, d, tex: Texture, area, fields, font, bold, ink, tint) ->
             if pending and rng.random() < 0.6:
                 _field(d, tex, (x0 + font.size, y), pending.pop(), font, ink)
             else:
-                words = _sentence(rng, int(rng.integers(2, 9)))
-                while d.textlength(words, font=font) > x1 - x0 - font.size and " " in words:
-                    words = words.rsplit(" ", 1)[0]
+                words = _fitted(d, _sentence(rng, int(rng.integers(2, 9))), font, x1 - x0 - font.size)
                 _text(d, (x0 + font.size, y), words, font, ink, None, tex, False)
             y += step
         y += step // 2
@@ -560,8 +566,7 @@ def make_note_view(rng) -> Texture:
     x0 = int(sw * rng.uniform(0.02, 0.08))
     y += int(row.size * 1.5)
     for lead, value, kind in (("Patient:", p["name"], "name"), ("MRN:", p["mrn"], "mrn"), ("DOB:", p["dob"], "dob")):
-        w = _text(d, (x0, y), lead, row, ink, None, tex, False)
-        _text(d, (x0 + w + row.size * 0.5, y), value, row, ink, kind, tex, True)
+        _field(d, tex, (x0, y), (lead, value, kind), row, ink)
         y += int(row.size * 1.6)
     while y < sh - row.size * 2:
         _text(d, (x0, y), _sentence(rng, int(rng.integers(3, 8))), row, ink, None, tex, False)
@@ -683,8 +688,7 @@ def make_records_display(rng) -> Texture:
     for lead, value, kind in (("MRN", p["mrn"], "mrn"), ("DOB", p["dob"], "dob")):
         if x > sw * 0.8:
             break
-        x += _text(d, (x, y), lead, font, bfg, None, tex, False) + size * 0.4
-        x += _text(d, (x, y), value, font, bfg, kind, tex, True) + size * 1.5
+        x = _field(d, tex, (x, y), (lead, value, kind), font, bfg, gap=0.4) + size * 1.5
     y = banner_h + int(sh * 0.03)
     panel_w = sw // int(rng.integers(3, 6))
     colours = [(0, 220, 0), (0, 200, 255), (255, 220, 0), (255, 60, 60), (240, 240, 240)]
