@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import inspect
 import sys
 import time
 from multiprocessing import Pool
@@ -51,16 +52,19 @@ STRIDE = 4              # output masks are 1/4 of the input
 LETTERBOX_CROPS = 0.1
 
 
-def _render(seed: int, work: str, bedside_share: float | None = None, plain_share: float | None = None,
-            max_tilt: float = so.MAX_TILT, form_share: float | None = None,
-            edge_share: float | None = None) -> str:
+# The generator options a run may change (synth_objects.make_scene's keywords), each with the tag
+# that names it in the scene cache's folder, in the order the tags are written.
+SCENE_OPTION_TAGS = {"bedside_share": "bedside", "plain_share": "plain", "max_tilt": "tilt",
+                     "form_share": "forms", "edge_share": "edge"}
+
+
+def _render(seed: int, work: str, options: dict | None = None) -> str:
+    """Scene `seed` drawn with make_scene's keyword `options`, shrunk, with its masks (cached)."""
     path = Path(work) / f"s{seed:06d}.npz"
     if path.is_file():
         return str(path)
     factor = SCENE_LONG_SIDE / 2400  # keep the photos' print sizes relative to the frame
-    rgb, _, gt = so.make_scene(seed, SCENE_LONG_SIDE, print_px=(2.5 * factor, 40 * factor),
-                               bedside_share=bedside_share, plain_share=plain_share, max_tilt=max_tilt,
-                               form_share=form_share, edge_share=edge_share)
+    rgb, _, gt = so.make_scene(seed, SCENE_LONG_SIDE, print_px=(2.5 * factor, 40 * factor), **(options or {}))
     h, w = rgb.shape[:2]
     scale = INPUT_LONG_SIDE / max(h, w)
     size = (round(w * scale), round(h * scale))
@@ -70,23 +74,19 @@ def _render(seed: int, work: str, bedside_share: float | None = None, plain_shar
     return str(path)
 
 
-def build_data(n: int, work: Path, procs: int = 2, bedside_share: float | None = None,
-               plain_share: float | None = None, max_tilt: float = so.MAX_TILT,
-               form_share: float | None = None, edge_share: float | None = None) -> list[Path]:
-    # Cached scenes are only reused by the generator that drew them: keyed by its source (and
-    # by the shares of bedside monitors, note views, forms and pages at the frame's edge and the
-    # tilt range, when not the default).
+def build_data(n: int, work: Path, procs: int = 2, **options) -> list[Path]:
+    """The first `n` training scenes, drawn with make_scene's keyword `options` (SCENE_OPTION_TAGS)."""
+    # Cached scenes are only reused by the generator that drew them: keyed by its source, and by
+    # each option given that is not make_scene's default.
+    defaults = inspect.signature(so.make_scene).parameters
+    options = {k: v for k, v in options.items() if v != defaults[k].default}
     digest = hashlib.sha256(Path(so.__file__).read_bytes()).hexdigest()[:12]
-    work = work / (f"scenes-{digest}" + ("" if bedside_share is None else f"-bedside{bedside_share:g}")
-                   + ("" if plain_share is None else f"-plain{plain_share:g}")
-                   + ("" if max_tilt == so.MAX_TILT else f"-tilt{max_tilt:g}")
-                   + ("" if form_share is None else f"-forms{form_share:g}")
-                   + ("" if edge_share is None else f"-edge{edge_share:g}"))
+    work = work / (f"scenes-{digest}" + "".join(f"-{tag}{options[key]:g}" for key, tag in SCENE_OPTION_TAGS.items()
+                                               if key in options))
     work.mkdir(parents=True, exist_ok=True)
     seeds = range(so.TRAIN_SEEDS[0], so.TRAIN_SEEDS[0] + n)
     with Pool(procs) as pool:
-        paths = pool.starmap(_render, [(s, str(work), bedside_share, plain_share, max_tilt, form_share, edge_share)
-                                           for s in seeds], chunksize=8)
+        paths = pool.starmap(_render, [(s, str(work), options) for s in seeds], chunksize=8)
     return [Path(p) for p in paths]
 
 
@@ -307,8 +307,7 @@ def main(argv=None) -> int:
     ap.add_argument("--lr", type=float, default=3e-3, help="peak learning rate (cosine schedule down to 0)")
     a = ap.parse_args(argv)
     t0 = time.time()
-    paths = build_data(a.scenes, a.work, a.procs, a.bedside_share, a.plain_share, a.max_tilt,
-                       a.form_share, a.edge_share)
+    paths = build_data(a.scenes, a.work, a.procs, **{key: getattr(a, key) for key in SCENE_OPTION_TAGS})
     print(f"data: {len(paths)} scenes in {(time.time() - t0) / 60:.1f} min", flush=True)
     net = train(paths, a.minutes, checkpoint=a.work / "partial.onnx", init=a.init, steps=a.steps,
                 peak_lr=a.lr)
