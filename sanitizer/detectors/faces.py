@@ -84,12 +84,18 @@ class ScalePlan:
     # the detail scale on large photos (time grows with network pixels).
     budget_base_mp: float
     budget_per_mp: float
+    # ... and never more than this: past it a photo's faces are large enough in pixels (see below).
+    budget_max_mp: float
 
 
-# The budget puts the detail pass at 1.0x on 1080p (faces from ~20 px) and ~0.7x on 12 MP
-# (from ~30 px, 1% of the height), to keep within 0.3 s and 1 s on two cores; photos under
-# ~0.6 MP get the full 2x upscale (faces from 10 px).
-SCALE_PLAN = ScalePlan(min_face_px=10.0, budget_base_mp=1.27, budget_per_mp=0.35)
+# The budget puts the detail pass at 1.0x on 1080p (faces from ~20 px) and 0.61x on 12 MP
+# (from ~33 px, 1.1% of the height), to keep within 0.3 s and 1 s on two cores; photos under
+# ~0.35 MP get the full 2x upscale (faces from 10 px). The cap binds above ~9 MP. At 12 MP,
+# 0.61x (4.4 network MP) also needs one coarser pass fewer than the uncapped 0.675x: measured
+# 2026-12-07, bench/bench_faces.py 12 MP 1.14 / 1.11 / 1.24 s -> 0.91 / 0.92 / 0.88 s back to
+# back; on the original-resolution crowd photos enlarged to 12 MP (bench/make_enlarged.py, then
+# bench/faces_eval.py --corpus, HIGH) faces hidden 0.952 -> 0.953, false redaction 0.043 -> 0.046.
+SCALE_PLAN = ScalePlan(min_face_px=10.0, budget_base_mp=1.27, budget_per_mp=0.35, budget_max_mp=4.4)
 
 
 @dataclass
@@ -137,7 +143,7 @@ def plan_scales(width: int, height: int, tuning: ScalePlan = SCALE_PLAN,
     `budget_mp` (network megapixels for the finest pass) replaces the tuning's budget."""
     pixels = float(width * height)
     if budget_mp is None:
-        budget_mp = tuning.budget_base_mp + tuning.budget_per_mp * pixels / 1e6
+        budget_mp = min(tuning.budget_base_mp + tuning.budget_per_mp * pixels / 1e6, tuning.budget_max_mp)
     detail = min(MODEL_MIN_FACE / tuning.min_face_px, MAX_UPSCALE, math.sqrt(budget_mp * 1e6 / pixels))
     if abs(detail - 1.0) < 0.05:
         detail = 1.0  # a resize for a 5% change costs more than it brings
