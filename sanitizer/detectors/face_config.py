@@ -107,6 +107,12 @@ class Calibration:
     faces, tinted posters and helmeted or masked faces: a fixed skin-colour range penalises
     faces by their light and their skin, and a patient under a monitor's glow or behind a
     mask is the face that must not drop, so it is not used.
+    Also tried (2026-12-07, session 23): the size input measured as if the photo's long side were
+    416 px, the crowd photos' (so the same on them): a face is then as small as its share of the
+    photo, whatever its resolution. Faces >= 10 px hidden / false redaction at HIGH: the
+    original-resolution photos 0.994 / 0.083 -> 0.999 / 0.141, the same enlarged to 12 MP
+    (bench/make_enlarged.py) 0.953 / 0.046 -> 0.998 / 0.128. Display pixels carry what the
+    crowd photos taught: a large box with a weak peak is mostly a hand, a sign or a texture.
     """
     weights: tuple[float, ...] = (1.7503, -0.7888, 0.0468, 0.19, -0.1326, 4.5624)
     # The size input stops growing at this face height (display px): the fit saw few larger
