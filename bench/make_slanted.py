@@ -9,7 +9,7 @@ photo is turned about its centre with bicubic interpolation onto a canvas that h
 (the corners filled black) and saved as JPEG quality 95. A face box turned by a slant is no
 longer a box: its new ground truth is the box around the ellipse inscribed in the turned face
 box (the face, not the turned box's empty corners). Faces under 10 px high upright are marked
-invalid, as make_rotated.py does, so the scorer's "all" recall is recall over the faces >= 10 px.
+invalid (bench/face_sets.py), so the scorer's "all" recall is recall over the faces >= 10 px.
 Score with ../shared/eval/faces_score.py --orig DST --out OUT.
 """
 from __future__ import annotations
@@ -21,8 +21,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-MIN_FACE_PX = 10.0   # the scorer's "h>=10" faces; smaller ones become invalid
-INVALID_FIELD = 7    # x y w h blur expression illumination INVALID occlusion pose
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from face_sets import copy_face_set  # noqa: E402
+
 
 
 def slant(rgb: np.ndarray, angle: float) -> tuple[np.ndarray, np.ndarray]:
@@ -54,30 +55,12 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 2
     src, dst, angle = Path(argv[0]), Path(argv[1]), float(argv[2])
-    dst.mkdir(parents=True, exist_ok=True)
-    count = 0
-    for photo in sorted(src.glob("*.jpg")):
-        gt = photo.with_suffix(".gt.txt")
-        if not gt.exists():
-            continue
-        bgr = cv2.imread(str(photo), cv2.IMREAD_COLOR)
+
+    def change(bgr: np.ndarray):
         turned, matrix = slant(bgr, angle)
-        cv2.imwrite(str(dst / photo.name), turned, [cv2.IMWRITE_JPEG_QUALITY, 95])
-        lines = []
-        for line in gt.read_text().splitlines():
-            boxes, bar, rest = line.partition("|")
-            fields = boxes.split()
-            if line.startswith("#") or not bar or len(fields) < 4:
-                lines.append(line)
-                continue
-            x, y, w, h = map(float, fields[:4])
-            nx, ny, nw, nh = turned_face_box(x, y, w, h, matrix, angle)
-            if h < MIN_FACE_PX and len(fields) > INVALID_FIELD:
-                fields[INVALID_FIELD] = "1"
-            fields[:4] = [f"{nx:.1f}", f"{ny:.1f}", f"{nw:.1f}", f"{nh:.1f}"]
-            lines.append(" ".join(fields) + " |" + rest)
-        (dst / gt.name).write_text("\n".join(lines) + "\n")
-        count += 1
+        return turned, lambda x, y, w, h: turned_face_box(x, y, w, h, matrix, angle)
+
+    count = copy_face_set(src, dst, change)
     print(f"{count} photos turned {angle:g} degrees into {dst}")
     return 0
 

@@ -541,3 +541,21 @@ def test_a_slanted_copy_keeps_each_face_inside_its_new_box(tmp_path):
     assert (inside > 128).sum() >= 0.95 * bright.sum()
     assert (inside > 128).mean() > 0.6
     assert rows[0][7] == "0" and rows[1][7] == "1"   # the 8 px face is left out of the recall
+
+
+def test_an_enlarged_copy_scales_every_face_box_with_the_photo(tmp_path):
+    # bench/make_enlarged.py (the crowd photos at a camera's size, for the large-photo plan).
+    # The part after "|" is optional in the ground truth: a row without it is a face too.
+    make_enlarged = _load_tool("make_enlarged", "bench")
+    photo = np.zeros((300, 400, 3), np.uint8)
+    cv2.ellipse(photo, (100, 80), (20, 30), 0, 0, 360, (255, 255, 255), -1)
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    src.mkdir()
+    cv2.imwrite(str(src / "a.jpg"), photo)
+    (src / "a.gt.txt").write_text("# comment\na.jpg\n2\n80 50 40 60 0 0 0 0 0 0 | easy\n10 10 6 8 0 0 0 0 0 0\n")
+    assert make_enlarged.main([str(src), str(dst), "0.48"]) == 0  # 4x the area: 2x each side
+    assert cv2.imread(str(dst / "a.jpg")).shape[:2] == (600, 800)
+    lines = (dst / "a.gt.txt").read_text().splitlines()
+    assert lines[:3] == ["# comment", "a.jpg", "2"]
+    assert lines[3].split()[:4] == ["160.0", "100.0", "80.0", "120.0"] and lines[3].endswith("| easy")
+    assert lines[4].split()[:4] == ["20.0", "20.0", "12.0", "16.0"] and lines[4].split()[7] == "1"
