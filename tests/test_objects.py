@@ -266,6 +266,24 @@ def test_turned_looks_drop_what_the_model_sees_one_way_up_only():
     assert len(objects.find_objects(rgb, ("document",), config=ONE_VIEW, session=FakeSession(session.blobs))) == 1
 
 
+def test_a_view_is_brought_to_the_photos_size_only_for_the_classes_asked_for():
+    # Each class's map is enlarged from the model's quarter size per view: the classes nobody
+    # asked for (codes, and pages in the small-object view) are left at zero, the rest unchanged.
+    rgb = np.random.default_rng(0).integers(0, 256, (300, 500, 3), np.uint8)
+    blobs = {"screen": ((150.0, 100.0), (120.0, 80.0), 20.0, 0.9), "barcode": ((300.0, 200.0), (60.0, 60.0), 0.0, 0.9)}
+    turned = replace(ONE_VIEW, turned_look_classes=("screen", "document"))
+    every, every_reach, _ = objects.predict_masks(rgb, 512, turned, FakeSession(blobs), turned=True)
+    session = FakeSession(blobs)
+    screens, screens_reach, _ = objects.predict_masks(rgb, 512, turned, session, turned=True, classes=("screen",))
+    row = objects.CLASSES.index("screen")
+    assert np.array_equal(screens[row], every[row]) and np.array_equal(screens_reach[row], every_reach[row])
+    assert every[row].max() > 0.01 and every[objects.CLASSES.index("barcode")].max() > 0.5  # drawn, not empty
+    assert not np.delete(screens, row, axis=0).any() and not np.delete(screens_reach, row, axis=0).any()
+    # The four looks are the same pixels turned (the photo is converted once for all of them).
+    first = session.inputs[0]
+    assert all(np.array_equal(x, np.rot90(first, k, axes=(2, 3))) for k, x in enumerate(session.inputs))
+
+
 def test_turned_looks_keep_a_real_object_and_all_the_upright_look_saw_of_it():
     # A white page with a grey strip along its right edge: every look sees the page, only the
     # upright one the strip. The page is proposed, and its region reaches over the strip too.

@@ -62,9 +62,11 @@ def _session():
 
 
 def predict_masks(rgb: np.ndarray, long_side: int, config: ObjectModelConfig, session,
-                  turned: bool = False) -> tuple[np.ndarray, np.ndarray, float]:
+                  turned: bool = False, classes: tuple[str, ...] = CLASSES) -> tuple[np.ndarray, np.ndarray, float]:
     """Per-class probabilities (classes, h, w) for the photo shown at `long_side`, where each
-    class's blobs may reach (same shape), and that scale (model pixels per photo pixel).
+    class's blobs may reach (same shape), and that scale (model pixels per photo pixel). Only
+    the `classes` asked for are enlarged from the model's quarter size to the photo's (the
+    other rows are zero; a class nobody asked for cost a resize per view).
 
     `turned`: the model also looks at the view turned 90, 180 and 270 degrees. It was trained
     with quarter turns, so a real page or screen is seen every way up, while much of what it
@@ -81,10 +83,12 @@ def predict_masks(rgb: np.ndarray, long_side: int, config: ObjectModelConfig, se
     m = config.pad_multiple
     ph, pw = -(-size[1] // m) * m, -(-size[0] // m) * m
     padded = cv2.copyMakeBorder(small, 0, ph - size[1], 0, pw - size[0], cv2.BORDER_REFLECT)
+    image = np.ascontiguousarray((padded.astype(np.float32) / 255.0).transpose(2, 0, 1))  # once for all looks
+    rows = [CLASSES.index(c) for c in classes]
     if not turned:  # one look: a blob reaches as far as its probability
-        full = _full_size(_sigmoid(_look(session, padded, 0)), pw, ph, size)
+        full = _full_size(_sigmoid(_look(session, image, 0)), pw, ph, size, rows)
         return full, full, scale
-    looks = np.stack([_look(session, padded, turns) for turns in range(4)])
+    looks = np.stack([_look(session, image, turns) for turns in range(4)])
     prob = _sigmoid(looks[0])
     extent = prob.copy()
     mean_rows = [CLASSES.index(c) for c in config.turned_look_classes]
@@ -93,18 +97,18 @@ def predict_masks(rgb: np.ndarray, long_side: int, config: ObjectModelConfig, se
     prob[mean_rows] = mean
     any_rows = [CLASSES.index(c) for c in config.any_look_classes]
     prob[any_rows] = _sigmoid(looks[:, any_rows].max(axis=0))
-    full = _full_size(prob, pw, ph, size)
+    full = _full_size(prob, pw, ph, size, rows)
     full_extent = full.copy()  # only the averaged classes reach further than their probability
-    if mean_rows:
-        full_extent[mean_rows] = _full_size(extent[mean_rows], pw, ph, size)
+    reaching = [r for r in mean_rows if r in rows]
+    if reaching:
+        full_extent[reaching] = _full_size(extent[reaching], pw, ph, size)
     return full, full_extent, scale
 
 
-def _look(session, padded: np.ndarray, turns: int) -> np.ndarray:
-    """The model's logits (classes, h, w) for `padded` turned `turns` quarter turns (np.rot90:
-    no interpolation), turned back to the upright view."""
-    turned = np.rot90(padded, turns)
-    x = np.ascontiguousarray((turned.astype(np.float32) / 255.0).transpose(2, 0, 1)[None])
+def _look(session, image: np.ndarray, turns: int) -> np.ndarray:
+    """The model's logits (classes, h, w) for `image` (3xHxW, 0-1) turned `turns` quarter turns
+    (np.rot90: no interpolation), turned back to the upright view."""
+    x = np.ascontiguousarray(np.rot90(image, turns, axes=(1, 2))[None])
     return np.rot90(session.run(None, {"image": x})[0][0], -turns, axes=(1, 2))
 
 
@@ -112,10 +116,14 @@ def _sigmoid(logits: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(logits, -30.0, 30.0)))  # no overflow on confident pixels
 
 
-def _full_size(prob: np.ndarray, pw: int, ph: int, size: tuple[int, int]) -> np.ndarray:
-    """Masks at 1/4 scale -> the padded view's size, cropped to the photo's part."""
-    full = np.stack([cv2.resize(p, (pw, ph), interpolation=cv2.INTER_LINEAR) for p in prob])
-    return full[:, :size[1], :size[0]]
+def _full_size(prob: np.ndarray, pw: int, ph: int, size: tuple[int, int],
+               rows: list[int] | None = None) -> np.ndarray:
+    """Masks at 1/4 scale -> the padded view's size, cropped to the photo's part; with `rows`,
+    only those masks (the others zero)."""
+    full = np.zeros((len(prob), size[1], size[0]), np.float32)
+    for i in range(len(prob)) if rows is None else rows:
+        full[i] = cv2.resize(prob[i], (pw, ph), interpolation=cv2.INTER_LINEAR)[:size[1], :size[0]]
+    return full
 
 
 def _blob_polygon(points: np.ndarray, config: ObjectModelConfig, along: float = 0.0) -> np.ndarray:
@@ -202,7 +210,7 @@ def _view_regions(rgb: np.ndarray, classes: tuple[str, ...], min_peak: float, lo
                   config: ObjectModelConfig, session, every_blob: frozenset[Kind] = frozenset()) -> list[Region]:
     """The view's regions of blobs peaking at `min_peak` or more; for the kinds in `every_blob`,
     every blob whatever its peak."""
-    probs, extents, scale = predict_masks(rgb, long_side, config, session, turned)
+    probs, extents, scale = predict_masks(rgb, long_side, config, session, turned, classes)
     regions: list[Region] = []
     for name in classes:
         prob = probs[CLASSES.index(name)]
