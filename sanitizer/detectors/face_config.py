@@ -113,6 +113,12 @@ class Calibration:
     original-resolution photos 0.994 / 0.083 -> 0.999 / 0.141, the same enlarged to 12 MP
     (bench/make_enlarged.py) 0.953 / 0.046 -> 0.998 / 0.128. Display pixels carry what the
     crowd photos taught: a large box with a weak peak is mostly a hand, a sign or a texture.
+    Nor in the tuning photos' network pixels (display px x the photo's finest scale / 2, the
+    crowd photos' finest scale; the same on them): enlarged to 12 MP 0.953 / 0.045 -> 0.985 /
+    0.064, but the original-resolution photos 0.994 / 0.083 -> 0.997 / 0.100 with 7,486 -> 9,784
+    boxes (turned 90: 0.993 / 0.086 -> 0.995 / 0.102, 7,210 -> 9,481), ICU patients touched 0.770
+    -> 0.828, about half of the five gained by boxes on a hand, a back or a bed's edge: a few
+    faces for a third more boxes on the ~1 MP photos the reviewer sees most.
     """
     weights: tuple[float, ...] = (1.7503, -0.7888, 0.0468, 0.19, -0.1326, 4.5624)
     # The size input stops growing at this face height (display px): the fit saw few larger
