@@ -281,9 +281,8 @@ def make_form(rng, corpus: str) -> Texture:
         small = _form_font(rng, size * 0.8, serif, bold=False)
         fy = h - margin - small.size
         d.line([(margin, fy - small.size // 2), (w - margin, fy - small.size // 2)], fill=tint, width=2)
-        x = margin + _text(d, (margin, fy), "Tel", small, ink, None, tex, False) + small.size * 0.4
-        _text(d, (x, fy), f"({rng.integers(200, 999)}) {rng.integers(200, 999)}-{rng.integers(1000, 9999)}",
-              small, ink, "phone", tex, True)
+        phone = f"({rng.integers(200, 999)}) {rng.integers(200, 999)}-{rng.integers(1000, 9999)}"
+        _field(d, tex, (margin, fy), ("Tel", phone, "phone"), small, ink, gap=0.4)
     tex.rgba = np.dstack([np.asarray(img), np.full((h, w), 255, np.uint8)])
     if rng.random() < 0.3:
         tex = _on_clipboard(rng, tex)
@@ -296,8 +295,6 @@ def _form_font(rng, size: float, serif: bool, bold: bool) -> ImageFont.FreeTypeF
     if name not in _installed_fonts():
         return _font(rng, size)
     return ImageFont.truetype(str(FONT_DIR / name), max(4, int(size)))
-
-
 
 
 def _form_sections(rng, d, tex: Texture, area, fields, font, bold, ink, tint) -> None:
