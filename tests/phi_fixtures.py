@@ -111,12 +111,16 @@ def motion_blur(rgb: np.ndarray, length: int, angle: float) -> np.ndarray:
     return cv2.filter2D(rgb, -1, kernel / max(float(kernel.sum()), 1e-6))
 
 
+# Where the board's corners land before it is turned: its top edge further away.
+SIDE_VIEW = ((0, 0), (600, 0), (640, 760), (-40, 700))
+
+
 def page_photo(print_px: int = 9, turn: float = 28.0, blur: int = 5,
-               busy: bool = False) -> tuple[np.ndarray, np.ndarray]:
+               busy: bool = False, seen=SIDE_VIEW) -> tuple[np.ndarray, np.ndarray]:
     """A sheet of small print on a clipboard, turned and seen from the side, smeared by a
     moving hand: at 9 px the OCR detector finds none of its lines. `busy`: the sheet lies
-    on a cluttered bed instead (no clipboard, no even border around it). Returns the
-    picture and the sheet's four corners."""
+    on a cluttered bed instead (no clipboard, no even border around it). `seen`: where the
+    board's corners land before the turn. Returns the picture and the sheet's four corners."""
     sheet = Image.new("RGB", (620, 800), (246, 245, 238))
     draw = ImageDraw.Draw(sheet)
     words = "patient reports stable blood pressure review plan follow visit dose daily".split()
@@ -134,8 +138,7 @@ def page_photo(print_px: int = 9, turn: float = 28.0, blur: int = 5,
     if busy:
         board = cv2.resize(np.asarray(sheet), (680, 880), interpolation=cv2.INTER_AREA)
     cos, sin = np.cos(np.radians(turn)), np.sin(np.radians(turn))
-    seen = np.float32([[0, 0], [600, 0], [640, 760], [-40, 700]])  # the top edge further away
-    placed = (seen @ np.float32([[cos, sin], [-sin, cos]]) + np.float32([600, 180])).astype(np.float32)
+    placed = (np.float32(seen) @ np.float32([[cos, sin], [-sin, cos]]) + np.float32([600, 180])).astype(np.float32)
     warp = cv2.getPerspectiveTransform(np.float32([[0, 0], [680, 0], [680, 880], [0, 880]]), placed)
     photo = np.full((1200, 1600, 3), (70, 90, 120), np.uint8)
     if busy:  # blankets, tubes and shadows: dark and mid-grey blocks

@@ -8,8 +8,8 @@ import pytest
 from phi_fixtures import RULE_FINDERS, fraction_inside, page_photo
 from sanitizer.detectors import ImageAnalysis, objects, run_detectors, text_scene
 from sanitizer.detectors.config import TextSceneConfig
-from sanitizer.detectors.pages import has_rows_of_print
-from sanitizer.detectors.outlines import find_outlines
+from sanitizer.detectors.pages import has_rows_of_print, print_on_paper, printed_pages
+from sanitizer.detectors.outlines import corner_cos, find_outlines
 from sanitizer.errors import ModelMissing
 from sanitizer.settings import Settings
 
@@ -58,6 +58,34 @@ def test_a_sheet_on_a_cluttered_bed_is_found_without_an_even_border():
 
     outlines = find_outlines(rgb)
     assert not around(outlines.quads) and around(outlines.plain)
+    regions = run_detectors(rgb, Settings(faces=False), RULE_FINDERS)
+    assert fraction_inside(_aabb(corners), regions) > 0.95
+
+
+# A sheet seen far from square-on and sheared: corners of about 44 and 136 degrees.
+STEEP_VIEW = ((0, 0), (560, 0), (1040, 460), (420, 480))
+
+
+@pytest.mark.parametrize("busy", [False, True], ids=["on a clipboard", "on a cluttered bed"])
+def test_a_page_seen_far_from_square_on_is_hidden_whole(busy):
+    """A chart lying on a bed, seen from beside it: its outline's corners are past 45..135
+    degrees, which the outline finder once took for no rectangle at all."""
+    rgb, corners = page_photo(print_px=9, turn=10, busy=busy, seen=STEEP_VIEW)
+    assert corner_cos(corners) > 0.7
+    regions = run_detectors(rgb, Settings(faces=False), RULE_FINDERS)
+    assert fraction_inside(_aabb(corners), regions) > 0.95
+    assert "chart" in {r.reason for r in regions}
+
+
+def test_the_sheet_is_taken_before_the_block_of_print_on_it():
+    """On a cluttered bed, the block of print on a slanted sheet makes an outline of its own,
+    ringed by the sheet's pale margin. The sheet is a page too; the sheet is hidden, not only
+    the block, or its header and footer stay visible."""
+    rgb, corners = page_photo(print_px=9, turn=10, busy=True, seen=((0, 0), (600, 0), (1000, 420), (400, 420)))
+    analysis = ImageAnalysis(rgb, config=RULE_FINDERS)
+    max_line = TextSceneConfig().doc_max_line_fraction * max(rgb.shape[:2])
+    pages = printed_pages(analysis.gray, analysis.outlines.quads + analysis.outlines.plain, max_line)
+    assert any(print_on_paper(q) for q in pages) and not all(print_on_paper(q) for q in pages)
     regions = run_detectors(rgb, Settings(faces=False), RULE_FINDERS)
     assert fraction_inside(_aabb(corners), regions) > 0.95
 

@@ -133,6 +133,28 @@ def test_screen_without_text_only_under_strict():
     assert fraction_inside((330, 230, 540, 320), strict) > 0.95
 
 
+def test_under_strict_a_panel_without_text_counts_only_seen_near_square_on():
+    """With no print to go by, a text-less panel is taken for a screen by its shape alone:
+    outlines are found with corners of 30..150 degrees (a page on a bed seen from beside
+    it), but a bare panel counts under Strict only within 45..135."""
+    def panel_photo(shear: int) -> np.ndarray:
+        # A wall with some grain: a flat one would be taken for a video frame's letterbox bars.
+        rgb = np.random.default_rng(3).integers(105, 135, (800, 1400, 3)).astype(np.uint8)
+        bezel = np.array([[300, 200], [860, 200], [860 + shear, 600], [300 + shear, 600]], np.int32)
+        cv2.fillConvexPoly(rgb, bezel, (20, 20, 20))
+        inner = np.array([[330, 225], [830, 225], [830 + shear, 575], [330 + shear, 575]], np.int32)
+        cv2.fillConvexPoly(rgb, inner, (230, 230, 230))
+        return rgb
+
+    strict = Settings(preset=Preset.STRICT)
+    near = panel_photo(shear=300)     # corners of 53 and 127 degrees
+    assert ScreenDetector().detect(ImageAnalysis(near, config=RULE_FINDERS), strict)
+    slanted = panel_photo(shear=400)  # 45 and 135 degrees
+    outlines = [q for q in find_outlines(slanted).quads if q.screen_like]
+    assert outlines and all(0.7 < q.corner_cos <= 0.87 for q in outlines)   # found ...
+    assert ScreenDetector().detect(ImageAnalysis(slanted, config=RULE_FINDERS), strict) == []   # ... not proposed
+
+
 def _laptop_cut_by_the_left_edge(rows: list[str]) -> np.ndarray:
     """A laptop at the left edge of the photo: its panel runs off the picture, so its
     outline is closed by the picture's border; `rows` of print on its panel."""

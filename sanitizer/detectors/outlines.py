@@ -29,6 +29,8 @@ class ScreenQuad:
     panel_luma: float = 0.0                      # mean luma inside (paper is bright)
     area_fraction: float = 0.0                   # of the picture
     edges_touched: int = 0                       # picture edges the outline runs along
+    corner_cos: float = 0.0                      # largest |cos| of its corner angles (0: square)
+    bezel_luma: float = 0.0                      # mean luma of the ring around it (0: no bezel)
     # Not along two edges and not most of the picture (else it is the background or a page).
     screen_like: bool = False
 
@@ -62,8 +64,8 @@ def _find_quads(rgb: np.ndarray, cfg: OutlineConfig) -> tuple[list[ScreenQuad], 
     gray = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
     gray = cv2.GaussianBlur(gray, (cfg.blur_px, cfg.blur_px), 0)
     area_total = gray.shape[0] * gray.shape[1]
-    found: list[tuple[np.ndarray, tuple[float, float]]] = []
-    plain: list[tuple[np.ndarray, tuple[float, float]]] = []
+    found: list[tuple[np.ndarray, tuple[float, ...]]] = []
+    plain: list[tuple[np.ndarray, tuple[float, ...]]] = []
     for contours, solid in _candidate_contours(gray, cfg):
         for contour in contours:
             area = cv2.contourArea(contour)
@@ -83,11 +85,11 @@ def _find_quads(rgb: np.ndarray, cfg: OutlineConfig) -> tuple[list[ScreenQuad], 
                 plain.append((quad, (0.0, _inside_luma(gray, quad, cfg))))
     plain = [(q, m) for q, m in plain if not any(_same_quad(q, f, cfg) for f, _ in found)]
 
-    def in_image(q: np.ndarray, contrast: float, luma: float) -> ScreenQuad:
+    def in_image(q: np.ndarray, contrast: float, luma: float, bezel: float = 0.0) -> ScreenQuad:
         area_fraction = float(cv2.contourArea(q)) / area_total
         touched = _edges_touched(q, gray.shape, cfg)
         return ScreenQuad(tuple((float(x / scale), float(y / scale)) for x, y in q), contrast, luma,
-                          area_fraction, touched,
+                          area_fraction, touched, corner_cos(q), bezel,
                           screen_like=area_fraction <= cfg.max_area_fraction and touched < 2)
     return ([in_image(q, *m) for q, m in found], [in_image(q, *m) for q, m in plain])
 
@@ -129,13 +131,20 @@ def _as_quad(contour: np.ndarray, cfg: OutlineConfig) -> np.ndarray | None:
         return None
     if cv2.contourArea(contour) < cfg.min_hull_fill * cv2.contourArea(quad):
         return None
+    if corner_cos(quad) > cfg.max_corner_cos:  # too slanted for a rectangle seen at an angle
+        return None
+    return quad
+
+
+def corner_cos(quad: np.ndarray) -> float:
+    """The largest |cos| of a 4-sided outline's corner angles: 0 for a rectangle seen
+    square-on, higher the further from square-on it is seen."""
+    cosines = []
     for k in range(4):
         a, b, c = quad[k - 1], quad[k], quad[(k + 1) % 4]
         v1, v2 = a - b, c - b
-        cos = abs(float(np.dot(v1, v2)) / (np.linalg.norm(v1) * np.linalg.norm(v2) + 1e-6))
-        if cos > cfg.max_corner_cos:   # angle outside 45..135 degrees (screens seen at an angle)
-            return None
-    return quad
+        cosines.append(abs(float(np.dot(v1, v2))) / (float(np.linalg.norm(v1) * np.linalg.norm(v2)) + 1e-6))
+    return max(cosines)
 
 
 def _edges_touched(quad: np.ndarray, shape: tuple[int, ...], cfg: OutlineConfig) -> int:
@@ -163,8 +172,9 @@ def _quad_and_ring(shape: tuple[int, ...], quad: np.ndarray,
     return mask, cv2.erode(mask, square), cv2.dilate(mask, square) - mask
 
 
-def _panel_contrast(gray: np.ndarray, quad: np.ndarray, cfg: OutlineConfig) -> tuple[float, float] | None:
-    """(luma difference between the panel and a thin ring around it (the bezel), panel luma)."""
+def _panel_contrast(gray: np.ndarray, quad: np.ndarray, cfg: OutlineConfig) -> tuple[float, float, float] | None:
+    """(luma difference between the panel and a thin ring around it (the bezel), panel luma,
+    bezel luma)."""
     _, inner, ring = _quad_and_ring(gray.shape, quad, cfg)
     if inner.sum() < cfg.min_inner_px or ring.sum() < cfg.min_ring_count:
         return None
@@ -173,7 +183,8 @@ def _panel_contrast(gray: np.ndarray, quad: np.ndarray, cfg: OutlineConfig) -> t
     if float(ring_values.std()) > cfg.max_bezel_std:
         return None
     inside = float(gray[inner > 0].mean())
-    return float(abs(inside - ring_values.mean())), inside
+    bezel = float(ring_values.mean())
+    return abs(inside - bezel), inside, bezel
 
 
 def _inside_luma(gray: np.ndarray, quad: np.ndarray, cfg: OutlineConfig) -> float:
@@ -182,9 +193,9 @@ def _inside_luma(gray: np.ndarray, quad: np.ndarray, cfg: OutlineConfig) -> floa
 
 
 def _dark_body_contrast(gray: np.ndarray, quad: np.ndarray, contour: np.ndarray,
-                        cfg: OutlineConfig) -> tuple[float, float] | None:
+                        cfg: OutlineConfig) -> tuple[float, float, float] | None:
     """For a solid dark body (a dark-mode monitor seen whole): it must fill its outline and
-    be dark throughout; (luma difference to its surroundings, its luma)."""
+    be dark throughout; (luma difference to its surroundings, its luma, theirs)."""
     if cv2.contourArea(contour) < cfg.dark_body_min_fill * cv2.contourArea(quad):
         return None
     if cv2.contourArea(quad) > cfg.dark_body_max_fraction * gray.shape[0] * gray.shape[1]:
@@ -195,7 +206,8 @@ def _dark_body_contrast(gray: np.ndarray, quad: np.ndarray, contour: np.ndarray,
     inside = float(np.median(gray[mask > 0]))
     if inside > cfg.dark_body_max_luma:
         return None
-    return float(abs(inside - float(gray[ring > 0].mean()))), inside
+    around = float(gray[ring > 0].mean())
+    return abs(inside - around), inside, around
 
 
 def _same_quad(a: np.ndarray, b: np.ndarray, cfg: OutlineConfig) -> bool:

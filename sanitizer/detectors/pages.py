@@ -33,6 +33,12 @@ def printed_pages(gray: np.ndarray, quads: list[ScreenQuad], max_line_px: float,
     return pages
 
 
+def print_on_paper(quad: ScreenQuad, cfg: PageConfig = _DEFAULT) -> bool:
+    """Whether an outline is the block of print on a sheet rather than the sheet: its "bezel"
+    is paper, paler than the print it rings (the sheet's own margin)."""
+    return quad.bezel_luma >= cfg.min_paper_luma and quad.bezel_luma > quad.panel_luma
+
+
 def has_rows_of_print(gray: np.ndarray, polygon: np.ndarray, max_line_px: float,
                       cfg: PageConfig = _DEFAULT) -> bool:
     page, scale = _square_on(gray, polygon, cfg)

@@ -48,6 +48,8 @@ class ScreenDetector:
                     continue  # a video frame's flat bar, not a dark monitor
                 if edges_touched(np.asarray(q.polygon), picture, margin) > cfg.strict_max_edges_touched:
                     continue  # closed by the picture's border: no bezel on that side to go by
+                if q.corner_cos > cfg.strict_max_corner_cos:
+                    continue  # with no print inside, only a panel seen near square-on counts
                 if q.screen_like and q.contrast >= cfg.strict_min_contrast and not any(center_in(q.box, t) for t in taken):
                     regions.append(Region(Kind.SCREEN, grow_box(q.box, cfg.margin), cfg.strict_score, "screen"))
                     taken.append(q.box)

@@ -34,7 +34,7 @@ from .boxes import center_in, gap, overlap, union
 from .codes import CodeHit, CodeScan, label_around
 from .config import DetectorConfig, TextSceneConfig
 from .labels import confirmed_labels
-from .pages import printed_pages
+from .pages import print_on_paper, printed_pages
 
 
 @dataclass
@@ -228,14 +228,16 @@ def _grow_documents(docs: list[tuple[list[int], float]], boxes: list[TextBox],
 def _pages(analysis: ImageAnalysis, boxes: list[TextBox], groups: list[Group]) -> list[Group]:
     """Pages of print (pages.py) not already hidden as a label or a document; a document
     that lies on a page grows to the whole page. The tightest outline around a page is
-    taken: a looser one is the sheet joined to pale things beside it."""
+    taken: a looser one is the sheet joined to pale things beside it. But the block of print
+    on a sheet, ringed by the sheet's pale margin, comes after the outlines around it: the
+    sheet's margin holds its header and footer."""
     height, width = analysis.rgb.shape[:2]
     outlines = analysis.outlines.quads + analysis.outlines.plain
     max_line = analysis.config.text_scene.doc_max_line_fraction * max(height, width)
     pages = printed_pages(analysis.gray, outlines, max_line, analysis.config.pages)
     found: list[Group] = []
     on_a_page: set[int] = set()   # ids of groups already grown to, or found as, a page
-    for page in sorted(pages, key=lambda q: q.box[2] * q.box[3]):
+    for page in sorted(pages, key=lambda q: (print_on_paper(q, analysis.config.pages), q.box[2] * q.box[3])):
         on_page = [g for g in groups + found if center_in(g.box, page.box)]
         if any(g.kind == "wristband" or id(g) in on_a_page for g in on_page):
             continue
