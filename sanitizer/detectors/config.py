@@ -416,6 +416,14 @@ class ObjectModelConfig:
         "half's wristbands made harder: PHI hidden 0.964 -> 0.976, turned 15 degrees 0.885 -> 0.901, "
         "turned 30 0.865 -> 0.901; crowd photos' false redaction 0.1226 -> 0.1233 (validation seeds, "
         "reported only: wristband PHI 0.924 -> 0.945)")
+    # Tried and not used (2026-12-08): wristbands also looked for at 1536 px on photos that large, one
+    # upright look, proposed from a peak of 0.95 (chosen on the tuning seeds 90000-90149). The dev half's
+    # harder wristbands turned 45 degrees 0.869 -> 0.909 (0.941 at the other views' 0.8), validation
+    # objects found 0.958 -> 0.967; but at 1536 px the model sees a photo's pixel grain as it never
+    # did in training (its photos were drawn larger and shrunk): a plain pink patch of the procedural
+    # background crossed by a thin line was a band at 0.999 (tests/test_objects.py::
+    # test_trained_model_proposes_nothing_on_a_busy_background_without_objects), and a blur that removed
+    # it (sigma 0.7-1.5) removed the real bands too; it also cost 0.11 s on a 12 MP photo.
     max_small_view_upscale: float = knob(
         2.0, "the small-object views are skipped where they would enlarge the photo more than this "
         "(a 1024 px view of a photo under 512 px): an enlarged view adds no detail, only blur the model "
