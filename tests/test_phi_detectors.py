@@ -136,7 +136,8 @@ def test_screen_without_text_only_under_strict():
 def test_under_strict_a_panel_without_text_counts_only_seen_near_square_on():
     """With no print to go by, a text-less panel is taken for a screen by its shape alone:
     outlines are found with corners of 30..150 degrees (a page on a bed seen from beside
-    it), but a bare panel counts under Strict only within 45..135."""
+    it), but a bare panel counts under Strict only within 60..120 (walls, drawers and sheets
+    in ICU frames were as often slanted, the monitors mostly square-on)."""
     def panel_photo(shear: int) -> np.ndarray:
         # A wall with some grain: a flat one would be taken for a video frame's letterbox bars.
         rgb = np.random.default_rng(3).integers(105, 135, (800, 1400, 3)).astype(np.uint8)
@@ -147,12 +148,13 @@ def test_under_strict_a_panel_without_text_counts_only_seen_near_square_on():
         return rgb
 
     strict = Settings(preset=Preset.STRICT)
-    near = panel_photo(shear=300)     # corners of 53 and 127 degrees
+    near = panel_photo(shear=150)     # corners of 69 and 111 degrees
     assert ScreenDetector().detect(ImageAnalysis(near, config=RULE_FINDERS), strict)
-    slanted = panel_photo(shear=400)  # 45 and 135 degrees
-    outlines = [q for q in find_outlines(slanted).quads if q.screen_like]
-    assert outlines and all(0.7 < q.corner_cos <= 0.87 for q in outlines)   # found ...
-    assert ScreenDetector().detect(ImageAnalysis(slanted, config=RULE_FINDERS), strict) == []   # ... not proposed
+    for shear in (300, 400):          # 53 and 127 degrees; 45 and 135 degrees
+        slanted = panel_photo(shear)
+        outlines = [q for q in find_outlines(slanted).quads if q.screen_like]
+        assert outlines and all(0.5 < q.corner_cos <= 0.87 for q in outlines)   # found ...
+        assert ScreenDetector().detect(ImageAnalysis(slanted, config=RULE_FINDERS), strict) == []   # ... not proposed
 
 
 def _laptop_cut_by_the_left_edge(rows: list[str]) -> np.ndarray:
