@@ -25,7 +25,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from face_sets import copy_face_set  # noqa: E402
 
 
-
 def slant(rgb: np.ndarray, angle: float) -> tuple[np.ndarray, np.ndarray]:
     """The photo turned `angle` degrees clockwise on a canvas holding all of it, and the 2x3
     matrix taking its pixels to the canvas."""
