@@ -4,6 +4,13 @@ Two by default: the target workstations have few cores, and the face and OCR net
 beside the code scan and the UI. A batch that runs several worker processes side by side
 gives each its share of the cores instead (`share_cores_with`), so N workers on C cores do
 not start N x 2 inference threads plus OpenCV's own pool of C threads each.
+
+Tried and not used (2026-12-08): one inference thread per session while a video's face and PHI
+keyframes run at once on two threads (sessions kept per thread count). bench/bench_video.py,
+720p, every detector, eight runs alternated with two threads: CPU seconds median 37.2 against
+39.9, frames/s 14.25 against 14.05; with the face thread alone on one: 13.0-14.4 against
+13.1-13.9. The PHI thread sets the pace, and on one thread it cannot use a core the face thread
+leaves idle, so the CPU saved did not show as speed.
 """
 from __future__ import annotations
 

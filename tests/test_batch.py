@@ -101,6 +101,34 @@ def test_pool_workers_are_guarded_before_any_file():
         pool.shutdown()
 
 
+def test_a_worker_on_its_share_of_the_cores_runs_every_network_on_that_share():
+    """A pool of as many workers as cores gives each worker one core: every onnxruntime
+    session it builds (faces, object model, text detection and recognition) uses one thread."""
+    script = textwrap.dedent("""
+        import json, os
+        from sanitizer.cpu import share_cores_with
+        share_cores_with(os.cpu_count())
+        from sanitizer.detectors import faces, objects
+        from sanitizer.model_store import ModelMissing
+        from sanitizer.ocr import get_engine
+        try:
+            ocr = get_engine("rapidocr")
+            ocr._load()
+            sessions = {"faces": faces._session(), "objects": objects._session(),
+                        "text detection": ocr._det.session.session, "text recognition": ocr._rec.session.session}
+        except ModelMissing:
+            print("null")
+        else:
+            print(json.dumps({k: s.get_session_options().intra_op_num_threads for k, s in sessions.items()}))
+        """)
+    done = subprocess.run([sys.executable, "-c", script], env=ENV, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    threads = json.loads(done.stdout)
+    if threads is None:
+        pytest.skip("models not installed")
+    assert threads == {"faces": 1, "objects": 1, "text detection": 1, "text recognition": 1}
+
+
 def _start(args: list[str]) -> subprocess.Popen:
     # Its own session, so a signal to its group reaches the workers too, as Ctrl+C in a terminal does.
     return subprocess.Popen([sys.executable, "-m", "sanitizer", *args], env=ENV, stdout=subprocess.PIPE,

@@ -30,6 +30,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
+from ..cpu import inference_threads
 from ..model_store import load_model_bytes
 from ..regions import Kind, Region, Shape, Tier
 from ..settings import Preset, Settings
@@ -54,7 +55,7 @@ def _session():
     import onnxruntime as ort
 
     options = ort.SessionOptions()
-    options.intra_op_num_threads = 2  # as faces.py: few cores, shared with the UI
+    options.intra_op_num_threads = inference_threads()  # as faces.py: 2, fewer in a batch worker
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
