@@ -95,10 +95,15 @@ def test_exif_rotated_photo_found_and_redacted_in_display_coordinates(detector, 
     inner = (slice(fy0 + 15, fy1 - 15), slice(fx0 + 15, fx1 - 15))
     changed = np.abs(out[inner].astype(int) - display[inner].astype(int)).mean()
     assert changed > 10, "the face area was not redacted"
-    # Far from every region (bottom-right corner of the suit) nothing changed.
-    far = (slice(440, 500), slice(440, 500))
-    assert not any(iou(r.box, (440, 440, 60, 60)) > 0 for r in regions)
-    assert np.array_equal(out[far], display[far])
+    # Nothing is found where the face lies in the stored pixels (as if the orientation were
+    # ignored), and outside the regions nothing changed.
+    stored_face = (fy0, astronaut.shape[1] - fx1, fy1 - fy0, fx1 - fx0)
+    assert not any(iou(r.box, stored_face) > 0.3 for r in regions)
+    outside = np.ones(display.shape[:2], bool)
+    for r in regions:
+        x, y, w, h = r.box
+        outside[max(0, int(y) - 1):int(np.ceil(y + h)) + 1, max(0, int(x) - 1):int(np.ceil(x + w)) + 1] = False
+    assert outside.mean() > 0.5 and np.array_equal(out[outside], display[..., :3][outside])
 
 
 @pytest.mark.parametrize("cut", ["left", "right", "top"])
@@ -337,6 +342,30 @@ def test_turned_boxes_map_back_exactly():
         rows[0, :4] = (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)
         faces.unturn_boxes(rows, turns, width, height)
         assert rows[0, :4].tolist() == [20, 5, 27, 9]
+
+
+def test_the_mirrored_look_maps_back_onto_the_face(detector, astronaut):
+    # The face is left of centre, so a box not mapped back would land right of it.
+    rows = faces._mirrored_pass(faces._session(), astronaut, 1.0, faces.Timings())
+    best = rows[np.argmax(rows[:, faces.SCORE])]
+    x0, y0, x1, y1 = best[:4]
+    assert _covers((x0, y0, x1 - x0, y1 - y0), FACE, 0.8)
+    assert best[faces.PASS] == 4 * faces.MIRRORED_PASS and best[faces.UPRIGHT] == 1.0
+
+
+@pytest.mark.parametrize("size, mirrored", [((416, 416), True), ((1200, 800), True), ((1920, 1080), False)])
+def test_small_photos_are_also_looked_at_mirrored(detector, astronaut, size, mirrored):
+    """Photos up to face_config.MIRROR.max_mp get one more look at the finest upright scale,
+    mirrored; larger ones, and video keyframes (a plan of their own), do not."""
+    photo = cv2.resize(astronaut, size, interpolation=cv2.INTER_AREA)
+    detector.detect(ImageAnalysis(photo), Settings())
+    looks = [p for p in detector.last_timings.passes if p.get("mirrored")]
+    assert len(looks) == (1 if mirrored else 0)
+    if mirrored:
+        finest = faces.plan_scales(*size)[0]
+        assert looks[0]["scale"] == round(finest, 3)
+    detector.detect(ImageAnalysis(photo), Settings(), scales=[0.5])
+    assert not [p for p in detector.last_timings.passes if p.get("mirrored")]
 
 
 def _slanted(photo: np.ndarray, degrees: float) -> tuple[np.ndarray, np.ndarray]:

@@ -66,7 +66,9 @@ def turn_rows(rows: np.ndarray, angle: int, width: int, height: int) -> np.ndarr
     """Raw candidates of an upright width x height photo as found in its copy turned `angle`
     degrees clockwise (make_rotated.py): the detector turns every photo a quarter at a time
     with np.rot90, so a turned copy's passes are the upright photo's passes, relabelled."""
-    rows = rows.copy()
+    # The turned copy's mirrored look mirrors the turned photo: what it finds (the copy's
+    # upright faces) no pass over the upright photo saw, so that look is left out.
+    rows = rows[rows[:, faces.PASS].astype(int) != 4 * faces.MIRRORED_PASS].copy()
     x0, y0, x1, y1 = (rows[:, c].copy() for c in (faces.X0, faces.Y0, faces.X1, faces.Y1))
     new = {90: (height - y1, x0, height - y0, x1), 180: (width - x1, height - y1, width - x0, height - y0),
            270: (y0, width - x1, y1, width - x0)}[angle]
@@ -130,7 +132,8 @@ def collect(args) -> None:
             height, width = rgb.shape[:2]
             np.save(dest, detector.raw_candidates(rgb, faces.plan_scales(width, height),
                                                   faces.plan_turned_scales(width, height), faces.Timings(),
-                                                  faces.plan_diagonal_scales(width, height)))
+                                                  faces.plan_diagonal_scales(width, height),
+                                                  faces.plan_mirror(width, height)))
         print(f"{folder.name}: {len(photos(folder))} photos cached")
 
 

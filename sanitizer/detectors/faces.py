@@ -184,6 +184,11 @@ def plan_diagonal_scales(width: int, height: int, tuning: ScalePlan = SCALE_PLAN
     return plan_scales(width, height, tuning, budget_mp=budget)
 
 
+def plan_mirror(width: int, height: int, look: face_config.MirrorLook = face_config.MIRROR) -> bool:
+    """Whether the finest upright pass is also run on the photo mirrored left to right."""
+    return look.enabled and width * height / 1e6 <= look.max_mp
+
+
 def diagonal_canvas_ratio(width: int, height: int) -> float:
     """Area of the 45-degree canvas that holds a width x height photo, over the photo's."""
     return (width + height) ** 2 / (2.0 * max(width * height, 1))
@@ -396,19 +401,21 @@ class FaceDetector:
         """Faces in the analysed picture. `scales` (finest first) replaces the photo scale plan,
         `turned_scales` the plan of the passes over the photo turned 90, 180 and 270 degrees and
         `diagonal_scales` that of the passes turned 45, 135, 225 and 315 (with `scales` given,
-        only the plans given run): video keyframes use a cheaper plan, with the same decoding,
-        merging, confidence and box shapes."""
+        only the plans given run, and no mirrored look): video keyframes use a cheaper plan,
+        with the same decoding, merging, confidence and box shapes."""
         started, cpu_started = time.perf_counter(), time.process_time()
         rgb = _as_rgb(analysis.rgb)
         height, width = rgb.shape[:2]
+        mirror = False
         if scales is None:
+            mirror = plan_mirror(width, height)
             scales = plan_scales(width, height)
             if turned_scales is None and face_config.ROTATION.enabled:
                 turned_scales = plan_turned_scales(width, height)
             if diagonal_scales is None and face_config.ROTATION.enabled and face_config.ROTATION.diagonal_enabled:
                 diagonal_scales = plan_diagonal_scales(width, height)
         timings = Timings()
-        merged = self._candidates(rgb, scales, turned_scales or [], diagonal_scales or [], timings)
+        merged = self._candidates(rgb, scales, turned_scales or [], diagonal_scales or [], timings, mirror)
         t_merge = time.perf_counter()
         regions = self._regions(merged, face_config.LEVELS[settings.sensitivity], width, height)
         timings.merge += time.perf_counter() - t_merge
@@ -420,9 +427,9 @@ class FaceDetector:
         return regions
 
     def _candidates(self, rgb: np.ndarray, scales: list[float], turned_scales: list[float],
-                    diagonal_scales: list[float], timings: Timings) -> np.ndarray:
+                    diagonal_scales: list[float], timings: Timings, mirror: bool = False) -> np.ndarray:
         """Every pass's heatmap peaks above the candidate floor, in display pixels, merged."""
-        found = self.raw_candidates(rgb, scales, turned_scales, timings, diagonal_scales)
+        found = self.raw_candidates(rgb, scales, turned_scales, timings, diagonal_scales, mirror)
         t_merge = time.perf_counter()
         merged = merge_boxes(found)
         timings.merge = time.perf_counter() - t_merge
@@ -430,8 +437,10 @@ class FaceDetector:
 
     @staticmethod
     def raw_candidates(rgb: np.ndarray, scales: list[float], turned_scales: list[float],
-                       timings: Timings, diagonal_scales: list[float] | None = None) -> np.ndarray:
-        """Every pass's heatmap peaks above the candidate floor, in display pixels."""
+                       timings: Timings, diagonal_scales: list[float] | None = None,
+                       mirror: bool = False) -> np.ndarray:
+        """Every pass's heatmap peaks above the candidate floor, in display pixels. `mirror`:
+        the finest upright pass also looks at the photo mirrored (face_config.MirrorLook)."""
         session = _session()
         found = []
         for first_pass, plan, turns in ((0, scales, (0,)), (TURNED_PASS_BASE, turned_scales, (1, 2, 3)),
@@ -453,6 +462,8 @@ class FaceDetector:
                     rows[:, UPRIGHT] = 1.0 if (k == 0 and not diagonal) else 0.0
                     timings.passes[-1].update(scale=round(scale, 3), degrees=(90 * k - 45) % 360 if diagonal else 90 * k)
                     found.append(rows)
+                if mirror and first_pass == 0 and i == 0:
+                    found.append(_mirrored_pass(session, scaled, scale, timings))
                 if scale < 1.0:
                     # Coarser passes shrink this pass's (downscaled) image, not the full photo:
                     # on a 12 MP photo that saves reading 12 MP per pass.
@@ -485,9 +496,23 @@ class FaceDetector:
 
 
 # Pass numbers of the turned passes start here (PASS = 4 x pass number + quarter turns), and
-# those of the diagonal passes (quarter turns of the 45-degree canvas) here.
+# those of the diagonal passes (quarter turns of the 45-degree canvas) here. The mirrored look
+# is an upright pass: the last number before the turned ones (a plan has far fewer scales).
 TURNED_PASS_BASE = 16
 DIAGONAL_PASS_BASE = 32
+MIRRORED_PASS = TURNED_PASS_BASE - 1
+
+
+def _mirrored_pass(session, scaled: np.ndarray, scale: float, timings: Timings) -> np.ndarray:
+    """Candidate rows of the photo (already at `scale`) mirrored left to right, mapped back."""
+    width = scaled.shape[1]
+    rows = _run_pass(session, np.ascontiguousarray(scaled[:, ::-1]), timings)
+    rows[:, X0], rows[:, X1] = width - rows[:, X1], width - rows[:, X0]
+    rows[:, :4] /= np.float32(scale)
+    rows[:, PASS] = 4 * MIRRORED_PASS
+    rows[:, UPRIGHT] = 1.0
+    timings.passes[-1].update(scale=round(scale, 3), degrees=0, mirrored=True)
+    return rows
 
 
 def _resize(rgb: np.ndarray, scale: float, timings: Timings) -> np.ndarray:
