@@ -86,8 +86,9 @@ class MirrorLook:
     false redaction (keep 0.07). Refitted, levels chosen again on the tuning half (LEVELS): HIGH
     0.970 / 0.894 / 0.096, MEDIUM 0.957 / 0.861 / 0.055 (0.951 / 0.058 before), LOW 0.895 / 0.024
     (0.877 / 0.024); boxes touching no face per photo at HIGH 57.8 -> 66.3, MEDIUM 53 -> 53.4.
-    The crowd photos turned 90 degrees, a real run (the turned copy's own mirrored look):
-    all faces 0.963 -> 0.969, false redaction 0.094 -> 0.099; original-resolution photos 0.9905
+    The crowd photos turned 90 degrees, all faces / false redaction: rendered from the upright
+    candidates 0.963 / 0.094 -> 0.966 / 0.096; the copy's own passes (its own mirrored look too)
+    0.969 / 0.099 (`sanitize clean` before: 0.965 / 0.098); original-resolution photos 0.9905
     -> 0.9913 / 0.083 -> 0.085; ICU patients touched 67 -> 69 of 87. CPU seconds per photo,
     back to back: crowd x1.01, ICU frames x1.06, original-resolution photos x1.05.
     Tried and not used: the three quarter turns' finest pass mirrored too (a face upside down
