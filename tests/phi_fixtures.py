@@ -148,3 +148,19 @@ def page_photo(print_px: int = 9, turn: float = 28.0, blur: int = 5,
     sheet_at = [[0, 0], [680, 0], [680, 880], [0, 880]] if busy else [[30, 40], [650, 40], [650, 840], [30, 840]]
     corners = cv2.perspectiveTransform(np.float32([sheet_at]), warp)[0]
     return motion_blur(photo, blur, 30.0), corners
+
+
+def draw_display(rgb: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+    """A monitor's display without print inside (x0, y0)-(x1, y1), in place: coloured waveforms
+    across the left two thirds and coloured vital-sign tiles in the right third (as an ICU
+    monitor shows them, its numbers too blurred to read)."""
+    colours = [(40, 220, 60), (40, 200, 230), (240, 220, 40), (230, 60, 200)]
+    lane = (y1 - y0) / len(colours)
+    split = x0 + 2 * (x1 - x0) // 3
+    xs = np.arange(x0 + 10, split - 10)
+    for k, colour in enumerate(colours):
+        mid = y0 + lane * (k + 0.5)
+        ys = mid + 0.3 * lane * np.sin((xs - x0) / (6.0 + 3 * k)) * np.where((xs // 40) % 3 == 0, 1.0, 0.3)
+        cv2.polylines(rgb, [np.column_stack([xs, ys]).astype(np.int32)], False, colour, 3)
+        cv2.rectangle(rgb, (split + 10, int(y0 + lane * k + 6)), (x1 - 10, int(y0 + lane * (k + 1) - 6)), colour, -1)
+    return rgb

@@ -18,8 +18,8 @@ DETECTORS = Path(__file__).resolve().parents[1] / "sanitizer" / "detectors"
 # Numbers that are not thresholds: halves, pairs, epsilons against division by zero, mask values.
 STRUCTURAL = {0, 1, 2, -1, 0.5, 1e-3, 1e-6, 255}
 # Per module: the smallest derivative and smoothing kernel (codes), a quad's four corners
-# (outlines), the quartiles of the interquartile range (pages).
-MODULE_STRUCTURAL = {"codes.py": {3}, "outlines.py": {4}, "pages.py": {25, 75}}
+# (outlines), the quartiles of the interquartile range (pages), the smallest erosion kernel (screens).
+MODULE_STRUCTURAL = {"codes.py": {3}, "outlines.py": {4}, "pages.py": {25, 75}, "screens.py": {3}}
 WITHOUT_FACES = ["analysis.py", "barcodes.py", "base.py", "boxes.py", "codes.py", "labels.py", "outlines.py",
                  "pages.py", "pale_areas.py", "phi_text.py", "screens.py", "text_lines.py", "text_scene.py"]
 

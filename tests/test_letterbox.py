@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from phi_fixtures import RULE_FINDERS
+from phi_fixtures import RULE_FINDERS, draw_display
 from sanitizer.detectors.analysis import ImageAnalysis
 from sanitizer.detectors.letterbox import Letterbox, find_letterbox
 from sanitizer.detectors.screens import ScreenDetector
@@ -86,8 +86,8 @@ def _frame_with_panel(x: int) -> np.ndarray:
     frame = np.zeros((HEIGHT, WIDTH, 3), np.uint8)
     frame[:, BAR:WIDTH - BAR] = 120
     frame[150:450, x:x + 400] = 20                          # bezel
-    frame[165:420, (x if x == BAR else x + 15):x + 385] = 230  # lit, empty panel
-    return _jpeg(frame)
+    frame[165:420, (x if x == BAR else x + 15):x + 385] = 230  # lit panel
+    return _jpeg(draw_display(frame, x + 20, 170, x + 380, 415))  # showing traces, no print
 
 
 def test_under_strict_a_panel_closed_by_a_bar_is_not_a_screen():

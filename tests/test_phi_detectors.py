@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from phi_fixtures import RULE_FINDERS, font, fraction_inside, screen_photo, text_image
+from phi_fixtures import RULE_FINDERS, draw_display, font, fraction_inside, screen_photo, text_image
 from sanitizer.detectors import ImageAnalysis, build_detectors, objects, run_detectors
 from sanitizer.detectors import analysis as analysis_module
 from sanitizer.detectors.phi_text import PhiTextDetector
 from sanitizer.detectors.outlines import find_outlines
-from sanitizer.detectors.screens import ScreenDetector
+from sanitizer.detectors.screens import ScreenDetector, shows_content
 from sanitizer.detectors.text_scene import analyse_scene
 from sanitizer.errors import ModelMissing
 from sanitizer.regions import Kind
@@ -123,14 +123,39 @@ def test_under_standard_the_object_model_finds_screens_instead_of_the_rules(monk
     assert fraction_inside(panel, regions) > 0.9
 
 
-def test_screen_without_text_only_under_strict():
+def _panel_in_bezel(display: bool) -> np.ndarray:
     rgb = np.full((800, 1200, 3), 120, np.uint8)
     rgb[200:600, 300:900] = 20      # bezel
-    rgb[220:560, 320:880] = 230     # lit, empty panel
+    rgb[220:560, 320:880] = 230     # lit panel
+    return draw_display(rgb, 320, 220, 880, 560) if display else rgb
+
+
+def test_screen_without_text_only_under_strict():
+    rgb = _panel_in_bezel(display=True)
     assert ScreenDetector().detect(ImageAnalysis(rgb, config=RULE_FINDERS), Settings()) == []
     strict = ScreenDetector().detect(ImageAnalysis(rgb, config=RULE_FINDERS), Settings(preset=Preset.STRICT))
     assert strict and strict[0].kind is Kind.SCREEN
     assert fraction_inside((330, 230, 540, 320), strict) > 0.95
+
+
+def test_under_strict_a_blank_panel_is_not_a_screen():
+    """Without print, a panel counts under Strict only when it shows something (coloured
+    traces, dense edges): the walls, drawers, doors and sheets Strict took for screens in ICU
+    frames showed neither, and a blank panel holds nothing to hide."""
+    strict = Settings(preset=Preset.STRICT)
+    blank = _panel_in_bezel(display=False)
+    outline = [q for q in find_outlines(blank).quads if q.screen_like]
+    assert outline  # the outline is found: the content rule drops it
+    assert not shows_content(blank, outline[0].polygon, RULE_FINDERS.screens)
+    assert ScreenDetector().detect(ImageAnalysis(blank, config=RULE_FINDERS), strict) == []
+    shown = _panel_in_bezel(display=True)
+    assert shows_content(shown, outline[0].polygon, RULE_FINDERS.screens)
+    # Grey print-like texture (a page of small print on the panel) counts by its edges alone.
+    printed = blank.copy()
+    for y in range(240, 540, 14):
+        for x in range(340, 860, 48):
+            printed[y:y + 5, x:x + 36] = 60
+    assert shows_content(printed, outline[0].polygon, RULE_FINDERS.screens)
 
 
 def test_under_strict_a_panel_without_text_counts_only_seen_near_square_on():
@@ -145,7 +170,7 @@ def test_under_strict_a_panel_without_text_counts_only_seen_near_square_on():
         cv2.fillConvexPoly(rgb, bezel, (20, 20, 20))
         inner = np.array([[330, 225], [830, 225], [830 + shear, 575], [330 + shear, 575]], np.int32)
         cv2.fillConvexPoly(rgb, inner, (230, 230, 230))
-        return rgb
+        return draw_display(rgb, 330 + shear, 240, 830, 560)  # within the panel at every shear
 
     strict = Settings(preset=Preset.STRICT)
     near = panel_photo(shear=150)     # corners of 69 and 111 degrees

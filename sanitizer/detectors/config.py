@@ -249,6 +249,33 @@ class ScreenConfig:
         "screens 0.43 -> 0.31 per frame, 0.20 of them false; COCO TVs, laptops and phones under Strict "
         "13 -> 12 of 20 (a laptop seen from the side, bench/screens_score.py). Against the outlines' 0.87: "
         "ICU 0.56 per frame")
+    strict_content_colour: float = knob(
+        0.05, "under Strict a panel without text must show something: at least this share of its "
+        "inside in strong colour (a monitor's coloured traces and numbers, an EHR's banners; see "
+        "content_saturation) ...", "chosen with strict_content_edges, see there")
+    strict_content_edges: float = knob(
+        0.08, "... or at least this share of edge pixels (print, waveforms, images; Canny on the "
+        "panel brought to content_side px): a wall, drawer, door, sheet or dark corner shows neither, "
+        "and a blank panel holds nothing to hide",
+        "chosen on the even-numbered real ICU frames (session 26: the 23 text-less panels Strict proposed "
+        "on the 100 frames, each looked at: 9 monitors, pump and CT displays, 14 walls, drawers, doors, "
+        "a bed, hands, a drip bag): in steps of 0.05 (colour) and 0.01 (edges), the lowest bars with the "
+        "fewest false panels there while every real one stays (real 4 of 4, false 7 -> 1: a bed with a "
+        "patient, edges 0.081); checked on the odd-numbered frames: real 5 -> 4 (a lightbox of grey CT "
+        "scans: no colour, edges 0.063), false 7 -> 1 (a blue drip bag, colour 0.84)")
+    content_side: int = knob(
+        160, "the panel's inside is brought to this long side before colour and edges are measured, so "
+        "the edge share means the same for a small and a large panel",
+        "set with the content rule (session 26), not swept: a panel of 160 px still shows a monitor's traces")
+    content_inset: float = knob(
+        0.15, "the panel's outline is shrunk this share towards its centre first: its bezel and "
+        "outline are not content", "set with the content rule (session 26), not swept")
+    content_saturation: int = knob(100, "a pixel is strongly coloured above this HSV saturation ...",
+                                   "set with the content rule (session 26), not swept")
+    content_value: int = knob(80, "... and this HSV value (dark pixels have no reliable hue)",
+                              "set with the content rule (session 26), not swept")
+    content_canny: tuple[int, int] = knob((50, 150), "Canny thresholds of the edge share",
+                                          "principled: OpenCV's usual 1:3 pair")
     # Measured and not used (session 25): under Standard, where the object model alone finds
     # screens and misses the real ICU bedside monitors, also the text-less panels seen square-on
     # (Strict's filters with |cos| <= 0.2 instead of 0.5). On the 100 ICU frames 10 panels, 6 of
