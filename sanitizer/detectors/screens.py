@@ -41,7 +41,8 @@ class ScreenDetector:
         for q in with_text:
             regions.append(Region(Kind.SCREEN, grow_box(q.box, cfg.margin), cfg.score, "screen"))
         if settings.preset is Preset.STRICT:
-            # Under Strict a panel without readable text still counts when it differs from its bezel.
+            # Under Strict a panel without readable text still counts when it differs from its bezel
+            # and shows something.
             taken = [q.box for q in with_text]
             height, width = analysis.rgb.shape[:2]
             bars = analysis.letterbox
@@ -54,9 +55,9 @@ class ScreenDetector:
                     continue  # closed by the picture's border: no bezel on that side to go by
                 if q.corner_cos > cfg.strict_max_corner_cos:
                     continue  # with no print inside, only a panel seen near square-on counts
-                if not shows_content(analysis.rgb, q.polygon, cfg):
-                    continue  # a blank panel, wall or drawer: nothing on it to hide
-                if q.screen_like and q.contrast >= cfg.strict_min_contrast and not any(center_in(q.box, t) for t in taken):
+                if not (q.screen_like and q.contrast >= cfg.strict_min_contrast) or any(center_in(q.box, t) for t in taken):
+                    continue
+                if shows_content(analysis.rgb, q.polygon, cfg):  # not a blank panel, wall or drawer
                     regions.append(Region(Kind.SCREEN, grow_box(q.box, cfg.margin), cfg.strict_score, "screen"))
                     taken.append(q.box)
         return regions
@@ -78,7 +79,7 @@ def shows_content(rgb: np.ndarray, polygon, cfg: ScreenConfig) -> bool:
                       interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
     inside = np.zeros(crop.shape[:2], np.uint8)
     cv2.fillPoly(inside, [np.round((poly - (x0, y0)) * scale).astype(np.int32)], 1)
-    inside = cv2.erode(inside, np.ones((3, 3), np.uint8)) > 0  # the outline's own edge is not content
+    inside = cv2.erode(inside, np.ones((3, 3), np.uint8)) > 0  # the rim may still touch the bezel
     if not inside.any():
         return False
     hsv = cv2.cvtColor(crop, cv2.COLOR_RGB2HSV)
